@@ -1,0 +1,99 @@
+//! oneoff backend for [futures-lite](https://docs.rs/futures-lite): a `block_on` with a cached
+//! parker, no reactor and no thread, the cheapest way to run a future that needs no runtime.
+//!
+//! [`FuturesLite`] polls the future on the calling thread and parks the thread between
+//! wake-ups. A one-shot run uses `futures_lite::future::block_on`, which caches its parker per
+//! thread; a reused runner keeps its own parker and waker, and waits for a timeout with the
+//! parker's own deadline, so no timer thread is needed. It cannot drive I/O or timers itself (a
+//! future that needs a reactor must bring one that runs on its own thread, as `async-io`'s timers
+//! do) and cannot spawn tasks.
+//!
+//! # Examples
+//!
+//! ```
+//! use oneoff_core::OneOffRunner;
+//! use oneoff_futures_lite::FuturesLite;
+//!
+//! assert_eq!(FuturesLite::run(async { 42 }).unwrap(), 42);
+//! ```
+//!
+//! ## Feature flags
+//!
+//! None.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use oneoff_core::{Error, OneOffRunner};
+use parking::Parker;
+
+/// futures-lite's `block_on`, with a parker kept for the runner's life.
+///
+/// Threads: the future runs on the calling thread; nothing else is started. Panics unwind
+/// through the call; the kept parker stays valid, so the runner stays usable. The runner is
+/// `Send` but not `Sync`: one thread at a time blocks on it.
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_futures_lite::FuturesLite;
+///
+/// let runner = FuturesLite::new().unwrap();
+/// let total: u32 = (0..100).map(|i| runner.block_on(async move { i }).unwrap()).sum();
+/// assert_eq!(total, 4950);
+/// ```
+#[derive(Debug)]
+pub struct FuturesLite {
+    parker: Parker,
+    waker: Waker,
+}
+
+impl FuturesLite {
+    /// Polls `future` until it completes or `deadline` passes, parking in between.
+    fn poll_until<F: Future>(&self, future: F, deadline: Option<Instant>) -> Option<F::Output> {
+        let mut future = pin!(future);
+        let mut cx = Context::from_waker(&self.waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return Some(output);
+            }
+            match deadline {
+                None => self.parker.park(),
+                Some(deadline) => {
+                    if !self.parker.park_deadline(deadline) && Instant::now() >= deadline {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl OneOffRunner for FuturesLite {
+    const NAME: &'static str = "futures-lite";
+
+    fn new() -> Result<Self, Error> {
+        let parker = Parker::new();
+        let waker = Waker::from(parker.unparker());
+        Ok(FuturesLite { parker, waker })
+    }
+
+    fn drive<F: Future>(&self, future: F) -> F::Output {
+        match self.poll_until(future, None) {
+            Some(output) => output,
+            None => unreachable!("without a deadline only completion ends the loop"),
+        }
+    }
+
+    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
+        // A deadline too far to represent means no deadline.
+        self.poll_until(future, Instant::now().checked_add(timeout))
+    }
+
+    fn drive_once<F: Future>(future: F) -> Result<F::Output, Error> {
+        Ok(futures_lite::future::block_on(future))
+    }
+}

@@ -1,0 +1,164 @@
+//! Run one async function from ordinary synchronous code, on the async runtime you pick with a
+//! cargo feature: Rust's answer to Python's `asyncio.run` and `asyncio.Runner`.
+//!
+//! [`run`] starts a fresh runtime, runs one future to completion on the calling thread, tears
+//! the runtime down and returns the future's output, like `asyncio.run(coro)`. A [`Runner`]
+//! keeps one runtime for many runs, like `asyncio.Runner`. [`run_with`] takes an async function
+//! and its argument. Every backend keeps the same promises: a call from inside a running async
+//! context returns [`Error::Nested`] instead of panicking or deadlocking, the `_timeout` forms
+//! drop the future when the time is up, and a panic in the future reaches the caller with its
+//! original message. The guide in the repository's `docs/` (tutorial, choosing a backend,
+//! pitfalls) says which backend to pick; `cargo xtask compare` measures them on your machine.
+//!
+//! # Examples
+//!
+//! ```
+//! async fn work(arg: u64) -> u64 {
+//!     arg * 100
+//! }
+//!
+//! // One-shot, like `asyncio.run(work(100))`:
+//! assert_eq!(oneoff::run(work(100))?, 10_000);
+//!
+//! // An async function and its argument:
+//! assert_eq!(oneoff::run_with(work, 100)?, 10_000);
+//!
+//! // One runtime kept for many runs, like `asyncio.Runner`:
+//! use oneoff::OneOffRunner;
+//! let runner = oneoff::Runner::new()?;
+//! for arg in 1..=3 {
+//!     assert_eq!(runner.block_on(work(arg))?, arg * 100);
+//! }
+//! # Ok::<(), oneoff::Error>(())
+//! ```
+//!
+//! A backend can also be picked by name at run time:
+//!
+//! ```
+//! use oneoff::Backend;
+//!
+//! for backend in Backend::ALL {
+//!     assert_eq!(backend.run(async { 6 * 7 })?, 42);
+//! }
+//! let err = "tokyo".parse::<Backend>().unwrap_err();
+//! assert!(err.to_string().starts_with("unknown backend `tokyo`"));
+//! # Ok::<(), oneoff::Error>(())
+//! ```
+//!
+//! # The two classic mistakes
+//!
+//! Calling an async function does not run it: it only builds a future, which does nothing
+//! until it is awaited or polled. The compiler warns, and with `unused_must_use` denied it
+//! refuses ("futures do nothing unless you `.await` or poll them"):
+//!
+//! ```compile_fail
+//! #![deny(unused_must_use)]
+//! async fn work(arg: u64) -> u64 {
+//!     arg * 100
+//! }
+//!
+//! fn main() {
+//!     work(100); // error: unused implementer of `Future` that must be used
+//! }
+//! ```
+//!
+//! And `.await` is only allowed inside an async function or block (error E0728), which is why
+//! synchronous code needs a `block_on` such as [`run`] at all:
+//!
+//! ```compile_fail,E0728
+//! async fn work(arg: u64) -> u64 {
+//!     arg * 100
+//! }
+//!
+//! fn main() {
+//!     let result = work(100).await; // error[E0728]: `await` is only allowed inside `async` functions and blocks
+//! }
+//! ```
+//!
+//! # Which backend runs
+//!
+//! | feature        | type                                       | threads started           | can run tokio I/O |
+//! |----------------|--------------------------------------------|---------------------------|-------------------|
+//! | `tokio`        | `Tokio` (current-thread), `TokioMultiThread` | none / one per core     | yes               |
+//! | `smol`         | `Smol`                                     | none                      | no                |
+//! | `futures-lite` | `FuturesLite` (default feature)            | none                      | no                |
+//! | `pollster`     | `Pollster`                                 | none                      | no                |
+//! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | no                |
+//!
+//! When several backend features are on, [`Runner`] (and so [`run`]) is the first enabled in
+//! this priority: `tokio` (current-thread), `smol`, `futures-lite`, `pollster`, `async-std`.
+//! Every enabled backend stays reachable by its own type and through [`Backend`]. With no
+//! backend feature the crate refuses to compile and names the features to choose from.
+//!
+//! ## Feature flags
+//!
+//! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `async-std`: the backends above.
+//!   They add up: any mix builds.
+//! - `detect-tokio`, `detect-async-std`, `detect-futures-executor`: recognise that foreign
+//!   runtime on the calling thread in every backend, so a nested call returns [`Error::Nested`].
+//!   `tokio` and `async-std` turn on their own detection.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(not(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "futures-lite",
+    feature = "pollster",
+    feature = "async-std"
+)))]
+compile_error!(
+    "oneoff needs a backend: enable one of the features `tokio`, `smol`, `futures-lite`, \
+     `pollster` or `async-std` (for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`)"
+);
+
+pub use oneoff_core::{AsyncContext, Error, OneOffRunner};
+
+#[cfg(feature = "async-std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
+pub use oneoff_async_std::AsyncStd;
+#[cfg(feature = "futures-lite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-lite")))]
+pub use oneoff_futures_lite::FuturesLite;
+#[cfg(feature = "pollster")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pollster")))]
+pub use oneoff_pollster::Pollster;
+#[cfg(feature = "smol")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
+pub use oneoff_smol::Smol;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use oneoff_tokio::{Tokio, TokioMultiThread};
+
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "futures-lite",
+    feature = "pollster",
+    feature = "async-std"
+))]
+mod backend;
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "futures-lite",
+    feature = "pollster",
+    feature = "async-std"
+))]
+mod default;
+
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "futures-lite",
+    feature = "pollster",
+    feature = "async-std"
+))]
+pub use crate::{
+    backend::{AnyRunner, Backend, UnknownBackend},
+    default::{Runner, run, run_timeout, run_with, try_run},
+};
+
+/// The README's Rust examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
