@@ -27,7 +27,8 @@ thread_local! {
 pub enum AsyncContext {
     /// A oneoff run on the named backend.
     Oneoff(&'static str),
-    /// A tokio runtime: its `block_on`, one of its tasks, or a `Runtime::enter` guard.
+    /// A tokio runtime: its `block_on`, one of its tasks, and also (tokio offers no way to tell
+    /// them apart) its `spawn_blocking` threads and code under a `Runtime::enter` guard.
     Tokio,
     /// An async-std task or `async_std::task::block_on`.
     AsyncStd,
@@ -40,7 +41,8 @@ impl AsyncContext {
     pub(crate) fn escape_hint(self) -> &'static str {
         match self {
             AsyncContext::Tokio | AsyncContext::Oneoff("tokio-mt") => {
-                ", or on a tokio multi-thread runtime call oneoff_tokio::block_in_place"
+                ", or, on a tokio multi-thread runtime (in a task, in spawn_blocking or under \
+                 Runtime::enter), call oneoff::block_in_place"
             }
             _ => "",
         }

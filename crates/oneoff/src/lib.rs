@@ -75,7 +75,32 @@
 //! }
 //! ```
 //!
-//! # Which backend runs
+//! # The promise, backend by backend
+//!
+//! | guarantee | `tokio` | `tokio-mt` | `smol` | `futures-lite` | `pollster` | `async-std` |
+//! |---|---|---|---|---|---|---|
+//! | nested call returns [`Error::Nested`] | yes | yes | yes | yes | yes | yes |
+//! | `_timeout` drops the future | yes | yes | yes | yes (parker deadline) | yes (`futures-timer` thread) | yes |
+//! | panic reaches the caller with its payload, runner stays usable | yes | yes | yes | yes | yes | yes |
+//! | leftover tasks cancelled when a one-shot run returns | yes | yes | tasks from [`smol_spawn`]; not `smol::spawn`'s | cannot spawn | cannot spawn | **no**: global executor |
+//! | panic in a spawned task | `JoinError::is_panic` | `JoinError::is_panic` | re-raised where the task is awaited | cannot spawn | cannot spawn | re-raised where the task is awaited |
+//! | threads left after a one-shot run | none | none (workers joined) | none | none | none | global executor, kept |
+//!
+//! The exceptions, each pinned down by a test in `crates/oneoff/tests/`:
+//!
+//! - Nested calls are recognised on oneoff's own runs always, and on foreign runtimes as far as
+//!   the `detect-*` features reach (`tokio` and `async-std` turn on their own). tokio offers no
+//!   way to tell its async threads from its `spawn_blocking` threads or a `Runtime::enter`
+//!   guard, so those count as nested too; on a multi-thread runtime, [`block_in_place`] (feature
+//!   `tokio`) is the escape everywhere there. It cannot exist for a current-thread runtime: its
+//!   only thread is the one that would block, so every other task would stop with it. A task on
+//!   smol's global executor is not recognised (smol offers no way to ask).
+//! - Tasks spawned onto global executors (`smol::spawn`, `async_std::task::spawn`) keep running
+//!   after a one-shot run returns, as they would without oneoff.
+//! - A panic in a spawned task that nobody awaits is reported by the process's panic hook, as
+//!   every panic is; it is not re-raised in the caller.
+//!
+//! //! # Which backend runs
 //!
 //! | feature        | type                                       | threads started           | can run tokio I/O |
 //! |----------------|--------------------------------------------|---------------------------|-------------------|
@@ -124,10 +149,10 @@ pub use oneoff_futures_lite::FuturesLite;
 pub use oneoff_pollster::Pollster;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
-pub use oneoff_smol::Smol;
+pub use oneoff_smol::{Smol, spawn as smol_spawn};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use oneoff_tokio::{Tokio, TokioMultiThread};
+pub use oneoff_tokio::{Tokio, TokioMultiThread, block_in_place};
 
 #[cfg(any(
     feature = "tokio",

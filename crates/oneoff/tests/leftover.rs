@@ -1,0 +1,239 @@
+//! What happens to the tasks a future spawned and left behind when a one-shot run returns, and
+//! to a panic inside such a task, on every backend that can spawn. `asyncio.run` cancels every
+//! leftover task; oneoff does the same wherever the backend spawns onto the run's own runtime,
+//! and these tests pin down what really happens where it cannot.
+//!
+//! The panic cases share one process-wide panic hook, so they live in this binary apart from
+//! the conformance suite, in one test that runs them in turn.
+
+use std::future::pending;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use oneoff::{Error, OneOffRunner};
+use oneoff_core::panic_message;
+use oneoff_workloads::watchdog;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Sets its flag when dropped: proof that a task was cancelled.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A task body that never finishes on its own and flags its drop.
+fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let guard = DropFlag(Arc::clone(&dropped));
+    (dropped, async move {
+        let _guard = guard;
+        pending::<()>().await
+    })
+}
+
+/// Waits, without a timer of any runtime, until `flag` is set; false after `limit`.
+fn eventually(flag: &AtomicBool, limit: Duration) -> bool {
+    let start = Instant::now();
+    while !flag.load(Ordering::SeqCst) {
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    true
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_one_shot_cancels_leftover_tasks() {
+    watchdog("tokio leftover", LIMIT, || {
+        let (dropped, task) = forever();
+        oneoff::Tokio::run(async move { drop(tokio::spawn(task)) }).unwrap();
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the leftover task outlived the run"
+        );
+    });
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_multi_thread_one_shot_cancels_leftover_tasks() {
+    watchdog("tokio-mt leftover", LIMIT, || {
+        let (dropped, task) = forever();
+        oneoff::TokioMultiThread::run(async move { drop(tokio::spawn(task)) }).unwrap();
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the leftover task outlived the run"
+        );
+    });
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_runner_keeps_tasks_until_dropped() {
+    watchdog("tokio runner leftover", LIMIT, || {
+        let runner = oneoff::Tokio::new().unwrap();
+        let (dropped, task) = forever();
+        runner
+            .block_on(async move { drop(tokio::spawn(task)) })
+            .unwrap();
+        assert!(
+            !dropped.load(Ordering::SeqCst),
+            "the kept runtime dropped a live task"
+        );
+        drop(runner);
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "dropping the runner kept the task"
+        );
+    });
+}
+
+#[cfg(feature = "smol")]
+#[test]
+fn smol_one_shot_cancels_tasks_on_its_executor() {
+    watchdog("smol leftover", LIMIT, || {
+        let (dropped, task) = forever();
+        oneoff::Smol::run(async move { oneoff_smol::spawn(task).unwrap().detach() }).unwrap();
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the leftover task outlived the run"
+        );
+    });
+}
+
+#[cfg(feature = "smol")]
+#[test]
+fn smol_global_spawn_outlives_the_run() {
+    watchdog("smol global leftover", LIMIT, || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (dropped, guard) = {
+            let flag = Arc::new(AtomicBool::new(false));
+            (Arc::clone(&flag), DropFlag(flag))
+        };
+        let ran_after = Arc::new(AtomicBool::new(false));
+        let (stop2, ran2) = (Arc::clone(&stop), Arc::clone(&ran_after));
+        oneoff::Smol::run(async move {
+            smol::spawn(async move {
+                let _guard = guard;
+                while !stop2.load(Ordering::SeqCst) {
+                    smol::Timer::after(Duration::from_millis(1)).await;
+                }
+                ran2.store(true, Ordering::SeqCst);
+            })
+            .detach()
+        })
+        .unwrap();
+        assert!(
+            !dropped.load(Ordering::SeqCst),
+            "smol::spawn's task was cancelled"
+        );
+        stop.store(true, Ordering::SeqCst);
+        assert!(
+            eventually(&ran_after, Duration::from_secs(10)),
+            "the global task did not keep running after the run returned"
+        );
+    });
+}
+
+#[cfg(feature = "async-std")]
+#[test]
+fn async_std_tasks_outlive_the_run() {
+    watchdog("async-std leftover", LIMIT, || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(AtomicBool::new(false));
+        let (stop2, finished2) = (Arc::clone(&stop), Arc::clone(&finished));
+        oneoff::AsyncStd::run(async move {
+            drop(async_std::task::spawn(async move {
+                while !stop2.load(Ordering::SeqCst) {
+                    async_std::task::sleep(Duration::from_millis(1)).await;
+                }
+                finished2.store(true, Ordering::SeqCst);
+            }))
+        })
+        .unwrap();
+        assert!(!finished.load(Ordering::SeqCst));
+        stop.store(true, Ordering::SeqCst);
+        assert!(
+            eventually(&finished, Duration::from_secs(10)),
+            "the async-std task did not keep running after the run returned"
+        );
+    });
+}
+
+/// Panic messages seen by the process's panic hook, which every backend's spawned-task panics
+/// go through even when nobody awaits the task.
+static REPORTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn reported(marker: &str) -> bool {
+    REPORTED.lock().unwrap().iter().any(|m| m.contains(marker))
+}
+
+#[test]
+fn panics_in_spawned_tasks_are_reported() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = panic_message(info.payload());
+        REPORTED.lock().unwrap().push(message);
+        default_hook(info);
+    }));
+
+    watchdog("spawned panics", LIMIT, || {
+        #[cfg(feature = "tokio")]
+        {
+            // Awaited: the JoinError says it panicked. Not awaited: the hook still reports it.
+            let joined = oneoff::Tokio::run(async {
+                tokio::spawn(async { panic!("tokio task boom") }).await
+            })
+            .unwrap();
+            assert!(joined.unwrap_err().is_panic());
+            assert!(reported("tokio task boom"));
+            oneoff::TokioMultiThread::run(async {
+                drop(tokio::spawn(async { panic!("tokio-mt detached boom") }));
+                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            })
+            .unwrap();
+            assert!(reported("tokio-mt detached boom"));
+        }
+        #[cfg(feature = "smol")]
+        {
+            // Awaiting a panicked smol task re-raises its panic, which reaches the caller.
+            let payload = catch_unwind(AssertUnwindSafe(|| {
+                oneoff::Smol::run(async {
+                    oneoff_smol::spawn(async { panic!("smol task boom") })
+                        .unwrap()
+                        .await
+                })
+            }))
+            .unwrap_err();
+            assert_eq!(panic_message(payload.as_ref()), "smol task boom");
+            let err = oneoff::Smol::try_run(async {
+                oneoff_smol::spawn(async { panic!("smol try boom") })
+                    .unwrap()
+                    .await
+            })
+            .unwrap_err();
+            assert!(
+                matches!(err, Error::Panicked { ref message, .. } if message == "smol try boom")
+            );
+        }
+        #[cfg(feature = "async-std")]
+        {
+            let payload = catch_unwind(AssertUnwindSafe(|| {
+                oneoff::AsyncStd::run(async {
+                    async_std::task::spawn(async { panic!("async-std task boom") }).await
+                })
+            }))
+            .unwrap_err();
+            assert_eq!(panic_message(payload.as_ref()), "async-std task boom");
+        }
+    });
+}
