@@ -187,3 +187,8 @@ pub use crate::{
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+/// The tutorial's Rust blocks (`docs/tutorial.md`), compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/tutorial.md")]
+struct TutorialDoctests;
