@@ -102,8 +102,9 @@ where
     if !EXECUTOR.is_set() {
         return Err(Error::Unsupported {
             backend: Smol::NAME,
-            reason: "oneoff_smol::spawn was called outside a oneoff smol run; call it from the \
-                     future given to Smol::run or Smol::block_on, or use smol::spawn",
+            reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol \
+                     run; call it from the future given to Smol::run or Smol::block_on, or use \
+                     smol::spawn",
         });
     }
     Ok(EXECUTOR.with(|executor| executor.spawn(future)))

@@ -101,7 +101,7 @@ fn tokio_runner_keeps_tasks_until_dropped() {
 fn smol_one_shot_cancels_tasks_on_its_executor() {
     watchdog("smol leftover", LIMIT, || {
         let (dropped, task) = forever();
-        oneoff::Smol::run(async move { oneoff_smol::spawn(task).unwrap().detach() }).unwrap();
+        oneoff::Smol::run(async move { oneoff::smol_spawn(task).unwrap().detach() }).unwrap();
         assert!(
             dropped.load(Ordering::SeqCst),
             "the leftover task outlived the run"
@@ -208,7 +208,7 @@ fn panics_in_spawned_tasks_are_reported() {
             // Awaiting a panicked smol task re-raises its panic, which reaches the caller.
             let payload = catch_unwind(AssertUnwindSafe(|| {
                 oneoff::Smol::run(async {
-                    oneoff_smol::spawn(async { panic!("smol task boom") })
+                    oneoff::smol_spawn(async { panic!("smol task boom") })
                         .unwrap()
                         .await
                 })
@@ -216,7 +216,7 @@ fn panics_in_spawned_tasks_are_reported() {
             .unwrap_err();
             assert_eq!(panic_message(payload.as_ref()), "smol task boom");
             let err = oneoff::Smol::try_run(async {
-                oneoff_smol::spawn(async { panic!("smol try boom") })
+                oneoff::smol_spawn(async { panic!("smol try boom") })
                     .unwrap()
                     .await
             })
