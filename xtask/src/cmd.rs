@@ -4,13 +4,14 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
+use std::process::{ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::io::Errno;
 use wait_timeout::ChildExt;
 
 /// A program to run, with its arguments and a time limit.
@@ -72,6 +73,15 @@ impl Cmd {
         self
     }
 
+    /// Sets the environment variable `key` of the program to `value`, or removes it (`None`).
+    pub(crate) fn env(mut self, key: &str, value: Option<&OsStr>) -> Self {
+        match value {
+            Some(value) => self.command.env(key, value),
+            None => self.command.env_remove(key),
+        };
+        self
+    }
+
     /// Kills the program when it has not exited after `timeout`.
     pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -86,55 +96,70 @@ impl Cmd {
     }
 
     /// Runs the program to its end or its timeout; fails only when it cannot be started.
+    ///
+    /// Everything happens on the calling thread: it waits for stdout with `poll`, stamps each
+    /// line as it arrives, and waits for the exit. No helper thread wakes up while the child
+    /// runs: on a two-core machine under load, each extra runnable thread competes with the
+    /// child's own start, and a reader thread per child added 15-25% to a cold sample's wall
+    /// time (against hyperfine's figure for the same binary).
     pub(crate) fn run(mut self) -> anyhow::Result<Ran> {
         let shown = self.to_string();
-        self.command.stdin(Stdio::null()).stdout(Stdio::piped());
-        self.command.stderr(if self.show_stderr {
+        // Stderr goes to an unnamed file rather than a pipe: a file never fills up, so
+        // nothing has to drain it while the child runs.
+        let mut stderr_file = None;
+        let stderr = if self.show_stderr {
             Stdio::inherit()
         } else {
-            Stdio::piped()
-        });
+            let file = tempfile::tempfile().context("could not create a file for stderr")?;
+            let stdio = Stdio::from(file.try_clone().context("could not share that file")?);
+            stderr_file = Some(file);
+            stdio
+        };
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
         let started = Instant::now();
+        let deadline = started + self.timeout;
         let mut child = self
             .command
             .spawn()
             .with_context(|| format!("could not start `{shown}`"))?;
         let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take();
-        thread::scope(|scope| {
-            // Readers on their own threads, so that neither pipe can fill up and block the
-            // child, and so that each stdout line is stamped the moment it arrives.
-            let lines = scope.spawn(move || read_lines(stdout, started));
-            let stderr = scope.spawn(move || {
-                let mut text = String::new();
-                if let Some(mut stderr) = stderr {
-                    // A child's stderr that is not UTF-8 is shown as far as it is.
-                    let mut bytes = Vec::new();
-                    let _ = stderr.read_to_end(&mut bytes);
-                    text = String::from_utf8_lossy(&bytes).into_owned();
-                }
-                text
-            });
-            let waited = child
-                .wait_timeout(self.timeout)
-                .with_context(|| format!("could not wait for `{shown}`"));
-            let wall = started.elapsed();
-            let status = match waited {
-                Ok(Some(status)) => Some(status),
-                Ok(None) | Err(_) => {
-                    // Past its time (or unwaitable): end it, so that its pipes close.
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    None
-                }
-            };
-            Ok(Ran {
-                status,
-                lines: lines.join().expect("the stdout reader does not panic"),
-                stderr: stderr.join().expect("the stderr reader does not panic"),
-                wall,
-                timeout: self.timeout,
-            })
+        let (lines, finished) = read_lines(stdout, started, deadline)
+            .with_context(|| format!("could not read the output of `{shown}`"))?;
+        let waited = if finished {
+            // Stdout closed: the child is exiting (or closed it and goes on, which the rest
+            // of its time limit covers).
+            child
+                .wait_timeout(deadline.saturating_duration_since(Instant::now()))
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        let wall = started.elapsed();
+        if waited.is_none() {
+            // Past its time: end it.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let mut text = String::new();
+        if let Some(mut file) = stderr_file {
+            let mut bytes = Vec::new();
+            // A child's stderr that cannot be read back, or is not UTF-8, is shown as far as
+            // it goes.
+            let _ = file
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| file.read_to_end(&mut bytes));
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        Ok(Ran {
+            status: waited,
+            lines,
+            stderr: text,
+            wall,
+            timeout: self.timeout,
         })
     }
 
@@ -190,23 +215,56 @@ impl Ran {
     }
 }
 
-fn read_lines(stdout: impl Read, started: Instant) -> Vec<Line> {
-    let mut reader = BufReader::new(stdout);
+/// Reads `stdout` until it closes or `deadline` passes, stamping each line (counted from
+/// `started`) when it arrives; says whether it closed in time.
+fn read_lines(
+    mut stdout: ChildStdout,
+    started: Instant,
+    deadline: Instant,
+) -> io::Result<(Vec<Line>, bool)> {
     let mut lines = Vec::new();
-    let mut buf = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut chunk = [0_u8; 8192];
     loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => return lines,
-            Ok(_) => {
-                let at = started.elapsed();
-                let text = String::from_utf8_lossy(&buf);
-                lines.push(Line {
-                    at,
-                    text: text.trim_end_matches(['\n', '\r']).to_owned(),
-                });
-            }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok((lines, false));
         }
+        let timeout = Timespec::try_from(left).unwrap_or(Timespec {
+            tv_sec: i64::MAX,
+            tv_nsec: 0,
+        });
+        match poll(&mut [PollFd::new(&stdout, PollFlags::IN)], Some(&timeout)) {
+            Ok(0) | Err(Errno::INTR) => continue,
+            Ok(_) => {}
+            Err(err) => return Err(err.into()),
+        }
+        // Ready: data, or the end (then read returns 0).
+        let read = match stdout.read(&mut chunk) {
+            Ok(read) => read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        let at = started.elapsed();
+        if read == 0 {
+            if !pending.is_empty() {
+                lines.push(line(at, &pending));
+            }
+            return Ok((lines, true));
+        }
+        pending.extend_from_slice(&chunk[..read]);
+        while let Some(end) = pending.iter().position(|byte| *byte == b'\n') {
+            lines.push(line(at, &pending[..end]));
+            pending.drain(..=end);
+        }
+    }
+}
+
+fn line(at: Duration, bytes: &[u8]) -> Line {
+    let text = String::from_utf8_lossy(bytes);
+    Line {
+        at,
+        text: text.trim_end_matches('\r').to_owned(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! warm per-call figures, and the reactor compatibility matrix, each child under a timeout,
 //! each result checked.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -185,6 +186,7 @@ pub(crate) fn find_python() -> Result<Python, String> {
 /// Runs every measurement the settings ask for.
 pub(crate) fn all(
     probe: &Path,
+    library_path: Option<&OsStr>,
     python: Result<&Python, &String>,
     settings: &Settings,
 ) -> anyhow::Result<Measured> {
@@ -217,6 +219,7 @@ pub(crate) fn all(
     );
     let runner = Runner {
         probe,
+        library_path,
         python,
         settings,
         progress: &progress,
@@ -243,12 +246,19 @@ pub(crate) fn all(
 /// The measuring, with what every run needs.
 struct Runner<'a> {
     probe: &'a Path,
+    /// `LD_LIBRARY_PATH` for the measured children (`None`: unset).
+    library_path: Option<&'a OsStr>,
     python: Option<&'a Python>,
     settings: &'a Settings,
     progress: &'a ProgressBar,
 }
 
 impl Runner<'_> {
+    /// A measured child: `program` in the user's environment, not the one cargo made for xtask.
+    fn measured(&self, program: &Path) -> Cmd {
+        Cmd::new(program).env("LD_LIBRARY_PATH", self.library_path)
+    }
+
     fn child_timeout(&self) -> Duration {
         Duration::from_secs(self.settings.child_timeout_s)
     }
@@ -258,9 +268,12 @@ impl Runner<'_> {
         let arg = self.settings.arg.to_string();
         let delay = self.settings.delay_ns.to_string();
         let cmd = match subject {
-            Subject::Baseline => Cmd::new(self.probe).args(["cold", "--backend", "baseline"]),
+            Subject::Baseline => self
+                .measured(self.probe)
+                .args(["cold", "--backend", "baseline"]),
             Subject::Backend(backend) => {
-                Cmd::new(self.probe).args(["cold", "--backend", backend.name()])
+                self.measured(self.probe)
+                    .args(["cold", "--backend", backend.name()])
             }
             Subject::PythonPlain | Subject::PythonRun | Subject::PythonRunner => {
                 let mode = match subject {
@@ -269,7 +282,8 @@ impl Runner<'_> {
                     _ => "cold-runner",
                 };
                 let python = self.python.expect("python rows exist only with python");
-                return Cmd::new(&python.executable)
+                return self
+                    .measured(&python.executable)
                     .args(["-c", REFERENCE_PY, mode, &arg, &delay])
                     .timeout(self.child_timeout());
             }
@@ -326,7 +340,7 @@ impl Runner<'_> {
             Some(backend) => (
                 backend.name().to_owned(),
                 Kind::Backend,
-                Cmd::new(self.probe).args([
+                self.measured(self.probe).args([
                     "warm",
                     "--backend",
                     backend.name(),
@@ -339,15 +353,8 @@ impl Runner<'_> {
             None => (
                 "python asyncio".to_owned(),
                 Kind::Python,
-                Cmd::new(&self.python.expect("asked only with python").executable).args([
-                    "-c",
-                    REFERENCE_PY,
-                    "warm",
-                    "0",
-                    "0",
-                    &reps,
-                    &target,
-                ]),
+                self.measured(&self.python.expect("asked only with python").executable)
+                    .args(["-c", REFERENCE_PY, "warm", "0", "0", &reps, &target]),
             ),
         };
         let ran = cmd.timeout(Duration::from_secs(300)).run()?;
@@ -368,7 +375,8 @@ impl Runner<'_> {
     fn matrix_row(&self, backend: Backend) -> anyhow::Result<MatrixRow> {
         let mut cells = Vec::new();
         for (case, _) in CASES {
-            let ran = Cmd::new(self.probe)
+            let ran = self
+                .measured(self.probe)
                 .args(["cell", "--backend", backend.name(), "--case", case])
                 .timeout(Duration::from_secs(self.settings.cell_timeout_s))
                 .run()?;
