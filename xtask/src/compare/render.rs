@@ -97,9 +97,11 @@ fn render(report: &Report, style: Style) -> String {
             result(row),
             row.samples.to_string(),
             spread_us(row.first_line_ns),
-            row.first_line_above_baseline_ns.map_or("-".into(), |ns| {
-                format!("{}{}", sign(ns), us(ns.unsigned_abs()))
-            }),
+            row.first_line_above_baseline_ns
+                .map_or("-".into(), |ns| match ns {
+                    0 => "0".into(),
+                    _ => format!("{}{}", sign(ns), us(ns.unsigned_abs())),
+                }),
             spread_us(row.process_ns),
             spread_us(row.construct_to_first_poll_ns),
             spread_us(row.teardown_ns),
