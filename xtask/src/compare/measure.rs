@@ -178,7 +178,8 @@ pub(crate) fn find_python() -> Result<Python, String> {
             )),
         },
         Err(err) => Err(format!(
-            "python3 is not on PATH ({err:#}); the Python reference rows are left out"
+            "python3 could not be run ({}); the Python reference rows are left out",
+            err.root_cause()
         )),
     }
 }

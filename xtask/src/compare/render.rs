@@ -77,8 +77,14 @@ fn render(report: &Report, style: Style) -> String {
         w,
         &format!(
             "Results and cold start-up: µs, median (p90), each sample a fresh process \
-             ({} samples per row, {} for Python, after {} discarded round)",
-            s.samples, s.python_samples, s.discarded_rounds
+             ({} samples per row{}, after {} discarded round)",
+            s.samples,
+            if report.python.available {
+                format!(", {} for Python", s.python_samples)
+            } else {
+                String::new()
+            },
+            s.discarded_rounds
         ),
     );
     let mut table = style.table(headers(&[
