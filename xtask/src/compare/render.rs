@@ -210,6 +210,7 @@ fn render(report: &Report, style: Style) -> String {
         ("rustc", env.rustc.clone()),
         ("crates", crates.join(", ")),
         ("python", python),
+        ("priority", s.priority.clone()),
         ("git", env.git_revision.clone()),
         ("date", env.date.clone()),
         ("command", env.command.clone()),
