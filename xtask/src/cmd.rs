@@ -101,7 +101,7 @@ impl Cmd {
     /// line as it arrives, and waits for the exit. No helper thread wakes up while the child
     /// runs: on a two-core machine under load, each extra runnable thread competes with the
     /// child's own start, and a reader thread per child added 15-25% to a cold sample's wall
-    /// time (against hyperfine's figure for the same binary).
+    /// time (against the same child started with its output sent to /dev/null).
     pub(crate) fn run(mut self) -> anyhow::Result<Ran> {
         let shown = self.to_string();
         // Stderr goes to an unnamed file rather than a pipe: a file never fills up, so
