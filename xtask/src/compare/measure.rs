@@ -107,6 +107,9 @@ pub(crate) struct Inside {
 /// One checked cold sample.
 #[derive(Debug, Clone)]
 pub(crate) struct ColdSample {
+    /// The round it was taken in: the baseline's sample of the same round was taken moments
+    /// apart, under the same load.
+    pub(crate) round: u32,
     /// From just before the process was started to the arrival of its first line of work.
     pub(crate) first_line: Duration,
     /// From just before the process was started to its exit: the whole process.
@@ -324,7 +327,7 @@ impl Runner<'_> {
                 let ran = self.cold_cmd(row.subject).run()?;
                 self.progress.inc(1);
                 match check_cold(&ran, settings.arg, expected) {
-                    Ok(sample) if kept => row.samples.push(sample),
+                    Ok(sample) if kept => row.samples.push(ColdSample { round, ..sample }),
                     Ok(_) => {}
                     Err(error) => row.error = Some(error),
                 }
@@ -423,6 +426,7 @@ pub(crate) fn check_cold(ran: &Ran, arg: u64, expected: u64) -> Result<ColdSampl
         ));
     }
     Ok(ColdSample {
+        round: 0,
         first_line: work[0].at,
         process: ran.wall,
         inside,

@@ -2,6 +2,9 @@
 //! with the environment and settings beside them. This is what `compare.json` holds; the
 //! tables and `compare.md` are rendered from it.
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use serde::Serialize;
 
 use super::Settings;
@@ -54,8 +57,8 @@ pub(crate) struct ColdSummary {
     pub(crate) samples: usize,
     /// Process start to the first line of work: what the user feels.
     pub(crate) first_line_ns: Option<Spread>,
-    /// The first-line median minus its baseline's (Rust rows: the Rust baseline; Python rows:
-    /// Python without asyncio).
+    /// The median over rounds of this row's first line minus its baseline's in the same round
+    /// (Rust rows: the Rust baseline; Python rows: Python without asyncio).
     pub(crate) first_line_above_baseline_ns: Option<i64>,
     /// Process start to process exit: what hyperfine or `time` measure.
     pub(crate) process_ns: Option<Spread>,
@@ -123,7 +126,7 @@ impl Report {
             .iter()
             .map(|row| summarise(row, expected))
             .collect();
-        relate_to_baselines(&mut cold);
+        relate_to_baselines(&mut cold, &measured.cold);
         let warm: Vec<WarmSummary> = measured
             .warm
             .into_iter()
@@ -225,28 +228,57 @@ fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {
     }
 }
 
-/// Fills in the differences to each row's baseline.
-fn relate_to_baselines(rows: &mut [ColdSummary]) {
+/// Fills in the differences to each row's baseline. The first-line difference is the median
+/// of paired differences (this row's sample minus the baseline's sample of the same round),
+/// which a change of the machine's load during the run moves far less than a difference of
+/// medians would.
+fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
     let baseline = |kind: Kind| {
-        rows.iter()
-            .find(|row| row.kind == kind)
-            .map(|row| (row.first_line_ns.map(|s| s.median), row.peak_rss_kib))
+        let index = rows.iter().position(|row| row.kind == kind && row.ok)?;
+        let by_round: HashMap<u32, Duration> = measured[index]
+            .samples
+            .iter()
+            .map(|sample| (sample.round, sample.first_line))
+            .collect();
+        Some((by_round, rows[index].peak_rss_kib))
     };
     let rust = baseline(Kind::Baseline);
     let python = baseline(Kind::PythonBaseline);
-    let diff =
-        |a: Option<u64>, b: Option<u64>| Some(i64::try_from(a?).ok()? - i64::try_from(b?).ok()?);
-    for row in rows.iter_mut() {
+    for (row, samples) in rows.iter_mut().zip(measured) {
         let base = match row.kind {
-            Kind::Baseline | Kind::Backend => rust,
-            Kind::PythonBaseline | Kind::Python => python,
+            Kind::Baseline | Kind::Backend => &rust,
+            Kind::PythonBaseline | Kind::Python => &python,
         };
-        if let Some((first_line, rss)) = base {
-            row.first_line_above_baseline_ns =
-                diff(row.first_line_ns.map(|s| s.median), first_line);
-            row.rss_above_baseline_kib = diff(row.peak_rss_kib, rss);
+        let Some((first_lines, rss)) = base else {
+            continue;
+        };
+        if row.ok {
+            let paired: Vec<i64> = samples
+                .samples
+                .iter()
+                .filter_map(|sample| {
+                    let base = first_lines.get(&sample.round)?;
+                    Some(signed_ns(sample.first_line) - signed_ns(*base))
+                })
+                .collect();
+            row.first_line_above_baseline_ns = median(paired);
         }
+        row.rss_above_baseline_kib = row
+            .peak_rss_kib
+            .zip(*rss)
+            .and_then(|(own, base)| Some(i64::try_from(own).ok()? - i64::try_from(base).ok()?));
     }
+}
+
+fn signed_ns(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// The median by nearest rank; `None` for no values.
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    values.sort_unstable();
+    let index = values.len().div_ceil(2).checked_sub(1)?;
+    Some(values[index])
 }
 
 /// Median and p90 by nearest rank; `None` for no samples.
@@ -268,6 +300,13 @@ pub(crate) fn spread(mut values: Vec<u64>) -> Option<Spread> {
 #[cfg(test)]
 mod tests {
     use super::spread;
+
+    #[test]
+    fn median_of_signed_values() {
+        assert_eq!(super::median(vec![3, -1, 2]), Some(2));
+        assert_eq!(super::median(vec![4, 1, 3, 2]), Some(2));
+        assert_eq!(super::median(Vec::new()), None);
+    }
 
     #[test]
     fn nearest_rank() {
