@@ -6,11 +6,23 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 use serde::Serialize;
+
+use crate::cmd::Cmd;
+
+/// The flags of `cargo xtask footprint`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Backends to measure, comma-separated (default: all); the std-only baseline always runs.
+    #[arg(long, value_delimiter = ',')]
+    backends: Vec<String>,
+    /// Where to write footprint.json and footprint.md (relative to the workspace root).
+    #[arg(long, default_value = "target/oneoff")]
+    out: PathBuf,
+}
 
 /// The programs measured: a name, the oneoff feature it enables (none for the baseline) and the
 /// runner type its `main` uses.
@@ -38,9 +50,22 @@ pub(crate) struct Footprint {
     pub(crate) crates_compiled: usize,
 }
 
+/// Runs the command: measures, prints the table, writes the files.
+pub(crate) fn run(args: Args) -> Result<()> {
+    let root = crate::workspace_root();
+    let out = root.join(&args.out);
+    let results = measure(&root, &out, &args.backends)?;
+    print!("{}", markdown(&results));
+    eprintln!(
+        "wrote {} and footprint.md",
+        out.join("footprint.json").display()
+    );
+    Ok(())
+}
+
 /// Measures every program in `only` (all when empty) and writes `footprint.json` and
 /// `footprint.md` into `out`.
-pub(crate) fn run(root: &Path, out: &Path, only: &[String]) -> Result<Vec<Footprint>> {
+fn measure(root: &Path, out: &Path, only: &[String]) -> Result<Vec<Footprint>> {
     for name in only {
         ensure!(
             PROGRAMS.iter().any(|(program, _, _)| program == name),
@@ -123,22 +148,21 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
     if target.exists() {
         fs::remove_dir_all(&target)?;
     }
-    let start = Instant::now();
-    let output = Command::new(env!("CARGO"))
+    let ran = Cmd::new(env!("CARGO"))
         .args(["build", "--release", "--message-format=json"])
-        .current_dir(dir)
-        .output()
-        .with_context(|| format!("could not start cargo for {program}"))?;
-    let elapsed = start.elapsed();
-    if !output.status.success() {
+        .dir(dir)
+        .timeout(Duration::from_secs(1800))
+        .run()?;
+    if !ran.success() {
         bail!(
-            "building the {program} footprint program failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
+            "building the {program} footprint program failed: {}",
+            ran.failure()
         );
     }
-    let mut packages: Vec<String> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+    let mut packages: Vec<String> = ran
+        .lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter_map(|message| message["package_id"].as_str().map(str::to_owned))
         .collect();
@@ -148,7 +172,7 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
     let size = fs::metadata(&binary)
         .with_context(|| format!("no binary at {}", binary.display()))?
         .len();
-    Ok((size, elapsed, packages.len()))
+    Ok((size, ran.wall, packages.len()))
 }
 
 fn markdown(results: &[Footprint]) -> String {
@@ -168,9 +192,4 @@ fn markdown(results: &[Footprint]) -> String {
         );
     }
     md
-}
-
-/// The report as a terminal table.
-pub(crate) fn table(results: &[Footprint]) -> String {
-    markdown(results)
 }

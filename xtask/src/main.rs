@@ -1,14 +1,25 @@
 //! oneoff's developer commands, run as `cargo xtask <command>`.
+//!
+//! `main` parses the flags (here, once, with clap) and dispatches; each command is its own
+//! module, and every other program is started through [`cmd::Cmd`].
 
+mod cmd;
+mod compare;
 mod footprint;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 /// oneoff's developer commands.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", arg_required_else_help = true)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    arg_required_else_help = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -17,37 +28,55 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the same work(arg) on every backend and compare start-up latency and results.
-    Compare,
+    Compare(compare::Args),
     /// Build a minimal program per backend; report binary size added, clean build time, crates.
-    Footprint {
-        /// Backends to measure, comma-separated (default: all); the std-only baseline always runs.
-        #[arg(long, value_delimiter = ',')]
-        backends: Vec<String>,
-        /// Where to write footprint.json and footprint.md.
-        #[arg(long, default_value = "target/oneoff")]
-        out: PathBuf,
-    },
+    Footprint(footprint::Args),
 }
 
-/// The repository's root: xtask lives one level below it.
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits inside the repository")
-}
-
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Compare => anyhow::bail!("compare is not built yet (issue 3)"),
-        Command::Footprint { backends, out } => {
-            let out = root().join(out);
-            let results = footprint::run(root(), &out, &backends)?;
-            print!("{}", footprint::table(&results));
-            eprintln!(
-                "wrote {} and footprint.md",
-                out.join("footprint.json").display()
-            );
-            Ok(())
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return refuse(err),
+    };
+    let outcome = match cli.command {
+        Command::Compare(args) => compare::run(args),
+        Command::Footprint(args) => footprint::run(args).map(|()| ExitCode::SUCCESS),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version go out as clap writes them; a usage error becomes one clear line.
+fn refuse(err: clap::Error) -> ExitCode {
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
+        _ => {
+            // clap spreads one error over several lines (possible values, a tip, the usage,
+            // a pointer to --help); keep what explains the error, on one line.
+            let rendered = err.render().to_string();
+            let said: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .filter(|line| !line.starts_with("Usage:") && !line.starts_with("For more"))
+                .collect();
+            eprintln!("{}", said.join("; "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The workspace's root folder, whatever the current directory.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits one level below the workspace root")
+        .to_owned()
 }

@@ -1,0 +1,138 @@
+//! The measurement binary of `cargo xtask compare`: one process runs one measurement of one
+//! backend and ends its standard output with one JSON line that says what it saw.
+//!
+//! `cargo xtask compare` builds this binary once, in release mode, and starts it as a fresh
+//! process for every cold sample, so that each sample pays what a user's program pays: process
+//! start, runtime start, the work, teardown. The subcommands are the kinds of measurement:
+//!
+//! - `cold`: one one-shot run of the shared `work_with(arg, delay)` on a fresh runtime, writing
+//!   its two lines to stdout as it goes (the parent stamps the first line's arrival), then the
+//!   in-process figures: runner construction to first poll, the timer's real duration,
+//!   completion to return (teardown), threads during and after, peak RSS. With `--backend
+//!   baseline` it writes the same lines around a plain thread sleep and runs no async code.
+//! - `warm`: nanoseconds per call in one process, one-shot and reused, on a ready future and on
+//!   one that yields once.
+//! - `cell`: one cell of the reactor compatibility matrix; the parent runs it under a timeout.
+//!
+//! The last stdout line is the contract with the parent (and with the Python reference script
+//! in `xtask/src/compare/reference.py`, which writes the same fields); all durations are
+//! nanoseconds.
+//!
+//! # Examples
+//!
+//! ```text
+//! $ oneoff-probe cold --backend smol --arg 100 --delay-ns 1000000
+//! Coroutine has started
+//! Coroutine is done
+//! {"result":10000,"construct_to_first_poll_ns":2210,"timer_ns":1064311,...}
+//! ```
+//!
+//! ## Feature flags
+//!
+//! None: every backend is always built in.
+
+mod cell;
+mod cold;
+mod proc_status;
+mod warm;
+
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use clap::{Parser, Subcommand};
+use oneoff::Backend;
+
+/// One measurement of one backend; the last line of stdout is JSON.
+#[derive(Debug, Parser)]
+#[command(name = "oneoff-probe")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// One cold one-shot run of work(arg) with its in-process figures.
+    Cold {
+        /// A backend name, or `baseline` for a process that runs no async code.
+        #[arg(long)]
+        backend: Subject,
+        /// The argument of work(arg).
+        #[arg(long, default_value_t = 100)]
+        arg: u64,
+        /// The delay work awaits, in nanoseconds.
+        #[arg(long, default_value_t = 0)]
+        delay_ns: u64,
+    },
+    /// Nanoseconds per call, one-shot and reused, ready and yield-once futures.
+    Warm {
+        /// The backend to measure.
+        #[arg(long)]
+        backend: Backend,
+        /// Repetitions; the median is reported.
+        #[arg(long, default_value_t = 11)]
+        reps: usize,
+        /// How long one repetition should take, in microseconds.
+        #[arg(long, default_value_t = 10_000)]
+        target_us: u64,
+    },
+    /// One cell of the reactor compatibility matrix.
+    Cell {
+        /// The backend to run the case on.
+        #[arg(long)]
+        backend: Backend,
+        /// The case.
+        #[arg(long, value_enum)]
+        case: cell::Case,
+    },
+}
+
+/// What a cold sample runs: a backend, or nothing async at all.
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    Baseline,
+    Backend(Backend),
+}
+
+impl FromStr for Subject {
+    type Err = oneoff::UnknownBackend;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        if name == "baseline" {
+            return Ok(Subject::Baseline);
+        }
+        name.parse().map(Subject::Backend)
+    }
+}
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Cold {
+            backend,
+            arg,
+            delay_ns,
+        } => cold::run(backend, arg, delay_ns).map(|report| emit(&report)),
+        Command::Warm {
+            backend,
+            reps,
+            target_us,
+        } => warm::run(backend, reps, target_us).map(|report| emit(&report)),
+        Command::Cell { backend, case } => {
+            emit(&cell::run(backend, case));
+            Ok(())
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes the report as the last line of stdout.
+fn emit<T: serde::Serialize>(report: &T) {
+    let line = serde_json::to_string(report).expect("probe reports are plain data");
+    println!("{line}");
+}

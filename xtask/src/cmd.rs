@@ -1,0 +1,307 @@
+//! The one way xtask starts another program: every child (cargo, rustc, git, the probe,
+//! python3) goes through [`Cmd`], so that each has a timeout, its output is captured the same
+//! way, and a timed child records when each line of its stdout arrived.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::process::{ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::io::Errno;
+use wait_timeout::ChildExt;
+
+/// A program to run, with its arguments and a time limit.
+#[derive(Debug)]
+pub(crate) struct Cmd {
+    command: Command,
+    timeout: Duration,
+    show_stderr: bool,
+}
+
+/// What a finished (or killed) child did.
+#[derive(Debug)]
+pub(crate) struct Ran {
+    /// How it exited; `None` when it was killed at its timeout.
+    pub(crate) status: Option<ExitStatus>,
+    /// Its stdout, line by line, each with the time since just before it was started.
+    pub(crate) lines: Vec<Line>,
+    /// Its stderr (empty when it was shown to the user instead).
+    pub(crate) stderr: String,
+    /// From just before it was started to its exit being seen: what hyperfine calls the
+    /// wall-clock time of one run.
+    pub(crate) wall: Duration,
+    /// The time limit it had.
+    pub(crate) timeout: Duration,
+}
+
+/// One line of a child's stdout, without its line ending.
+#[derive(Debug)]
+pub(crate) struct Line {
+    /// When it arrived, counted from just before the child was started.
+    pub(crate) at: Duration,
+    /// The line.
+    pub(crate) text: String,
+}
+
+impl Cmd {
+    /// `program`, with no arguments yet and a one-minute time limit.
+    pub(crate) fn new(program: impl AsRef<OsStr>) -> Self {
+        Cmd {
+            command: Command::new(program),
+            timeout: Duration::from_secs(60),
+            show_stderr: false,
+        }
+    }
+
+    /// Adds arguments.
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Runs the program in `dir`.
+    pub(crate) fn dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// Sets the environment variable `key` of the program to `value`, or removes it (`None`).
+    pub(crate) fn env(mut self, key: &str, value: Option<&OsStr>) -> Self {
+        match value {
+            Some(value) => self.command.env(key, value),
+            None => self.command.env_remove(key),
+        };
+        self
+    }
+
+    /// Kills the program when it has not exited after `timeout`.
+    pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Lets the program's stderr through to the user instead of capturing it (for cargo's
+    /// progress while it builds).
+    pub(crate) fn show_stderr(mut self) -> Self {
+        self.show_stderr = true;
+        self
+    }
+
+    /// Runs the program to its end or its timeout; fails only when it cannot be started.
+    ///
+    /// Everything happens on the calling thread: it waits for stdout with `poll`, stamps each
+    /// line as it arrives, and waits for the exit. No helper thread wakes up while the child
+    /// runs: on a two-core machine under load, each extra runnable thread competes with the
+    /// child's own start, and a reader thread per child added 15-25% to a cold sample's wall
+    /// time (against the same child started with its output sent to /dev/null).
+    pub(crate) fn run(mut self) -> anyhow::Result<Ran> {
+        let shown = self.to_string();
+        // Stderr goes to an unnamed file rather than a pipe: a file never fills up, so
+        // nothing has to drain it while the child runs.
+        let mut stderr_file = None;
+        let stderr = if self.show_stderr {
+            Stdio::inherit()
+        } else {
+            let file = tempfile::tempfile().context("could not create a file for stderr")?;
+            let stdio = Stdio::from(file.try_clone().context("could not share that file")?);
+            stderr_file = Some(file);
+            stdio
+        };
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        let started = Instant::now();
+        let deadline = started + self.timeout;
+        let mut child = self
+            .command
+            .spawn()
+            .with_context(|| format!("could not start `{shown}`"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (lines, finished) = read_lines(stdout, started, deadline)
+            .with_context(|| format!("could not read the output of `{shown}`"))?;
+        let waited = if finished {
+            // Stdout closed: the child is exiting (or closed it and goes on, which the rest
+            // of its time limit covers).
+            child
+                .wait_timeout(deadline.saturating_duration_since(Instant::now()))
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        let wall = started.elapsed();
+        if waited.is_none() {
+            // Past its time: end it.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let mut text = String::new();
+        if let Some(mut file) = stderr_file {
+            let mut bytes = Vec::new();
+            // A child's stderr that cannot be read back, or is not UTF-8, is shown as far as
+            // it goes.
+            let _ = file
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| file.read_to_end(&mut bytes));
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        Ok(Ran {
+            status: waited,
+            lines,
+            stderr: text,
+            wall,
+            timeout: self.timeout,
+        })
+    }
+
+    /// Runs the program and returns its stdout, trimmed; fails when it does not succeed.
+    pub(crate) fn read(self) -> anyhow::Result<String> {
+        let shown = self.to_string();
+        let ran = self.run()?;
+        if !ran.success() {
+            bail!("`{shown}` failed: {}", ran.failure());
+        }
+        let text: Vec<&str> = ran.lines.iter().map(|line| line.text.as_str()).collect();
+        Ok(text.join("\n").trim().to_owned())
+    }
+}
+
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.command.get_program().to_string_lossy())?;
+        for arg in self.command.get_args() {
+            write!(f, " {}", arg.to_string_lossy())?;
+        }
+        Ok(())
+    }
+}
+
+impl Ran {
+    /// Whether it exited by itself with status 0.
+    pub(crate) fn success(&self) -> bool {
+        self.status.is_some_and(|status| status.success())
+    }
+
+    /// Why it did not succeed, in one line: the timeout, or its exit status and the first
+    /// line of its stderr that says something.
+    pub(crate) fn failure(&self) -> String {
+        let Some(status) = self.status else {
+            return format!("no exit within {:?}, killed", self.timeout);
+        };
+        let said = self
+            .stderr
+            .lines()
+            .map(str::trim)
+            .find(|line| line.starts_with("error") || line.contains("panicked"))
+            .or_else(|| self.stderr.lines().map(str::trim).find(|l| !l.is_empty()));
+        match said {
+            Some(said) => format!("{status}: {said}"),
+            None => status.to_string(),
+        }
+    }
+
+    /// The last line of stdout, where the probe and the Python reference put their report.
+    pub(crate) fn last_line(&self) -> Option<&str> {
+        self.lines.last().map(|line| line.text.as_str())
+    }
+}
+
+/// Reads `stdout` until it closes or `deadline` passes, stamping each line (counted from
+/// `started`) when it arrives; says whether it closed in time.
+fn read_lines(
+    mut stdout: ChildStdout,
+    started: Instant,
+    deadline: Instant,
+) -> io::Result<(Vec<Line>, bool)> {
+    let mut lines = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut chunk = [0_u8; 8192];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok((lines, false));
+        }
+        let timeout = Timespec::try_from(left).unwrap_or(Timespec {
+            tv_sec: i64::MAX,
+            tv_nsec: 0,
+        });
+        match poll(&mut [PollFd::new(&stdout, PollFlags::IN)], Some(&timeout)) {
+            Ok(0) | Err(Errno::INTR) => continue,
+            Ok(_) => {}
+            Err(err) => return Err(err.into()),
+        }
+        // Ready: data, or the end (then read returns 0).
+        let read = match stdout.read(&mut chunk) {
+            Ok(read) => read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        let at = started.elapsed();
+        if read == 0 {
+            if !pending.is_empty() {
+                lines.push(line(at, &pending));
+            }
+            return Ok((lines, true));
+        }
+        pending.extend_from_slice(&chunk[..read]);
+        while let Some(end) = pending.iter().position(|byte| *byte == b'\n') {
+            lines.push(line(at, &pending[..end]));
+            pending.drain(..=end);
+        }
+    }
+}
+
+fn line(at: Duration, bytes: &[u8]) -> Line {
+    let text = String::from_utf8_lossy(bytes);
+    Line {
+        at,
+        text: text.trim_end_matches('\r').to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_lines_and_status() {
+        let ran = Cmd::new("sh")
+            .args(["-c", "echo one; echo two; echo oops >&2; exit 3"])
+            .run()
+            .unwrap();
+        let texts: Vec<_> = ran.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["one", "two"]);
+        // Stamped when read, so in order (a line read after the exit was seen may be stamped
+        // after `wall`).
+        assert!(ran.lines[0].at <= ran.lines[1].at);
+        assert!(!ran.success());
+        assert_eq!(ran.failure(), "exit status: 3: oops");
+        assert_eq!(ran.last_line(), Some("two"));
+    }
+
+    #[test]
+    fn kills_at_timeout() {
+        let ran = Cmd::new("sleep")
+            .args(["30"])
+            .timeout(Duration::from_millis(50))
+            .run()
+            .unwrap();
+        assert!(ran.status.is_none());
+        assert!(ran.failure().starts_with("no exit within"));
+    }
+
+    #[test]
+    fn read_fails_with_the_command() {
+        let err = Cmd::new("sh").args(["-c", "exit 1"]).read().unwrap_err();
+        assert_eq!(err.to_string(), "`sh -c exit 1` failed: exit status: 1");
+    }
+}

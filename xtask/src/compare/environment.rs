@@ -1,0 +1,174 @@
+//! Where and on what the figures were measured, recorded beside them: host, CPU, OS, rustc,
+//! the runtime crates' versions from `Cargo.lock`, git revision, date and the exact command.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::cmd::Cmd;
+
+/// The runtime crates whose versions decide the figures.
+const RUNTIME_CRATES: &[&str] = &[
+    "tokio",
+    "smol",
+    "async-executor",
+    "async-io",
+    "futures-lite",
+    "parking",
+    "pollster",
+    "futures-timer",
+    "async-std",
+    "async-global-executor",
+];
+
+/// The machine and the code behind a report.
+#[derive(Debug, Serialize)]
+pub(crate) struct Environment {
+    /// The machine's host name.
+    pub(crate) host: String,
+    /// The CPU model, as the OS names it.
+    pub(crate) cpu: String,
+    /// Cores available to this process.
+    pub(crate) cores: usize,
+    /// The operating system, its kernel and the architecture.
+    pub(crate) os: String,
+    /// `rustc --version`.
+    pub(crate) rustc: String,
+    /// Version of each runtime crate in `Cargo.lock`.
+    pub(crate) crates: BTreeMap<String, String>,
+    /// The git revision of the workspace, `-dirty` when it has uncommitted changes.
+    pub(crate) git_revision: String,
+    /// When the report was made (UTC).
+    pub(crate) date: String,
+    /// The command that made it.
+    pub(crate) command: String,
+}
+
+/// Collects the environment; fails only when `Cargo.lock` cannot be read.
+pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
+    let quick = Duration::from_secs(20);
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let git = |args: &[&str]| Cmd::new("git").args(args).dir(root).timeout(quick).read();
+    let git_revision = match (
+        git(&["rev-parse", "--short=12", "HEAD"]),
+        git(&["status", "--porcelain", "--untracked-files=no"]),
+    ) {
+        (Ok(revision), Ok(changes)) if changes.is_empty() => revision,
+        (Ok(revision), Ok(_)) => format!("{revision}-dirty"),
+        (Err(err), _) | (_, Err(err)) => format!("unknown ({err:#})"),
+    };
+    Ok(Environment {
+        host: first_line("/proc/sys/kernel/hostname")
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "unknown".into()),
+        cpu: cpu_model().unwrap_or_else(|| "unknown".into()),
+        cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        os: os(),
+        rustc: Cmd::new(rustc)
+            .args(["--version"])
+            .timeout(quick)
+            .read()
+            .unwrap_or_else(|err| format!("unknown ({err:#})")),
+        crates: locked_versions(&root.join("Cargo.lock"))?,
+        git_revision,
+        date: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        command: command_line(),
+    })
+}
+
+fn first_line(path: &str) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    Some(text.lines().next()?.trim().to_owned()).filter(|line| !line.is_empty())
+}
+
+fn cpu_model() -> Option<String> {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
+    cpuinfo.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == "model name").then(|| value.trim().to_owned())
+    })
+}
+
+fn os() -> String {
+    let name = fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|release| {
+            release.lines().find_map(|line| {
+                line.strip_prefix("PRETTY_NAME=")
+                    .map(|name| name.trim_matches('"').to_owned())
+            })
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_owned());
+    match first_line("/proc/sys/kernel/osrelease") {
+        Some(kernel) => format!("{name}, kernel {kernel}, {}", std::env::consts::ARCH),
+        None => format!("{name}, {}", std::env::consts::ARCH),
+    }
+}
+
+/// `cargo xtask` and the arguments as given, quoted where a shell would need it.
+fn command_line() -> String {
+    let mut line = String::from("cargo xtask");
+    for arg in std::env::args().skip(1) {
+        line.push(' ');
+        if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c)) {
+            line.push_str(&format!("'{}'", arg.replace('\'', r"'\''")));
+        } else {
+            line.push_str(&arg);
+        }
+    }
+    line
+}
+
+#[derive(Deserialize)]
+struct Lockfile {
+    #[serde(default)]
+    package: Vec<LockedPackage>,
+}
+
+#[derive(Deserialize)]
+struct LockedPackage {
+    name: String,
+    version: String,
+}
+
+/// The versions of [`RUNTIME_CRATES`] in the lockfile; a crate locked at several versions
+/// lists them all.
+fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = fs::read_to_string(lockfile)
+        .with_context(|| format!("could not read {}", lockfile.display()))?;
+    let lock: Lockfile =
+        toml::from_str(&text).with_context(|| format!("could not parse {}", lockfile.display()))?;
+    let mut versions: BTreeMap<String, String> = BTreeMap::new();
+    for package in lock.package {
+        if RUNTIME_CRATES.contains(&package.name.as_str()) {
+            versions
+                .entry(package.name)
+                .and_modify(|known| {
+                    known.push_str(", ");
+                    known.push_str(&package.version);
+                })
+                .or_insert(package.version);
+        }
+    }
+    Ok(versions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_workspace_lockfile() {
+        let versions = locked_versions(&crate::workspace_root().join("Cargo.lock")).unwrap();
+        for name in ["tokio", "smol", "futures-lite", "pollster", "async-std"] {
+            assert!(
+                versions.contains_key(name),
+                "{name} missing from {versions:?}"
+            );
+        }
+    }
+}

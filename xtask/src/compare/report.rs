@@ -1,0 +1,321 @@
+//! The report: every figure summarised (median and p90, sample counts), every failure named,
+//! with the environment and settings beside them. This is what `compare.json` holds; the
+//! tables and `compare.md` are rendered from it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::Settings;
+use super::environment::Environment;
+use super::measure::{CASES, ColdRow, Kind, MatrixRow, Measured, Python, WarmFigures};
+
+/// Names the shape of `compare.json`, so that scripts can tell when it changes.
+const SCHEMA: &str = "oneoff-compare/1";
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub(crate) struct Report {
+    pub(crate) schema: &'static str,
+    /// False when any backend failed (the command then exits non-zero).
+    pub(crate) ok: bool,
+    pub(crate) environment: Environment,
+    pub(crate) settings: Settings,
+    /// Results and cold start-up, one row per subject, baselines first.
+    pub(crate) cold: Vec<ColdSummary>,
+    /// Warm per-call cost.
+    pub(crate) warm: Vec<WarmSummary>,
+    /// The reactor compatibility matrix.
+    pub(crate) matrix: Matrix,
+    pub(crate) python: PythonSummary,
+    /// One line per failed backend; empty when all went well.
+    pub(crate) failures: Vec<String>,
+    /// Things worth knowing that are not failures (a missing python3, a failed reference row).
+    pub(crate) notes: Vec<String>,
+}
+
+/// The median and 90th percentile of a set of samples, in nanoseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Spread {
+    pub(crate) median: u64,
+    pub(crate) p90: u64,
+}
+
+/// One cold row: is the result right, and what did start-up, teardown and the footprint cost.
+#[derive(Debug, Serialize)]
+pub(crate) struct ColdSummary {
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    /// Whether every sample passed its check.
+    pub(crate) ok: bool,
+    /// The first failed check, when one failed.
+    pub(crate) error: Option<String>,
+    /// What work(arg) must return: arg * 100.
+    pub(crate) expected_result: u64,
+    /// Kept samples, each a fresh process.
+    pub(crate) samples: usize,
+    /// Process start to the first line of work: what the user feels.
+    pub(crate) first_line_ns: Option<Spread>,
+    /// The median over rounds of this row's first line minus its baseline's in the same round
+    /// (Rust rows: the Rust baseline; Python rows: Python without asyncio).
+    pub(crate) first_line_above_baseline_ns: Option<i64>,
+    /// Process start to process exit: what hyperfine or `time` measure.
+    pub(crate) process_ns: Option<Spread>,
+    /// Runner construction to the future's first poll, inside the process.
+    pub(crate) construct_to_first_poll_ns: Option<Spread>,
+    /// The work's completion to the return of the one-shot call (teardown).
+    pub(crate) teardown_ns: Option<Spread>,
+    /// How long the delay really took.
+    pub(crate) timer_ns: Option<Spread>,
+    /// OS threads at the end of the work, inside the call (median).
+    pub(crate) threads_during: Option<u64>,
+    /// OS threads after the call returned (median).
+    pub(crate) threads_after: Option<u64>,
+    /// Peak RSS of the whole process, KiB (median).
+    pub(crate) peak_rss_kib: Option<u64>,
+    /// Peak RSS minus its baseline's, KiB.
+    pub(crate) rss_above_baseline_kib: Option<i64>,
+}
+
+/// One warm row, ns per call.
+#[derive(Debug, Serialize)]
+pub(crate) struct WarmSummary {
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    pub(crate) ok: bool,
+    pub(crate) error: Option<String>,
+    /// The medians, absent when the row failed.
+    pub(crate) per_call_ns: Option<WarmFigures>,
+}
+
+/// The matrix: `rows[i].cells[j]` is backend `i` on case `j`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Matrix {
+    pub(crate) cases: Vec<Case>,
+    pub(crate) rows: Vec<MatrixRow>,
+}
+
+/// A column of the matrix.
+#[derive(Debug, Serialize)]
+pub(crate) struct Case {
+    pub(crate) id: &'static str,
+    pub(crate) title: &'static str,
+}
+
+/// Whether the Python reference ran, and with what.
+#[derive(Debug, Serialize)]
+pub(crate) struct PythonSummary {
+    pub(crate) available: bool,
+    pub(crate) executable: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) note: Option<String>,
+}
+
+impl Report {
+    /// Summarises the measurements.
+    pub(crate) fn new(
+        environment: Environment,
+        settings: Settings,
+        python: Result<Python, String>,
+        measured: Measured,
+    ) -> Self {
+        let expected = settings.arg.saturating_mul(100);
+        let mut cold: Vec<ColdSummary> = measured
+            .cold
+            .iter()
+            .map(|row| summarise(row, expected))
+            .collect();
+        relate_to_baselines(&mut cold, &measured.cold);
+        let warm: Vec<WarmSummary> = measured
+            .warm
+            .into_iter()
+            .map(|row| {
+                let (per_call_ns, error) = match row.figures {
+                    Ok(figures) => (Some(figures), None),
+                    Err(error) => (None, Some(error)),
+                };
+                WarmSummary {
+                    name: row.name,
+                    kind: row.kind,
+                    ok: error.is_none(),
+                    error,
+                    per_call_ns,
+                }
+            })
+            .collect();
+
+        let mut failures = Vec::new();
+        let mut notes = Vec::new();
+        let mut failed = |name: &str, kind: Kind, what: &str, error: &str| {
+            let line = format!("{name}: {what}: {error}");
+            if kind == Kind::Backend || kind == Kind::Baseline {
+                failures.push(line);
+            } else {
+                notes.push(format!("reference row {line}"));
+            }
+        };
+        for row in &cold {
+            if let Some(error) = &row.error {
+                failed(&row.name, row.kind, "cold run", error);
+            }
+        }
+        for row in &warm {
+            if let Some(error) = &row.error {
+                failed(&row.name, row.kind, "warm run", error);
+            }
+        }
+        let python = match python {
+            Ok(python) => PythonSummary {
+                available: true,
+                executable: Some(python.executable.display().to_string()),
+                version: Some(python.version),
+                note: None,
+            },
+            Err(note) => {
+                notes.push(note.clone());
+                PythonSummary {
+                    available: false,
+                    executable: None,
+                    version: None,
+                    note: Some(note),
+                }
+            }
+        };
+        Report {
+            schema: SCHEMA,
+            ok: failures.is_empty(),
+            environment,
+            settings,
+            cold,
+            warm,
+            matrix: Matrix {
+                cases: CASES.iter().map(|(id, title)| Case { id, title }).collect(),
+                rows: measured.matrix,
+            },
+            python,
+            failures,
+            notes,
+        }
+    }
+}
+
+fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {
+    let ok = row.error.is_none();
+    // A failed row shows its message, not figures from the samples before the failure.
+    let samples = if ok { &row.samples[..] } else { &[] };
+    let ns = |duration: std::time::Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    let all = |pick: &dyn Fn(&super::measure::ColdSample) -> Option<u64>| -> Vec<u64> {
+        samples.iter().filter_map(pick).collect()
+    };
+    ColdSummary {
+        name: row.subject.name(),
+        kind: row.subject.kind(),
+        ok,
+        error: row.error.clone(),
+        expected_result: expected,
+        samples: row.samples.len(),
+        first_line_ns: spread(all(&|s| Some(ns(s.first_line)))),
+        first_line_above_baseline_ns: None,
+        process_ns: spread(all(&|s| Some(ns(s.process)))),
+        construct_to_first_poll_ns: spread(all(&|s| s.inside.construct_to_first_poll_ns)),
+        teardown_ns: spread(all(&|s| s.inside.teardown_ns)),
+        timer_ns: spread(all(&|s| Some(s.inside.timer_ns))),
+        threads_during: spread(all(&|s| s.inside.threads_during)).map(|s| s.median),
+        threads_after: spread(all(&|s| s.inside.threads_after)).map(|s| s.median),
+        peak_rss_kib: spread(all(&|s| s.inside.peak_rss_kib)).map(|s| s.median),
+        rss_above_baseline_kib: None,
+    }
+}
+
+/// Fills in the differences to each row's baseline. The first-line difference is the median
+/// of paired differences (this row's sample minus the baseline's sample of the same round),
+/// which a change of the machine's load during the run moves far less than a difference of
+/// medians would.
+fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
+    let baseline = |kind: Kind| {
+        let index = rows.iter().position(|row| row.kind == kind && row.ok)?;
+        let by_round: HashMap<u32, Duration> = measured[index]
+            .samples
+            .iter()
+            .map(|sample| (sample.round, sample.first_line))
+            .collect();
+        Some((by_round, rows[index].peak_rss_kib))
+    };
+    let rust = baseline(Kind::Baseline);
+    let python = baseline(Kind::PythonBaseline);
+    for (row, samples) in rows.iter_mut().zip(measured) {
+        let base = match row.kind {
+            Kind::Baseline | Kind::Backend => &rust,
+            Kind::PythonBaseline | Kind::Python => &python,
+        };
+        let Some((first_lines, rss)) = base else {
+            continue;
+        };
+        if row.ok {
+            let paired: Vec<i64> = samples
+                .samples
+                .iter()
+                .filter_map(|sample| {
+                    let base = first_lines.get(&sample.round)?;
+                    Some(signed_ns(sample.first_line) - signed_ns(*base))
+                })
+                .collect();
+            row.first_line_above_baseline_ns = median(paired);
+        }
+        row.rss_above_baseline_kib = row
+            .peak_rss_kib
+            .zip(*rss)
+            .and_then(|(own, base)| Some(i64::try_from(own).ok()? - i64::try_from(base).ok()?));
+    }
+}
+
+fn signed_ns(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// The median by nearest rank; `None` for no values.
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    values.sort_unstable();
+    let index = values.len().div_ceil(2).checked_sub(1)?;
+    Some(values[index])
+}
+
+/// Median and p90 by nearest rank; `None` for no samples.
+pub(crate) fn spread(mut values: Vec<u64>) -> Option<Spread> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = |p: f64| {
+        let index = (p * values.len() as f64).ceil() as usize;
+        values[index.clamp(1, values.len()) - 1]
+    };
+    Some(Spread {
+        median: rank(0.5),
+        p90: rank(0.9),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn median_of_signed_values() {
+        assert_eq!(super::median(vec![3, -1, 2]), Some(2));
+        assert_eq!(super::median(vec![4, 1, 3, 2]), Some(2));
+        assert_eq!(super::median(Vec::new()), None);
+    }
+
+    #[test]
+    fn nearest_rank() {
+        let s = spread((1..=10).collect()).unwrap();
+        assert_eq!((s.median, s.p90), (5, 9));
+        let s = spread(vec![7]).unwrap();
+        assert_eq!((s.median, s.p90), (7, 7));
+        assert!(spread(Vec::new()).is_none());
+        let s = spread(vec![30, 10, 20]).unwrap();
+        assert_eq!((s.median, s.p90), (20, 30));
+    }
+}

@@ -1,0 +1,293 @@
+//! `cargo xtask compare` end to end: a quick run on two backends writes a report of the right
+//! shape with the right results, and bad flags are refused with one clear line.
+//!
+//! Timings are never asserted: they depend on the machine. Every run of the xtask binary is
+//! under a watchdog, so a hang fails the test by name instead of stalling the suite.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use oneoff_workloads::watchdog;
+use serde_json::Value;
+
+/// Runs `cargo xtask` with `args` and returns what it did.
+fn xtask(case: &str, limit: Duration, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(args);
+    watchdog(case, limit, move || {
+        command
+            .output()
+            .expect("the xtask binary that cargo built starts")
+    })
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A usage error: non-zero exit and exactly one line on stderr, which contains `wanted`.
+fn assert_refused(output: &Output, wanted: &[&str]) {
+    let stderr = stderr(output);
+    assert!(!output.status.success(), "accepted; stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
+    for part in wanted {
+        assert!(stderr.contains(part), "{part:?} missing from {stderr:?}");
+    }
+}
+
+#[test]
+fn unknown_backend_lists_the_valid_ones() {
+    let output = xtask(
+        "unknown backend",
+        Duration::from_secs(60),
+        &["compare", "--backends", "tokio,tokyo"],
+    );
+    assert_refused(
+        &output,
+        &[
+            "unknown backend `tokyo`",
+            "tokio, tokio-mt, smol, futures-lite, pollster, async-std",
+        ],
+    );
+}
+
+#[test]
+fn zero_or_absurd_samples_are_refused() {
+    for samples in ["0", "1000000", "many"] {
+        let output = xtask(
+            "bad --samples",
+            Duration::from_secs(60),
+            &["compare", "--samples", samples],
+        );
+        assert_refused(&output, &["--samples", samples]);
+    }
+}
+
+#[test]
+fn bad_delay_and_format_are_refused() {
+    let output = xtask(
+        "bad --delay",
+        Duration::from_secs(60),
+        &["compare", "--delay", "1h"],
+    );
+    assert_refused(&output, &["--delay", "longer than 1s"]);
+    let output = xtask(
+        "bad --format",
+        Duration::from_secs(60),
+        &["compare", "--format", "xml"],
+    );
+    assert_refused(&output, &["--format", "xml"]);
+}
+
+/// The field at `path` (dot-separated), which must exist.
+fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
+    path.split('.')
+        .fold(value, |value, key| match key.parse::<usize>() {
+            Ok(index) => &value[index],
+            Err(_) => &value[key],
+        })
+}
+
+fn row<'a>(rows: &'a Value, name: &str, key: &str) -> &'a Value {
+    rows.as_array()
+        .expect("rows are an array")
+        .iter()
+        .find(|row| row[key] == name)
+        .unwrap_or_else(|| panic!("no row {name} in {rows}"))
+}
+
+fn assert_spread(row: &Value, field: &str) {
+    let median = row[field]["median"].as_u64();
+    let p90 = row[field]["p90"].as_u64();
+    assert!(
+        matches!((median, p90), (Some(m), Some(p)) if m <= p),
+        "{field} of {} is not a spread: {}",
+        row["name"],
+        row[field]
+    );
+}
+
+#[test]
+fn quick_run_on_two_backends_writes_a_checked_report() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_dir = out.path().to_str().expect("a UTF-8 temporary path");
+    // The first run builds the measurement binary, so the limit is a build's, not a run's.
+    let output = xtask(
+        "compare --quick",
+        Duration::from_secs(1200),
+        &[
+            "compare",
+            "--quick",
+            "--backends",
+            "futures-lite,tokio",
+            "--arg",
+            "7",
+            "--format",
+            "json",
+            "--probe-profile",
+            "dev",
+            "--out",
+            out_dir,
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "compare failed: {}",
+        stderr(&output)
+    );
+
+    let written = std::fs::read_to_string(Path::new(out_dir).join("compare.json"))
+        .expect("compare.json is written");
+    let report: Value = serde_json::from_str(&written).expect("compare.json is JSON");
+    let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
+    assert_eq!(printed, report, "stdout and compare.json differ");
+
+    assert_eq!(report["schema"], "oneoff-compare/1");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["failures"], serde_json::json!([]));
+    for key in [
+        "host",
+        "cpu",
+        "os",
+        "rustc",
+        "git_revision",
+        "date",
+        "command",
+    ] {
+        let value = at(&report, &format!("environment.{key}"));
+        assert!(
+            value.as_str().is_some_and(|v| !v.is_empty()),
+            "environment.{key}: {value}"
+        );
+    }
+    assert!(at(&report, "environment.cores").as_u64().unwrap() >= 1);
+    for name in [
+        "tokio",
+        "futures-lite",
+        "smol",
+        "pollster",
+        "async-std",
+        "async-io",
+    ] {
+        assert!(
+            at(&report, "environment.crates")[name].is_string(),
+            "no version of {name}"
+        );
+    }
+    assert!(
+        at(&report, "environment.command")
+            .as_str()
+            .unwrap()
+            .starts_with("cargo xtask compare --quick")
+    );
+    assert_eq!(
+        at(&report, "settings.backends"),
+        &serde_json::json!(["futures-lite", "tokio"])
+    );
+    assert_eq!(at(&report, "settings.quick"), true);
+    let samples = at(&report, "settings.samples").as_u64().unwrap();
+
+    // Results and cold start-up: the baseline and both backends, every sample checked.
+    let cold = &report["cold"];
+    for name in ["baseline (no async)", "futures-lite", "tokio"] {
+        let row = row(cold, name, "name");
+        assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
+        assert_eq!(row["expected_result"], 700, "work(7) returns 700");
+        assert_eq!(row["samples"].as_u64(), Some(samples), "{name}");
+        for field in ["first_line_ns", "process_ns", "timer_ns"] {
+            assert_spread(row, field);
+        }
+        assert!(row["threads_during"].as_u64().unwrap() >= 1);
+        assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
+        assert!(row["first_line_above_baseline_ns"].is_i64());
+    }
+    for name in ["futures-lite", "tokio"] {
+        let row = row(cold, name, "name");
+        assert_eq!(row["kind"], "backend");
+        assert_spread(row, "construct_to_first_poll_ns");
+        assert_spread(row, "teardown_ns");
+    }
+    let baseline = row(cold, "baseline (no async)", "name");
+    assert_eq!(baseline["kind"], "baseline");
+    assert!(baseline["construct_to_first_poll_ns"].is_null());
+
+    // Warm per-call figures for both backends.
+    for name in ["futures-lite", "tokio"] {
+        let row = row(&report["warm"], name, "name");
+        assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
+        for field in [
+            "one_shot_ready_ns",
+            "one_shot_yield_ns",
+            "reused_ready_ns",
+            "reused_yield_ns",
+        ] {
+            assert!(
+                row["per_call_ns"][field].as_f64().unwrap() > 0.0,
+                "{name} {field}"
+            );
+        }
+    }
+
+    // The matrix: every cell filled, and the cells whose outcome is known.
+    let cases: Vec<&str> = report["matrix"]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| case["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            "neutral",
+            "tokio-sleep",
+            "async-io-timer",
+            "spawn",
+            "nested-in-tokio"
+        ]
+    );
+    let cell = |backend: &str, case: &str| -> String {
+        let column = cases.iter().position(|c| *c == case).unwrap();
+        row(&report["matrix"]["rows"], backend, "backend")["cells"][column]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for backend in ["futures-lite", "tokio"] {
+        assert_eq!(cell(backend, "neutral"), "ok");
+        assert_eq!(cell(backend, "async-io-timer"), "ok");
+        let nested = cell(backend, "nested-in-tokio");
+        assert!(
+            nested.starts_with(&format!(
+                "error: cannot block on a future with {backend} from inside a running tokio runtime"
+            )),
+            "{nested}"
+        );
+    }
+    assert_eq!(cell("tokio", "tokio-sleep"), "ok");
+    assert_eq!(cell("tokio", "spawn"), "ok");
+    assert_eq!(cell("futures-lite", "spawn"), "n/a");
+    assert!(
+        cell("futures-lite", "tokio-sleep").starts_with("panic: there is no reactor running"),
+        "{}",
+        cell("futures-lite", "tokio-sleep")
+    );
+
+    // Python's reference rows are there exactly when python3 is.
+    let python = report["python"]["available"].as_bool().unwrap();
+    let python_rows = cold
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["kind"] == "python")
+        .count();
+    assert_eq!(python_rows, if python { 2 } else { 0 });
+    if !python {
+        assert!(report["python"]["note"].is_string());
+    }
+
+    let markdown = std::fs::read_to_string(Path::new(out_dir).join("compare.md"))
+        .expect("compare.md is written");
+    assert!(markdown.starts_with("# oneoff compare"), "{markdown}");
+    assert!(markdown.contains("| futures-lite"), "{markdown}");
+}
