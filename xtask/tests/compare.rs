@@ -259,7 +259,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
         let nested = cell(backend, "nested-in-tokio");
         assert!(
             nested.starts_with(&format!(
-                "error: cannot block on a future with {backend} from inside a running tokio runtime"
+                "error: cannot block on a future with {backend} from inside a running tokio current-thread runtime"
             )),
             "{nested}"
         );

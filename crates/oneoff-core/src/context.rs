@@ -27,9 +27,11 @@ thread_local! {
 pub enum AsyncContext {
     /// A oneoff run on the named backend.
     Oneoff(&'static str),
-    /// A tokio runtime: its `block_on`, one of its tasks, and also (tokio offers no way to tell
-    /// them apart) its `spawn_blocking` threads and code under a `Runtime::enter` guard.
+    /// A tokio current-thread runtime: its `block_on`, one of its tasks, and also (tokio offers
+    /// no way to tell them apart) its `spawn_blocking` threads and code under `Runtime::enter`.
     Tokio,
+    /// A tokio multi-thread runtime, in the same places as [`AsyncContext::Tokio`].
+    TokioMultiThread,
     /// An async-std task or `async_std::task::block_on`.
     AsyncStd,
     /// `futures::executor::block_on` or one of the `futures` executors.
@@ -40,9 +42,9 @@ impl AsyncContext {
     /// What the user can do besides awaiting, appended to the nested-call message.
     pub(crate) fn escape_hint(self) -> &'static str {
         match self {
-            AsyncContext::Tokio | AsyncContext::Oneoff("tokio-mt") => {
-                ", or, on a tokio multi-thread runtime (in a task, in spawn_blocking or under \
-                 Runtime::enter), call oneoff::block_in_place"
+            AsyncContext::TokioMultiThread | AsyncContext::Oneoff("tokio-mt") => {
+                ", or, if this synchronous code must block (in a task, in spawn_blocking or \
+                 under Runtime::enter), call oneoff::block_in_place"
             }
             _ => "",
         }
@@ -53,7 +55,8 @@ impl fmt::Display for AsyncContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AsyncContext::Oneoff(backend) => write!(f, "a oneoff run on {backend}"),
-            AsyncContext::Tokio => f.write_str("a running tokio runtime"),
+            AsyncContext::Tokio => f.write_str("a running tokio current-thread runtime"),
+            AsyncContext::TokioMultiThread => f.write_str("a running tokio multi-thread runtime"),
             AsyncContext::AsyncStd => f.write_str("an async-std task"),
             AsyncContext::FuturesExecutor => f.write_str("a futures executor"),
         }
@@ -78,8 +81,11 @@ pub fn current_context() -> Option<AsyncContext> {
         return Some(AsyncContext::Oneoff(backend));
     }
     #[cfg(feature = "detect-tokio")]
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Some(AsyncContext::Tokio);
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        return Some(match handle.runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::MultiThread => AsyncContext::TokioMultiThread,
+            _ => AsyncContext::Tokio,
+        });
     }
     #[cfg(feature = "detect-async-std")]
     if async_std::task::try_current().is_some() {

@@ -136,7 +136,7 @@ compile_error!(
      `pollster` or `async-std` (for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`)"
 );
 
-pub use oneoff_core::{AsyncContext, Error, OneOffRunner};
+pub use oneoff_core::{AsyncContext, Error, OneOffRunner, panic_message};
 
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]

@@ -170,9 +170,19 @@ mod cases {
             .build()
             .unwrap();
         let inner = multi.block_on(async { R::run(async { 1 }) });
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::Tokio);
+        assert_eq!(unwrap_nested(inner).1, AsyncContext::TokioMultiThread);
         let in_task = multi.block_on(async { ::tokio::spawn(async { R::run(async { 1 }) }).await });
-        assert_eq!(unwrap_nested(in_task.unwrap()).1, AsyncContext::Tokio);
+        let (_, context) = unwrap_nested(in_task.unwrap());
+        assert_eq!(context, AsyncContext::TokioMultiThread);
+        let message = Error::Nested {
+            backend: R::NAME,
+            context,
+        }
+        .to_string();
+        assert!(
+            message.ends_with("call oneoff::block_in_place"),
+            "{message}"
+        );
     }
 
     pub(crate) fn nested_in_async_std_is_an_error<R: OneOffRunner>() {
