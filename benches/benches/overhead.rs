@@ -1,0 +1,50 @@
+//! `overhead`: the pieces of code that oneoff adds in front of a runtime's `block_on`, each
+//! alone, so that a gap between a oneoff variant and its direct twin can be attributed.
+//!
+//! Every oneoff entry point first calls `oneoff_core::enter`: a thread-local flag, then (with
+//! `oneoff-core`'s `detect-*` features, all on in this workspace) one probe per foreign runtime.
+//! The ids name the crate whose code is measured.
+
+use std::cell::Cell;
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+
+thread_local! {
+    /// A replica of `oneoff-core`'s own mark of a run in progress.
+    static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+fn overhead(c: &mut Criterion) {
+    let mut group = c.benchmark_group("overhead");
+    oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
+    group.bench_function(BenchmarkId::new("oneoff-core", "enter"), |b| {
+        b.iter(|| oneoff_core::enter(black_box("bench")).expect("not nested"))
+    });
+    group.bench_function(BenchmarkId::new("oneoff-core", "current_context"), |b| {
+        b.iter(oneoff_core::current_context)
+    });
+    group.bench_function(BenchmarkId::new("std", "thread_local"), |b| {
+        b.iter(|| {
+            // What `enter` does with its own flag: read it, set it, clear it on drop.
+            if RUNNING.get().is_none() {
+                RUNNING.set(Some(black_box("bench")));
+            }
+            RUNNING.set(None);
+        })
+    });
+    group.bench_function(BenchmarkId::new("tokio", "try_current"), |b| {
+        b.iter(|| tokio::runtime::Handle::try_current().is_ok())
+    });
+    group.bench_function(BenchmarkId::new("async-std", "try_current"), |b| {
+        b.iter(|| async_std::task::try_current().is_some())
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = oneoff_benches::criterion();
+    targets = overhead
+}
+criterion_main!(benches);
