@@ -15,6 +15,30 @@ thread_local! {
     static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
+/// A replica of `oneoff_core::enter` with `#[inline]`, to measure what inlining it across the
+/// crate boundary would save: the two foreign probes stay calls into tokio and async-std.
+#[inline]
+fn enter_inlined(backend: &'static str) -> Option<Guard> {
+    if RUNNING.get().is_some()
+        || tokio::runtime::Handle::try_current().is_ok()
+        || async_std::task::try_current().is_some()
+    {
+        return None;
+    }
+    RUNNING.set(Some(backend));
+    Some(Guard)
+}
+
+/// The replica's guard, clearing the mark like `oneoff_core::Entered`.
+struct Guard;
+
+impl Drop for Guard {
+    #[inline]
+    fn drop(&mut self) {
+        RUNNING.set(None);
+    }
+}
+
 fn overhead(c: &mut Criterion) {
     let mut group = c.benchmark_group("overhead");
     oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
@@ -24,14 +48,17 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("oneoff-core", "current_context"), |b| {
         b.iter(oneoff_core::current_context)
     });
-    group.bench_function(BenchmarkId::new("std", "thread_local"), |b| {
+    group.bench_function(BenchmarkId::new("replica", "flag-only"), |b| {
         b.iter(|| {
-            // What `enter` does with its own flag: read it, set it, clear it on drop.
+            // What `enter` does with its own flag alone: read it, set it, clear it on drop.
             if RUNNING.get().is_none() {
                 RUNNING.set(Some(black_box("bench")));
             }
             RUNNING.set(None);
         })
+    });
+    group.bench_function(BenchmarkId::new("replica", "enter-inlined"), |b| {
+        b.iter(|| enter_inlined(black_box("bench")).expect("not nested"))
     });
     group.bench_function(BenchmarkId::new("tokio", "try_current"), |b| {
         b.iter(|| tokio::runtime::Handle::try_current().is_ok())
