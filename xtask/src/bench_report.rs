@@ -320,20 +320,25 @@ fn render(results: &Results, host: &Host) -> Report {
         cases.len() - failures.len(),
         cases.len(),
     );
+    let enter = get("overhead", "oneoff-core", "enter").map(|e| e.point_estimate);
     if !failures.is_empty() {
         let _ = writeln!(
             md,
-            "Where it fails (\"noise?\" means the target still holds at the favourable ends of \
-             both 95% confidence intervals, so a rerun may pass):\n"
+            "Where it fails. \"noise?\" means the target still holds at the favourable ends of \
+             both 95% confidence intervals, so a rerun may pass. \"gap/enter\" is the gap in \
+             units of `overhead/oneoff-core/enter`, the nested-call check every oneoff call \
+             makes first{}: near 1, the check is the gap.\n",
+            enter.map_or_else(String::new, |enter| format!(" ({})", ns(enter))),
         );
         let _ = writeln!(
             md,
-            "| benchmark | oneoff | direct | ratio | gap | |\n|---|---:|---:|---:|---:|---|"
+            "| benchmark | oneoff | direct | ratio | gap | gap/enter | |\n\
+             |---|---:|---:|---:|---:|---:|---|"
         );
         for case in &failures {
             let _ = writeln!(
                 md,
-                "| `{}/{}/{}` | {} | {} | ×{:.2} | {} | {} |",
+                "| `{}/{}/{}` | {} | {} | ×{:.2} | {} | {} | {} |",
                 case.workload,
                 case.backend,
                 case.variant,
@@ -341,6 +346,10 @@ fn render(results: &Results, host: &Host) -> Report {
                 ns(case.direct.point_estimate),
                 case.ratio(),
                 signed_ns(case.gap()),
+                enter.map_or_else(
+                    || "–".to_owned(),
+                    |enter| format!("{:.1}", case.gap() / enter)
+                ),
                 if case.may_hold() { "noise?" } else { "fails" },
             );
         }
