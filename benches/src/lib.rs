@@ -26,7 +26,7 @@
 //!
 //! ## Feature flags
 //!
-//! None. Set `ONEOFF_BENCH_QUICK=1` for the quick mode (see [`criterion`]).
+//! None. Set `ONEOFF_BENCH_QUICK=1` for the quick mode (see [`criterion()`]).
 
 use std::future::Future;
 use std::hint::black_box;

@@ -5,8 +5,11 @@
 //! The benchmark ids are `<workload>/<backend>/<variant>` (see the `oneoff-benches` crate):
 //! `oneshot` is compared with `direct-oneshot`, `reused` with `direct-reused`, and
 //! `<workload>/none/floor` is the floor. Figures are criterion's own estimates, never
-//! recomputed: the slope of its linear sampling where it has one, else the mean (what
-//! criterion prints as `time:`), with its 95% confidence interval.
+//! recomputed: the median of the per-iteration times of its samples, with its 95% confidence
+//! interval. The median, not the slope criterion prints as `time:`, because on a shared machine
+//! a burst of load from another process skews the slope through its longest samples (one
+//! measured case read ×0.31 by slope and ×1.02 by median), while the median ignores a minority
+//! of slow samples.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -87,8 +90,7 @@ struct BenchmarkJson {
 /// The part of criterion's `estimates.json` the report uses.
 #[derive(Debug, Deserialize)]
 struct EstimatesJson {
-    mean: Estimate,
-    slope: Option<Estimate>,
+    median: Estimate,
 }
 
 /// One of criterion's estimates, in nanoseconds.
@@ -146,8 +148,13 @@ fn read_estimates(criterion: &Path) -> anyhow::Result<Results> {
                 );
                 continue;
             };
-            let time = estimates.slope.unwrap_or(estimates.mean);
-            results.insert((workload, backend, variant), Measured { time, written });
+            results.insert(
+                (workload, backend, variant),
+                Measured {
+                    time: estimates.median,
+                    written,
+                },
+            );
         }
     }
     Ok(results)
@@ -305,8 +312,8 @@ fn render(results: &Results, host: &Host) -> Report {
     );
     let _ = writeln!(
         md,
-        "Each figure is criterion's estimate of the time per iteration (the slope of its linear \
-         sampling, else the mean). `oneshot` starts a fresh runtime every iteration through \
+        "Each figure is criterion's estimate of the median time per iteration (robust to \
+         bursts of load from other processes; criterion's console prints the slope). `oneshot` starts a fresh runtime every iteration through \
          oneoff; `reused` runs on a runner kept for the benchmark; each is divided by the same \
          call written against the runtime's own API (`direct`). The floor is the workload's \
          future polled once with `Waker::noop()`.\n"
