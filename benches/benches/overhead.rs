@@ -9,6 +9,8 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use oneoff::{FuturesLite, OneOffRunner};
+use oneoff_benches::{Backend, DirectFuturesLite};
 
 thread_local! {
     /// A replica of `oneoff-core`'s own mark of a run in progress.
@@ -65,6 +67,21 @@ fn overhead(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::new("async-std", "try_current"), |b| {
         b.iter(|| async_std::task::try_current().is_some())
+    });
+    // The same ready future on a kept futures-lite runner three ways: through `block_on` (the
+    // nested-call check, then `drive`), through `drive` alone, and written by hand. `drive`
+    // beside `by-hand` shows what oneoff costs besides the check.
+    let ready = || async { 1_u64 };
+    let runner = FuturesLite::new().expect("futures-lite runner");
+    group.bench_function(BenchmarkId::new("futures-lite", "block_on"), |b| {
+        b.iter(|| runner.block_on(black_box(ready())).expect("not nested"))
+    });
+    group.bench_function(BenchmarkId::new("futures-lite", "drive"), |b| {
+        b.iter(|| runner.drive(black_box(ready())))
+    });
+    let kept = DirectFuturesLite::keep();
+    group.bench_function(BenchmarkId::new("futures-lite", "by-hand"), |b| {
+        b.iter(|| DirectFuturesLite::direct_reused(&kept, black_box(ready())))
     });
     group.finish();
 }

@@ -54,7 +54,8 @@ pub const QUICK_ENV: &str = "ONEOFF_BENCH_QUICK";
 ///
 /// # Examples
 ///
-/// ```
+/// ```no_run
+/// // In a bench file, this is the `config` of `criterion_group!`.
 /// let mut criterion = oneoff_benches::criterion();
 /// criterion.bench_function("example/none/floor", |b| b.iter(|| 1 + 1));
 /// ```
