@@ -1,14 +1,15 @@
-//! Placeholder: the ready workload's floor (filled by the benchmark issue).
-
-use std::hint::black_box;
+//! `ready`: an async block that returns at once, so every figure is the pure cost of a run's
+//! path through the runtime (start-up and teardown for `oneshot`), with nothing to wait for.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn ready(c: &mut Criterion) {
-    c.bench_function("ready/none/floor", |b| {
-        b.iter(|| oneoff_workloads::poll_once(black_box(async { 1 })))
-    });
+    oneoff_benches::bench_workload(c, "ready", &|| async { 1_u64 });
 }
 
-criterion_group!(benches, ready);
+criterion_group! {
+    name = benches;
+    config = oneoff_benches::criterion();
+    targets = ready
+}
 criterion_main!(benches);

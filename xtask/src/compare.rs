@@ -6,7 +6,7 @@
 //! this module plans the runs, checks each one, and writes the report. `docs/compare.md` says
 //! how to read it.
 
-mod environment;
+pub(crate) mod environment;
 mod measure;
 mod render;
 mod report;

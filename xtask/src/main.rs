@@ -3,6 +3,7 @@
 //! `main` parses the flags (here, once, with clap) and dispatches; each command is its own
 //! module, and every other program is started through [`cmd::Cmd`].
 
+mod bench_report;
 mod cmd;
 mod compare;
 mod footprint;
@@ -31,6 +32,9 @@ enum Command {
     Compare(compare::Args),
     /// Build a minimal program per backend; report binary size added, clean build time, crates.
     Footprint(footprint::Args),
+    /// Read criterion's estimates from `cargo bench` and write target/oneoff/bench.md: ns per
+    /// iteration, oneoff/direct ratios, the floor, and every case missing the overhead target.
+    BenchReport,
 }
 
 fn main() -> ExitCode {
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Compare(args) => compare::run(args),
         Command::Footprint(args) => footprint::run(args).map(|()| ExitCode::SUCCESS),
+        Command::BenchReport => bench_report::run().map(|()| ExitCode::SUCCESS),
     };
     match outcome {
         Ok(code) => code,

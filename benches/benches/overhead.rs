@@ -1,0 +1,94 @@
+//! `overhead`: the pieces of code that oneoff adds in front of a runtime's `block_on`, each
+//! alone, so that a gap between a oneoff variant and its direct twin can be attributed.
+//!
+//! Every oneoff entry point first calls `oneoff_core::enter`: a thread-local flag, then (with
+//! `oneoff-core`'s `detect-*` features, all on in this workspace) one probe per foreign runtime.
+//! The ids name the crate whose code is measured.
+
+use std::cell::Cell;
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use oneoff::{FuturesLite, OneOffRunner};
+use oneoff_benches::{Backend, DirectFuturesLite};
+
+thread_local! {
+    /// A replica of `oneoff-core`'s own mark of a run in progress.
+    static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// A replica of `oneoff_core::enter` with `#[inline]`, to measure what inlining it across the
+/// crate boundary would save: the two foreign probes stay calls into tokio and async-std.
+#[inline]
+fn enter_inlined(backend: &'static str) -> Option<Guard> {
+    if RUNNING.get().is_some()
+        || tokio::runtime::Handle::try_current().is_ok()
+        || async_std::task::try_current().is_some()
+    {
+        return None;
+    }
+    RUNNING.set(Some(backend));
+    Some(Guard)
+}
+
+/// The replica's guard, clearing the mark like `oneoff_core::Entered`.
+struct Guard;
+
+impl Drop for Guard {
+    #[inline]
+    fn drop(&mut self) {
+        RUNNING.set(None);
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let mut group = c.benchmark_group("overhead");
+    oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
+    group.bench_function(BenchmarkId::new("oneoff-core", "enter"), |b| {
+        b.iter(|| oneoff_core::enter(black_box("bench")).expect("not nested"))
+    });
+    group.bench_function(BenchmarkId::new("oneoff-core", "current_context"), |b| {
+        b.iter(oneoff_core::current_context)
+    });
+    group.bench_function(BenchmarkId::new("replica", "flag-only"), |b| {
+        b.iter(|| {
+            // What `enter` does with its own flag alone: read it, set it, clear it on drop.
+            if RUNNING.get().is_none() {
+                RUNNING.set(Some(black_box("bench")));
+            }
+            RUNNING.set(None);
+        })
+    });
+    group.bench_function(BenchmarkId::new("replica", "enter-inlined"), |b| {
+        b.iter(|| enter_inlined(black_box("bench")).expect("not nested"))
+    });
+    group.bench_function(BenchmarkId::new("tokio", "try_current"), |b| {
+        b.iter(|| tokio::runtime::Handle::try_current().is_ok())
+    });
+    group.bench_function(BenchmarkId::new("async-std", "try_current"), |b| {
+        b.iter(|| async_std::task::try_current().is_some())
+    });
+    // The same ready future on a kept futures-lite runner three ways: through `block_on` (the
+    // nested-call check, then `drive`), through `drive` alone, and written by hand. `drive`
+    // beside `by-hand` shows what oneoff costs besides the check.
+    let ready = || async { 1_u64 };
+    let runner = FuturesLite::new().expect("futures-lite runner");
+    group.bench_function(BenchmarkId::new("futures-lite", "block_on"), |b| {
+        b.iter(|| runner.block_on(black_box(ready())).expect("not nested"))
+    });
+    group.bench_function(BenchmarkId::new("futures-lite", "drive"), |b| {
+        b.iter(|| runner.drive(black_box(ready())))
+    });
+    let kept = DirectFuturesLite::keep();
+    group.bench_function(BenchmarkId::new("futures-lite", "by-hand"), |b| {
+        b.iter(|| DirectFuturesLite::direct_reused(&kept, black_box(ready())))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = oneoff_benches::criterion();
+    targets = overhead
+}
+criterion_main!(benches);
