@@ -76,6 +76,7 @@ impl fmt::Display for AsyncContext {
 /// drop(entered);
 /// assert_eq!(current_context(), None);
 /// ```
+#[inline]
 pub fn current_context() -> Option<AsyncContext> {
     if let Some(backend) = RUNNING.get() {
         return Some(AsyncContext::Oneoff(backend));
@@ -115,6 +116,7 @@ pub fn current_context() -> Option<AsyncContext> {
 /// drop(outer);
 /// assert!(enter("demo").is_ok());
 /// ```
+#[inline]
 pub fn enter(backend: &'static str) -> Result<Entered, Error> {
     if let Some(context) = current_context() {
         return Err(Error::Nested { backend, context });
@@ -135,6 +137,7 @@ pub struct Entered {
 }
 
 impl Drop for Entered {
+    #[inline]
     fn drop(&mut self) {
         RUNNING.set(None);
     }
