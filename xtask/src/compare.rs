@@ -6,6 +6,7 @@
 //! this module plans the runs, checks each one, and writes the report. `docs/compare.md` says
 //! how to read it.
 
+mod chart;
 pub(crate) mod environment;
 mod measure;
 mod render;
@@ -43,7 +44,7 @@ pub(crate) struct Args {
     /// A rough pass in a few seconds: fewer samples and shorter warm repetitions
     #[arg(long)]
     quick: bool,
-    /// Where to write compare.json and compare.md [default: target/oneoff]
+    /// Where to write compare.json, compare.md and compare.svg [default: target/oneoff]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// The cargo profile of the measurement binary; `dev` builds quicker (the tests use it),
@@ -175,13 +176,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let path = out_dir.join(name);
         fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
     }
+    chart::write(&report, &out_dir.join("compare.svg"))?;
     match args.format {
         Format::Table => print!("{}", render::terminal(&report)),
         Format::Json => print!("{json}"),
         Format::Md => print!("{markdown}"),
     }
     eprintln!(
-        "compare took {:.1} s; wrote {} and compare.md",
+        "compare took {:.1} s; wrote {}, compare.md and compare.svg",
         began.elapsed().as_secs_f64(),
         out_dir.join("compare.json").display()
     );

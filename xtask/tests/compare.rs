@@ -290,4 +290,19 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
         .expect("compare.md is written");
     assert!(markdown.starts_with("# oneoff compare"), "{markdown}");
     assert!(markdown.contains("| futures-lite"), "{markdown}");
+
+    // The chart: an SVG with a labelled group of bars for each backend measured.
+    let chart = std::fs::read_to_string(Path::new(out_dir).join("compare.svg"))
+        .expect("compare.svg is written");
+    assert!(chart.starts_with("<svg"), "{chart}");
+    for backend in ["futures-lite", "tokio"] {
+        assert!(
+            chart.lines().any(|line| line.trim() == backend),
+            "no bars for {backend} in compare.svg"
+        );
+    }
+    assert!(
+        chart.matches("<rect").count() >= 6,
+        "compare.svg has too few bars"
+    );
 }

@@ -1,0 +1,165 @@
+//! `compare.svg`: the report's figures on one log-scale chart, so that the orders of magnitude
+//! between backends show at a glance. Drawn with plotters' SVG backend, which writes text as
+//! SVG `<text>` and needs no font files.
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use plotters::prelude::*;
+
+use super::report::Report;
+
+/// The three figures drawn for each subject, with their colours.
+const SERIES: [(&str, RGBColor); 3] = [
+    (
+        "runtime start-up in a fresh process (construction to first poll)",
+        RGBColor(214, 96, 77),
+    ),
+    (
+        "one-shot call, warm (fresh runtime per call)",
+        RGBColor(67, 147, 195),
+    ),
+    ("reused runner, warm (one call)", RGBColor(90, 174, 97)),
+];
+
+/// One subject's bars, in nanoseconds; `None` where the report has no figure.
+struct Row {
+    name: String,
+    values: [Option<f64>; 3],
+}
+
+/// The rows the chart shows: every backend, then Python's `asyncio` as the reference.
+fn rows(report: &Report) -> Vec<Row> {
+    report
+        .warm
+        .iter()
+        .filter_map(|warm| {
+            let figures = warm.per_call_ns.as_ref()?;
+            // Python's warm row covers both lifecycles; its cold start-up is asyncio.run's.
+            let cold_name = if warm.name.starts_with("python") {
+                "python asyncio.run"
+            } else {
+                warm.name.as_str()
+            };
+            let start_up = report
+                .cold
+                .iter()
+                .find(|cold| cold.name == cold_name)
+                .and_then(|cold| cold.construct_to_first_poll_ns)
+                .map(|spread| spread.median as f64);
+            Some(Row {
+                name: warm.name.clone(),
+                values: [
+                    start_up,
+                    Some(figures.one_shot_ready_ns),
+                    Some(figures.reused_ready_ns),
+                ],
+            })
+        })
+        .collect()
+}
+
+/// The right end of the time axis: a power of ten past the longest bar, with room for its label.
+fn x_end(rows: &[Row]) -> f64 {
+    let longest = rows
+        .iter()
+        .flat_map(|row| row.values.iter().flatten())
+        .fold(1.0f64, |a, &b| a.max(b));
+    10f64.powi(longest.log10().ceil() as i32 + 1)
+}
+
+/// Human units for a time in nanoseconds.
+fn label(ns: f64) -> String {
+    match ns {
+        ns if ns >= 1e9 => format!("{:.1} s", ns / 1e9),
+        ns if ns >= 1e6 => format!("{:.1} ms", ns / 1e6),
+        ns if ns >= 1e3 => format!("{:.1} µs", ns / 1e3),
+        ns => format!("{ns:.0} ns"),
+    }
+}
+
+/// Writes the chart to `path`: one group of bars per subject, first row at the top, and the
+/// legend in a strip of its own below the plot, so that it never covers a bar.
+pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
+    let rows = rows(report);
+    let draw = |err| anyhow!("could not draw {}: {err}", path.display());
+    // Each group: one line for the name, then one per series.
+    let slot = SERIES.len() as f64 + 1.0;
+    let legend_height = 26 * SERIES.len() as u32 + 10;
+    let height = 90 + rows.len() as u32 * 80 + legend_height;
+    let root = SVGBackend::new(path, (960, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(draw)?;
+    let (plot, legend) = root.split_vertically(height - legend_height);
+
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(
+            format!(
+                "oneoff: running one future from sync code, medians of `cargo xtask compare` \
+                 ({}, {} cores)",
+                report.environment.cpu, report.environment.cores
+            ),
+            ("sans-serif", 17),
+        )
+        .margin(14)
+        .margin_right(40)
+        .x_label_area_size(40)
+        .y_label_area_size(10)
+        .build_cartesian_2d(
+            (1f64..x_end(&rows)).log_scale(),
+            0f64..rows.len() as f64 * slot,
+        )
+        .map_err(draw)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc("time (log scale)")
+        .x_label_formatter(&|ns| label(*ns))
+        .draw()
+        .map_err(draw)?;
+
+    let name_style = ("sans-serif", 14).into_font().style(FontStyle::Bold);
+    for (index, row) in rows.iter().enumerate() {
+        // y grows upwards: the first row's group is the highest.
+        let base = (rows.len() - 1 - index) as f64 * slot;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                row.name.clone(),
+                (1.1, base + slot - 0.05),
+                name_style.clone(),
+            )))
+            .map_err(draw)?;
+        for (series, (_, colour)) in SERIES.iter().enumerate() {
+            let Some(value) = row.values[series] else {
+                continue;
+            };
+            let top = base + slot - 1.0 - series as f64;
+            let bottom = top - 0.85;
+            chart
+                .draw_series([Rectangle::new(
+                    [(1.0, bottom), (value.max(1.0), top)],
+                    colour.filled(),
+                )])
+                .map_err(draw)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label(value),
+                    (value.max(1.0) * 1.2, top - 0.1),
+                    ("sans-serif", 12),
+                )))
+                .map_err(draw)?;
+        }
+    }
+
+    for (series, (title, colour)) in SERIES.iter().enumerate() {
+        let y = 8 + 26 * series as i32;
+        legend
+            .draw(&Rectangle::new([(70, y), (88, y + 14)], colour.filled()))
+            .map_err(draw)?;
+        legend
+            .draw(&Text::new(*title, (96, y), ("sans-serif", 14)))
+            .map_err(draw)?;
+    }
+    root.present().map_err(draw)?;
+    Ok(())
+}
