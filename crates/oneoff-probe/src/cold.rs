@@ -52,8 +52,10 @@ pub(crate) fn run(subject: Subject, arg: u64, delay_ns: u64) -> Result<Report, o
             let result = backend.run(async {
                 first_poll = Some(Instant::now());
                 let result = work_with(arg, delay, Stamped(&stamps)).await;
-                done = Some(Instant::now());
+                // Read before the clock stops: reading /proc takes tens of µs, which would
+                // otherwise count as teardown.
                 threads_during = threads();
+                done = Some(Instant::now());
                 result
             })?;
             let returned = Instant::now();
