@@ -7,8 +7,10 @@
 //! and its argument. Every backend keeps the same promises: a call from inside a running async
 //! context returns [`Error::Nested`] instead of panicking or deadlocking, the `_timeout` forms
 //! drop the future when the time is up, and a panic in the future reaches the caller with its
-//! original message. The guide in the repository's `docs/` (tutorial, choosing a backend,
-//! pitfalls) says which backend to pick; `cargo xtask compare` measures them on your machine.
+//! original message. The guide in the repository says which backend to pick: `docs/tutorial.md`
+//! (the one-off problem step by step), `docs/choosing.md` (every backend's measured costs and
+//! the advice) and `docs/pitfalls.md` (the traps users report); `cargo xtask compare` measures
+//! the backends on your machine.
 //!
 //! # Examples
 //!
