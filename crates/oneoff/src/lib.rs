@@ -156,34 +156,30 @@ pub use oneoff_smol::{Smol, spawn as smol_spawn};
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use oneoff_tokio::{Tokio, TokioMultiThread, block_in_place};
 
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "futures-lite",
-    feature = "pollster",
-    feature = "async-std"
-))]
-mod backend;
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "futures-lite",
-    feature = "pollster",
-    feature = "async-std"
-))]
-mod default;
+/// Keeps the items that need a backend out of a build without one, so that the build fails
+/// with the one message above and nothing else.
+macro_rules! with_a_backend {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            feature = "tokio",
+            feature = "smol",
+            feature = "futures-lite",
+            feature = "pollster",
+            feature = "async-std"
+        ))]
+        $item
+    )*};
+}
 
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "futures-lite",
-    feature = "pollster",
-    feature = "async-std"
-))]
-pub use crate::{
-    backend::{AnyRunner, Backend, UnknownBackend},
-    default::{Runner, run, run_timeout, run_with, try_run},
-};
+with_a_backend! {
+    mod backend;
+    mod default;
+
+    pub use crate::{
+        backend::{AnyRunner, Backend, UnknownBackend},
+        default::{Runner, run, run_timeout, run_with, try_run},
+    };
+}
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
