@@ -9,8 +9,8 @@
 use std::future::pending;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use oneoff::{Error, OneOffRunner};
 use oneoff_core::panic_message;
@@ -35,18 +35,6 @@ fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
         let _guard = guard;
         pending::<()>().await
     })
-}
-
-/// Waits, without a timer of any runtime, until `flag` is set; false after `limit`.
-fn eventually(flag: &AtomicBool, limit: Duration) -> bool {
-    let start = Instant::now();
-    while !flag.load(Ordering::SeqCst) {
-        if start.elapsed() > limit {
-            return false;
-        }
-        std::thread::yield_now();
-    }
-    true
 }
 
 #[cfg(feature = "tokio")]
@@ -113,20 +101,17 @@ fn smol_one_shot_cancels_tasks_on_its_executor() {
 #[test]
 fn smol_global_spawn_outlives_the_run() {
     watchdog("smol global leftover", LIMIT, || {
-        let stop = Arc::new(AtomicBool::new(false));
         let (dropped, guard) = {
             let flag = Arc::new(AtomicBool::new(false));
             (Arc::clone(&flag), DropFlag(flag))
         };
-        let ran_after = Arc::new(AtomicBool::new(false));
-        let (stop2, ran2) = (Arc::clone(&stop), Arc::clone(&ran_after));
+        let (release, released) = smol::channel::bounded::<()>(1);
+        let (finished, finished_here) = mpsc::channel();
         oneoff::Smol::run(async move {
             smol::spawn(async move {
                 let _guard = guard;
-                while !stop2.load(Ordering::SeqCst) {
-                    smol::Timer::after(Duration::from_millis(1)).await;
-                }
-                ran2.store(true, Ordering::SeqCst);
+                let _ = released.recv().await;
+                finished.send(()).unwrap();
             })
             .detach()
         })
@@ -135,11 +120,10 @@ fn smol_global_spawn_outlives_the_run() {
             !dropped.load(Ordering::SeqCst),
             "smol::spawn's task was cancelled"
         );
-        stop.store(true, Ordering::SeqCst);
-        assert!(
-            eventually(&ran_after, Duration::from_secs(10)),
-            "the global task did not keep running after the run returned"
-        );
+        release.try_send(()).unwrap();
+        finished_here
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the global task did not keep running after the run returned");
     });
 }
 
@@ -147,24 +131,23 @@ fn smol_global_spawn_outlives_the_run() {
 #[test]
 fn async_std_tasks_outlive_the_run() {
     watchdog("async-std leftover", LIMIT, || {
-        let stop = Arc::new(AtomicBool::new(false));
-        let finished = Arc::new(AtomicBool::new(false));
-        let (stop2, finished2) = (Arc::clone(&stop), Arc::clone(&finished));
+        let (release, released) = async_std::channel::bounded::<()>(1);
+        let (finished, finished_here) = mpsc::channel();
         oneoff::AsyncStd::run(async move {
             drop(async_std::task::spawn(async move {
-                while !stop2.load(Ordering::SeqCst) {
-                    async_std::task::sleep(Duration::from_millis(1)).await;
-                }
-                finished2.store(true, Ordering::SeqCst);
+                let _ = released.recv().await;
+                finished.send(()).unwrap();
             }))
         })
         .unwrap();
-        assert!(!finished.load(Ordering::SeqCst));
-        stop.store(true, Ordering::SeqCst);
         assert!(
-            eventually(&finished, Duration::from_secs(10)),
-            "the async-std task did not keep running after the run returned"
+            finished_here.try_recv().is_err(),
+            "the task finished before it was released"
         );
+        release.try_send(()).unwrap();
+        finished_here
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the async-std task did not keep running after the run returned");
     });
 }
 
@@ -197,8 +180,10 @@ fn panics_in_spawned_tasks_are_reported() {
             assert!(reported("tokio task boom"));
             oneoff::TokioMultiThread::run(async {
                 drop(tokio::spawn(async { panic!("tokio-mt detached boom") }));
-                tokio::task::yield_now().await;
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Nobody awaits the task: the hook is the only one to hear of its panic.
+                while !reported("tokio-mt detached boom") {
+                    tokio::task::yield_now().await;
+                }
             })
             .unwrap();
             assert!(reported("tokio-mt detached boom"));
