@@ -44,7 +44,7 @@ pub(crate) fn run(backend: Backend, case: Case) -> Report {
         Ok(Attempt::Failed(message)) => format!("error: {message}"),
         Ok(Attempt::NotApplicable) => "n/a".to_owned(),
         Err(payload) => {
-            let message = oneoff_core::panic_message(payload.as_ref());
+            let message = oneoff::panic_message(payload.as_ref());
             format!("panic: {}", message.lines().next().unwrap_or_default())
         }
     };
@@ -116,7 +116,7 @@ fn spawn(backend: Backend) -> Attempt {
             }
         }
         Backend::Smol => match backend.run(async {
-            match oneoff_smol::spawn(async move { half }) {
+            match oneoff::smol_spawn(async move { half }) {
                 Ok(task) => Ok(task.await * 2),
                 Err(err) => Err(err),
             }
