@@ -8,20 +8,14 @@ use std::time::Duration;
 
 use crate::{Error, OneOffRunner};
 
-/// Every backend oneoff knows, with the cargo feature that enables it, enabled or not.
-const KNOWN: &[(&str, &str)] = &[
-    ("tokio", "tokio"),
-    ("tokio-mt", "tokio"),
-    ("smol", "smol"),
-    ("futures-lite", "futures-lite"),
-    ("pollster", "pollster"),
-    ("async-std", "async-std"),
-];
-
 /// Declares [`Backend`] and [`AnyRunner`] from one list, so that a backend is added in one
 /// line and every `match` stays exhaustive.
 macro_rules! backends {
-    ($($(#[$doc:meta])* $feature:literal $variant:ident => $runner:ty,)*) => {
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
+        /// Every backend oneoff knows, enabled or not: its name and the cargo feature that
+        /// enables it.
+        const KNOWN: &[(&str, &str)] = &[$(($name, $feature),)*];
+
         /// An enabled backend, picked by value: [`Backend::ALL`] lists them in the default
         /// priority order, and [`str::parse`] finds one by the name reports use.
         ///
@@ -70,7 +64,22 @@ macro_rules! backends {
             /// ```
             pub fn name(self) -> &'static str {
                 match self {
-                    $(#[cfg(feature = $feature)] Backend::$variant => <$runner>::NAME,)*
+                    $(#[cfg(feature = $feature)] Backend::$variant => $name,)*
+                }
+            }
+
+            /// The cargo feature of the `oneoff` crate that enables this backend.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// for backend in oneoff::Backend::ALL {
+            ///     assert!(backend.name().starts_with(backend.feature()));
+            /// }
+            /// ```
+            pub fn feature(self) -> &'static str {
+                match self {
+                    $(#[cfg(feature = $feature)] Backend::$variant => $feature,)*
                 }
             }
 
@@ -138,6 +147,12 @@ macro_rules! backends {
             }
         }
 
+        #[cfg(test)]
+        #[test]
+        fn names_are_the_runners_own() {
+            $(#[cfg(feature = $feature)] assert_eq!($name, <$runner>::NAME);)*
+        }
+
         impl AnyRunner {
             /// The backend this runner belongs to.
             pub fn backend(&self) -> Backend {
@@ -174,17 +189,17 @@ macro_rules! backends {
 
 backends! {
     /// tokio's current-thread runtime.
-    "tokio" Tokio => crate::Tokio,
+    "tokio" (feature "tokio") Tokio => crate::Tokio,
     /// tokio's multi-thread runtime.
-    "tokio" TokioMultiThread => crate::TokioMultiThread,
+    "tokio-mt" (feature "tokio") TokioMultiThread => crate::TokioMultiThread,
     /// smol's executor and reactor.
-    "smol" Smol => crate::Smol,
+    "smol" (feature "smol") Smol => crate::Smol,
     /// futures-lite's `block_on`.
-    "futures-lite" FuturesLite => crate::FuturesLite,
+    "futures-lite" (feature "futures-lite") FuturesLite => crate::FuturesLite,
     /// pollster's `block_on`.
-    "pollster" Pollster => crate::Pollster,
+    "pollster" (feature "pollster") Pollster => crate::Pollster,
     /// async-std's global runtime (discontinued upstream).
-    "async-std" AsyncStd => crate::AsyncStd,
+    "async-std" (feature "async-std") AsyncStd => crate::AsyncStd,
 }
 
 impl fmt::Display for Backend {
