@@ -26,9 +26,11 @@
 //! refuses to block inside an async-std task.
 
 use std::future::Future;
-use std::time::Duration;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
 
-use oneoff_core::{Error, OneOffRunner};
+use oneoff_core::{Entered, Error, OneOffRunner, Task, TaskHandle, until_deadline};
 
 /// async-std's global runtime, driven by `async_std::task::block_on`.
 ///
@@ -56,11 +58,64 @@ impl OneOffRunner for AsyncStd {
         Ok(AsyncStd)
     }
 
-    fn drive<F: Future>(&self, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         async_std::task::block_on(future)
     }
 
-    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
-        async_std::task::block_on(async_std::future::timeout(timeout, future)).ok()
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        let timer = async_std::task::sleep(deadline.saturating_duration_since(Instant::now()));
+        async_std::task::block_on(until_deadline(future, deadline, timer))
+    }
+
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if async_std::task::try_current().is_none() {
+            return Err(Error::Unsupported {
+                backend: Self::NAME,
+                reason: "no async-std run or task runs the calling code; spawn from inside the \
+                         future given to AsyncStd::run or Runner::block_on",
+            });
+        }
+        Ok(Task::new(Spawned(Some(async_std::task::spawn(future)))))
+    }
+}
+
+/// An async-std task as a oneoff task handle. async-std detaches a task whose handle is dropped
+/// (as oneoff does) and re-raises its panic where it is awaited; a oneoff task reports it as
+/// [`Error::Panicked`].
+struct Spawned<T>(Option<async_std::task::JoinHandle<T>>);
+
+impl<T: Send + 'static> TaskHandle<T> for Spawned<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let handle = self.0.as_mut().expect("polled only until it is ready");
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(handle).poll(cx)));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                self.0 = None;
+                Poll::Ready(Ok(output))
+            }
+            Err(payload) => {
+                self.0 = None;
+                Poll::Ready(Err(Error::panicked(AsyncStd::NAME, payload)))
+            }
+        }
+    }
+
+    fn cancel(mut self: Box<Self>) {
+        if let Some(handle) = self.0.take() {
+            // `cancel` is async; dropping its future would detach instead, so it is driven
+            // here, in the background, by async-std's own executor.
+            async_std::task::spawn(handle.cancel());
+        }
     }
 }

@@ -27,10 +27,12 @@ thread_local! {
 pub enum AsyncContext {
     /// A oneoff run on the named backend.
     Oneoff(&'static str),
-    /// A tokio current-thread runtime: its `block_on`, one of its tasks, and also (tokio offers
-    /// no way to tell them apart) its `spawn_blocking` threads and code under `Runtime::enter`.
+    /// A tokio current-thread runtime polling a future on this thread: its `block_on`, or one
+    /// of its tasks. Its `spawn_blocking` threads and code under `Runtime::enter` are not
+    /// async contexts: blocking is allowed there.
     Tokio,
-    /// A tokio multi-thread runtime, in the same places as [`AsyncContext::Tokio`].
+    /// A tokio multi-thread runtime polling a future on this thread (a worker running a task,
+    /// or its `block_on`); not its `spawn_blocking` threads nor `tokio::task::block_in_place`.
     TokioMultiThread,
     /// An async-std task or `async_std::task::block_on`.
     AsyncStd,
@@ -43,8 +45,12 @@ impl AsyncContext {
     pub(crate) fn escape_hint(self) -> &'static str {
         match self {
             AsyncContext::TokioMultiThread | AsyncContext::Oneoff("tokio-mt") => {
-                ", or, if this synchronous code must block (in a task, in spawn_blocking or \
-                 under Runtime::enter), call oneoff::block_in_place"
+                ", or, if this synchronous code must block, call oneoff::block_in_place or move \
+                 it into tokio::task::spawn_blocking, where oneoff runs futures"
+            }
+            AsyncContext::Tokio | AsyncContext::Oneoff("tokio") => {
+                ", or, if this synchronous code must block, move it into \
+                 tokio::task::spawn_blocking, where oneoff runs futures"
             }
             _ => "",
         }
@@ -82,11 +88,8 @@ pub fn current_context() -> Option<AsyncContext> {
         return Some(AsyncContext::Oneoff(backend));
     }
     #[cfg(feature = "detect-tokio")]
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        return Some(match handle.runtime_flavor() {
-            tokio::runtime::RuntimeFlavor::MultiThread => AsyncContext::TokioMultiThread,
-            _ => AsyncContext::Tokio,
-        });
+    if let Some(context) = tokio_context() {
+        return Some(context);
     }
     #[cfg(feature = "detect-async-std")]
     if async_std::task::try_current().is_some() {
@@ -99,11 +102,54 @@ pub fn current_context() -> Option<AsyncContext> {
     None
 }
 
-/// Marks the calling thread as running a oneoff run on `backend` until the returned guard is
+/// The tokio runtime polling a future on this thread, if any.
+///
+/// A tokio handle is set on every thread of a runtime, blocking ones included, so the handle
+/// alone cannot tell a task from a `spawn_blocking` closure. tokio's cooperative budget can:
+/// tokio gives every poll it makes (of a task, or of `block_on`'s future) a budget, and runs
+/// `spawn_blocking` closures, `block_in_place` and code under `Runtime::enter` without one.
+/// The budget is read with the public `tokio::task::coop::poll_proceed`: spending it either
+/// runs out (a budget is at most 255) or never does (no budget), and the first step's
+/// `RestoreOnPending` guard puts the budget back as it was. Nothing is printed and nothing
+/// panics. The one blind spot: a future wrapped in `tokio::task::coop::unconstrained` runs
+/// without a budget, so it reads as a blocking context.
+#[cfg(feature = "detect-tokio")]
+#[cold]
+fn tokio_context() -> Option<AsyncContext> {
+    use std::task::{Context, Poll, Waker};
+    use tokio::task::coop::poll_proceed;
+
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    let mut cx = Context::from_waker(Waker::noop());
+    let budgeted = match poll_proceed(&mut cx) {
+        Poll::Pending => true,
+        Poll::Ready(first) => {
+            // Each later step is marked as progress so that it stays spent; dropping `first`
+            // then restores the budget to what it was before the first step.
+            let runs_out = (0..=u8::MAX).any(|_| match poll_proceed(&mut cx) {
+                Poll::Pending => true,
+                Poll::Ready(step) => {
+                    step.made_progress();
+                    false
+                }
+            });
+            drop(first);
+            runs_out
+        }
+    };
+    budgeted.then(|| match handle.runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::MultiThread => AsyncContext::TokioMultiThread,
+        _ => AsyncContext::Tokio,
+    })
+}
+
+/// Marks the calling thread as running a oneoff run on `backend` until the returned token is
 /// dropped, or returns [`Error::Nested`] when it already runs async code.
 ///
-/// Every blocking method of [`OneOffRunner`](crate::OneOffRunner) calls this first; backends
-/// with extra entry points call it too.
+/// The token is the only way to call a backend's hooks
+/// ([`OneOffRunner::drive`](crate::OneOffRunner::drive) and friends), so nothing reaches a
+/// runtime's `block_on` without this check. Backends with extra blocking entry points call
+/// it too.
 ///
 /// # Examples
 ///
@@ -127,12 +173,13 @@ pub fn enter(backend: &'static str) -> Result<Entered, Error> {
     })
 }
 
-/// Proof that the calling thread is inside a oneoff run; dropping it ends the run's mark, also
-/// when a panic unwinds through it.
-#[must_use = "the thread counts as running async code only while the guard lives"]
+/// Proof that the calling thread passed the nested-call check and is inside a oneoff run:
+/// made only by [`enter`], taken by value by every backend hook, and ending the run's mark
+/// when dropped, also when a panic unwinds through it.
+#[must_use = "the thread counts as running async code only while the token lives"]
 #[derive(Debug)]
 pub struct Entered {
-    /// The mark is per thread, so the guard must stay on the thread that made it.
+    /// The mark is per thread, so the token must stay on the thread that made it.
     _not_send: PhantomData<*const ()>,
 }
 

@@ -1,7 +1,9 @@
 //! The one error type of every oneoff call: what can fail around the future, never its output.
 
 use std::any::Any;
+use std::fmt;
 use std::io;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::AsyncContext;
@@ -33,7 +35,8 @@ pub enum Error {
         /// The async context already running on this thread.
         context: AsyncContext,
     },
-    /// The future did not complete in time; it was dropped, so nothing of it keeps running.
+    /// The future did not complete in time and was dropped. Tasks it spawned onto a runtime
+    /// that outlives the call (a reused runner, a global executor) keep running.
     #[error(
         "the future did not complete within {after:?} on {backend} and was cancelled; raise the timeout or check what it waits for"
     )]
@@ -51,14 +54,133 @@ pub enum Error {
         /// Why not, and what to do instead.
         reason: &'static str,
     },
-    /// The future panicked (returned only by the `try_` forms; the others unwind).
+    /// The future (or a spawned task) panicked: returned by the `try_` forms and by awaiting
+    /// a [`Task`](crate::Task); the other forms unwind with the original payload.
     #[error("the future panicked on {backend}: {message}")]
     Panicked {
         /// The backend that ran the future.
         backend: &'static str,
-        /// The panic's message, or a placeholder when its payload is not a string.
+        /// The panic's message, or `Box<dyn Any>` when its payload is not a string.
         message: String,
+        /// The panic's original payload, for [`Error::into_panic`] and
+        /// [`std::panic::resume_unwind`].
+        payload: PanicPayload,
     },
+    /// A spawned task was cancelled before it finished: its runtime was torn down, or it was
+    /// cancelled through its [`Task`](crate::Task).
+    #[error("the task spawned on {backend} was cancelled before it finished")]
+    Cancelled {
+        /// The backend the task was spawned on.
+        backend: &'static str,
+    },
+}
+
+impl Error {
+    /// The [`Error::Panicked`] of a panic with `payload`, its message read from the payload.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+    /// let err = oneoff_core::Error::panicked("demo", payload);
+    /// assert_eq!(err.to_string(), "the future panicked on demo: boom");
+    /// ```
+    pub fn panicked(backend: &'static str, payload: Box<dyn Any + Send>) -> Self {
+        Error::Panicked {
+            backend,
+            message: panic_message(payload.as_ref()),
+            payload: PanicPayload(Mutex::new(payload)),
+        }
+    }
+
+    /// Whether this is [`Error::Panicked`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+    /// assert!(oneoff_core::Error::panicked("demo", payload).is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self, Error::Panicked { .. })
+    }
+
+    /// The original payload of a panic, to re-raise it with [`std::panic::resume_unwind`];
+    /// any other error comes back as it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let payload = std::panic::catch_unwind(|| std::panic::panic_any(7_u32)).unwrap_err();
+    /// let err = oneoff_core::Error::panicked("demo", payload);
+    /// let payload = err.try_into_panic().unwrap();
+    /// assert_eq!(payload.downcast_ref::<u32>(), Some(&7));
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, Error> {
+        match self {
+            Error::Panicked { payload, .. } => Ok(payload.into_inner()),
+            other => Err(other),
+        }
+    }
+
+    /// The original payload of a panic, like tokio's `JoinError::into_panic`.
+    ///
+    /// # Panics
+    ///
+    /// When the error is not [`Error::Panicked`]; use [`try_into_panic`](Self::try_into_panic)
+    /// to keep the error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+    ///
+    /// let payload = catch_unwind(|| panic!("boom")).unwrap_err();
+    /// let err = oneoff_core::Error::panicked("demo", payload);
+    /// let payload = err.into_panic();
+    /// let again = catch_unwind(AssertUnwindSafe(|| resume_unwind(payload))).unwrap_err();
+    /// assert_eq!(oneoff_core::panic_message(again.as_ref()), "boom");
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        self.try_into_panic().unwrap_or_else(|err| {
+            panic!("Error::into_panic called on an error that is not a panic: {err}")
+        })
+    }
+}
+
+/// The payload of a panic, kept in [`Error::Panicked`] so that the caller can re-raise it.
+///
+/// A panic payload is `Send` but not `Sync`; this wrapper hands it out only by value, which
+/// keeps [`Error`] `Send + Sync` (so it converts into `anyhow::Error` and the like).
+pub struct PanicPayload(Mutex<Box<dyn Any + Send>>);
+
+impl PanicPayload {
+    /// The payload, as `catch_unwind` returned it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::Error;
+    ///
+    /// let payload = std::panic::catch_unwind(|| std::panic::panic_any(1_u8)).unwrap_err();
+    /// if let Error::Panicked { payload, .. } = Error::panicked("demo", payload) {
+    ///     assert_eq!(payload.into_inner().downcast_ref::<u8>(), Some(&1));
+    /// }
+    /// ```
+    pub fn into_inner(self) -> Box<dyn Any + Send> {
+        // Nothing panics while holding the lock (it is never taken), so it is never poisoned;
+        // a poisoned one would still hold the payload.
+        self.0
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl fmt::Debug for PanicPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PanicPayload(..)")
+    }
 }
 
 /// The message of a panic payload, as `std` prints it: the `&str` or `String` it carries, or

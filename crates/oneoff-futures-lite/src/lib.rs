@@ -4,7 +4,7 @@
 //! [`FuturesLite`] polls the future on the calling thread and parks the thread between
 //! wake-ups. A one-shot run uses `futures_lite::future::block_on`, which caches its parker per
 //! thread; a reused runner keeps its own parker and waker, and waits for a timeout with the
-//! parker's own deadline, so no timer thread is needed. It cannot drive I/O or timers itself (a
+//! parker's own deadline (checked after every poll too), so no timer thread is needed. It cannot drive I/O or timers itself (a
 //! future that needs a reactor must bring one that runs on its own thread, as `async-io`'s timers
 //! do) and cannot spawn tasks.
 //!
@@ -24,9 +24,9 @@
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use oneoff_core::{Error, OneOffRunner};
+use oneoff_core::{Entered, Error, OneOffRunner};
 use parking::Parker;
 
 /// futures-lite's `block_on`, with a parker kept for the runner's life.
@@ -52,7 +52,9 @@ pub struct FuturesLite {
 }
 
 impl FuturesLite {
-    /// Polls `future` until it completes or `deadline` passes, parking in between.
+    /// Polls `future` until it completes or `deadline` passes, parking in between. The
+    /// deadline is checked after every poll, not only when a wait times out: a future that
+    /// wakes itself at once every time never lets the parker's wait time out.
     fn poll_until<F: Future>(&self, future: F, deadline: Option<Instant>) -> Option<F::Output> {
         let mut future = pin!(future);
         let mut cx = Context::from_waker(&self.waker);
@@ -63,9 +65,10 @@ impl FuturesLite {
             match deadline {
                 None => self.parker.park(),
                 Some(deadline) => {
-                    if !self.parker.park_deadline(deadline) && Instant::now() >= deadline {
+                    if Instant::now() >= deadline {
                         return None;
                     }
+                    self.parker.park_deadline(deadline);
                 }
             }
         }
@@ -81,19 +84,23 @@ impl OneOffRunner for FuturesLite {
         Ok(FuturesLite { parker, waker })
     }
 
-    fn drive<F: Future>(&self, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         match self.poll_until(future, None) {
             Some(output) => output,
             None => unreachable!("without a deadline only completion ends the loop"),
         }
     }
 
-    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
-        // A deadline too far to represent means no deadline.
-        self.poll_until(future, Instant::now().checked_add(timeout))
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.poll_until(future, Some(deadline))
     }
 
-    fn drive_once<F: Future>(future: F) -> Result<F::Output, Error> {
+    fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
         Ok(futures_lite::future::block_on(future))
     }
 }

@@ -21,9 +21,9 @@
 //! None.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::Instant;
 
-use oneoff_core::{Error, OneOffRunner, race_timer};
+use oneoff_core::{Entered, Error, OneOffRunner, until_deadline};
 
 /// `pollster::block_on` behind the oneoff interface.
 ///
@@ -53,11 +53,17 @@ impl OneOffRunner for Pollster {
         Ok(Pollster)
     }
 
-    fn drive<F: Future>(&self, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         pollster::block_on(future)
     }
 
-    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
-        pollster::block_on(race_timer(future, futures_timer::Delay::new(timeout)))
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        let timer = futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
+        pollster::block_on(until_deadline(future, deadline, timer))
     }
 }

@@ -28,9 +28,12 @@
 //! None.
 
 use std::future::Future;
-use std::time::Duration;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
 
-use oneoff_core::{Error, OneOffRunner, race_timer};
+use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
 use smol::{Executor, Task, Timer};
 
 scoped_tls::scoped_thread_local! {
@@ -69,12 +72,63 @@ impl OneOffRunner for Smol {
         Ok(Smol::default())
     }
 
-    fn drive<F: Future>(&self, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         EXECUTOR.set(&self.executor, || smol::block_on(self.executor.run(future)))
     }
 
-    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
-        self.drive(race_timer(future, Timer::after(timeout)))
+    fn drive_timeout<F: Future>(
+        &self,
+        entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.drive(
+            entered,
+            until_deadline(future, deadline, Timer::at(deadline)),
+        )
+    }
+
+    fn spawn<F>(future: F) -> Result<oneoff_core::Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn(future).map(|task| oneoff_core::Task::new(Spawned(Some(task))))
+    }
+}
+
+/// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped, and
+/// re-raises its panic where it is awaited; a oneoff task is detached when dropped and reports
+/// a panic as [`Error::Panicked`].
+struct Spawned<T>(Option<Task<T>>);
+
+impl<T: Send> TaskHandle<T> for Spawned<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let task = self.0.as_mut().expect("polled only until it is ready");
+        match catch_unwind(AssertUnwindSafe(|| Pin::new(task).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                self.0 = None;
+                Poll::Ready(Ok(output))
+            }
+            Err(payload) => {
+                self.0 = None;
+                Poll::Ready(Err(Error::panicked(Smol::NAME, payload)))
+            }
+        }
+    }
+
+    fn cancel(mut self: Box<Self>) {
+        // Dropping a smol task cancels it.
+        drop(self.0.take());
+    }
+}
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.detach();
+        }
     }
 }
 

@@ -27,10 +27,13 @@
 //! that every oneoff backend refuses to block inside a running tokio runtime.
 
 use std::future::Future;
-use std::time::Duration;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
 
-use oneoff_core::{Error, OneOffRunner};
-use tokio::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
+use oneoff_core::{AsyncContext, Entered, Error, OneOffRunner, Task, TaskHandle, until_deadline};
+use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::task::JoinHandle;
 
 /// tokio's current-thread runtime, with I/O and timers enabled.
 ///
@@ -86,12 +89,25 @@ impl OneOffRunner for Tokio {
         Kept::build(Builder::new_current_thread(), Self::NAME).map(|runtime| Self { runtime })
     }
 
-    fn drive<F: Future>(&self, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         self.runtime.get().block_on(future)
     }
 
-    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
-        self.runtime.get().block_on(with_timeout(future, timeout))
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.runtime.get().block_on(with_deadline(future, deadline))
+    }
+
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn_on_current(Self::NAME, future)
     }
 }
 
@@ -102,26 +118,76 @@ impl OneOffRunner for TokioMultiThread {
         Kept::build(Builder::new_multi_thread(), Self::NAME).map(|runtime| Self { runtime })
     }
 
-    fn drive<F: Future>(&self, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         self.runtime.get().block_on(future)
     }
 
-    fn drive_timeout<F: Future>(&self, future: F, timeout: Duration) -> Option<F::Output> {
-        self.runtime.get().block_on(with_timeout(future, timeout))
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.runtime.get().block_on(with_deadline(future, deadline))
+    }
+
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn_on_current(Self::NAME, future)
     }
 }
 
-/// `tokio::time::timeout`, which drops the future when the time is up. Durations too long for
-/// tokio's timer wheel mean "no timeout" rather than a panic.
-async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
-    match tokio::time::Instant::now().checked_add(timeout) {
-        Some(deadline) => tokio::time::timeout_at(deadline, future).await.ok(),
-        None => Some(future.await),
+/// `future` until `deadline`, timed by tokio's timer (inside the runtime's `block_on`).
+async fn with_deadline<F: Future>(future: F, deadline: Instant) -> Option<F::Output> {
+    let timer = tokio::time::sleep_until(deadline.into());
+    until_deadline(future, deadline, timer).await
+}
+
+/// `tokio::spawn` onto the runtime running the calling code, as a oneoff [`Task`].
+fn spawn_on_current<F>(backend: &'static str, future: F) -> Result<Task<F::Output>, Error>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handle = Handle::try_current().map_err(|_| Error::Unsupported {
+        backend,
+        reason: "no tokio runtime runs the calling code; spawn from inside the future given \
+                 to oneoff::run or Runner::block_on",
+    })?;
+    Ok(Task::new(Joined {
+        handle: handle.spawn(future),
+        backend,
+    }))
+}
+
+/// A tokio `JoinHandle` as a oneoff task handle: dropping it detaches the task, as tokio does.
+struct Joined<T> {
+    handle: JoinHandle<T>,
+    backend: &'static str,
+}
+
+impl<T: Send> TaskHandle<T> for Joined<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        Pin::new(&mut self.handle).poll(cx).map(|joined| {
+            joined.map_err(|err| match err.try_into_panic() {
+                Ok(payload) => Error::panicked(self.backend, payload),
+                Err(_) => Error::Cancelled {
+                    backend: self.backend,
+                },
+            })
+        })
+    }
+
+    fn cancel(self: Box<Self>) {
+        self.handle.abort();
     }
 }
 
 /// A runtime that may be dropped anywhere: tokio panics when a runtime is dropped inside an
-/// async context, so there it is shut down in the background instead.
+/// async context, so inside one it is shut down in the background instead.
 #[derive(Debug)]
 struct Kept(Option<Runtime>);
 
@@ -151,14 +217,20 @@ impl Drop for Kept {
     }
 }
 
-/// Runs `future` to completion from inside a task of a running tokio **multi-thread** runtime,
-/// the documented escape from [`Error::Nested`] there: the worker thread is handed over to
-/// `tokio::task::block_in_place` while the future is driven by the runtime's own handle.
+/// Runs `future` to completion on the tokio runtime that runs the calling code, from
+/// synchronous code that must block: the documented escape from [`Error::Nested`] on a
+/// multi-thread runtime.
 ///
-/// On a current-thread runtime there is no other thread to hand the runtime's work to, so
-/// blocking its only thread would deadlock every other task: this returns [`Error::Nested`]
-/// there, with [`Error::Unsupported`], and likewise when no tokio runtime is running (call
-/// [`Tokio::run`] instead).
+/// - In a task or the `block_on` of a **multi-thread** runtime, the worker's other tasks are
+///   handed to another thread first (`tokio::task::block_in_place`), then the future is driven
+///   with the runtime's own handle (`Handle::block_on`).
+/// - In a `spawn_blocking` thread (either flavour) or under `Runtime::enter`, where blocking is
+///   allowed, it is driven with the runtime's handle directly. (`oneoff::run` works there too,
+///   on a fresh runtime.)
+/// - In an async context of a **current-thread** runtime it returns [`Error::Nested`]: that
+///   runtime has only this thread, and blocking it would stop every other task and timer.
+///   Move the code into `tokio::task::spawn_blocking`, or `.await` the future.
+/// - With no tokio runtime it returns [`Error::Unsupported`]: call `Tokio::run` instead.
 ///
 /// # Examples
 ///
@@ -176,17 +248,19 @@ impl Drop for Kept {
 /// assert_eq!(outer.unwrap(), 7);
 /// ```
 pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
-    const BACKEND: &str = "oneoff_tokio::block_in_place";
+    const BACKEND: &str = "oneoff::block_in_place";
     let handle = Handle::try_current().map_err(|_| Error::Unsupported {
         backend: BACKEND,
         reason: "no tokio runtime is running on this thread; call Tokio::run instead",
     })?;
-    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
-        return Err(Error::Unsupported {
+    match oneoff_core::current_context() {
+        Some(AsyncContext::TokioMultiThread | AsyncContext::Oneoff(TokioMultiThread::NAME)) => {
+            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
+        }
+        None => Ok(handle.block_on(future)),
+        Some(context) => Err(Error::Nested {
             backend: BACKEND,
-            reason: "a current-thread runtime has only this thread, and blocking it would \
-                     deadlock its other tasks; .await the future instead",
-        });
+            context,
+        }),
     }
-    Ok(tokio::task::block_in_place(|| handle.block_on(future)))
 }

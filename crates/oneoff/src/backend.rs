@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::{Error, OneOffRunner};
 
-/// Declares [`Backend`] and [`AnyRunner`] from one list, so that a backend is added in one
-/// line and every `match` stays exhaustive.
+/// Declares [`Backend`] and [`AnyRunner`] from the one list of backends
+/// ([`for_each_backend!`](crate::for_each_backend)), so that every `match` stays exhaustive.
 macro_rules! backends {
     ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
         /// Every backend oneoff knows, enabled or not: its name and the cargo feature that
@@ -60,7 +60,9 @@ macro_rules! backends {
             /// # Examples
             ///
             /// ```
-            /// assert!(oneoff::Backend::ALL.iter().any(|b| b.name() == "futures-lite"));
+            /// for backend in oneoff::Backend::ALL {
+            ///     assert_eq!(backend.name().parse::<oneoff::Backend>().unwrap(), *backend);
+            /// }
             /// ```
             pub fn name(self) -> &'static str {
                 match self {
@@ -131,6 +133,26 @@ macro_rules! backends {
                 }
             }
 
+            /// Spawns `future` onto this backend's runtime running the calling code: see
+            /// [`OneOffRunner::spawn`].
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let backend = oneoff::Backend::ALL[0];
+            /// // Outside a run there is nothing to spawn onto.
+            /// assert!(backend.spawn(async { 1 }).is_err());
+            /// ```
+            pub fn spawn<F>(self, future: F) -> Result<crate::Task<F::Output>, Error>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                match self {
+                    $(#[cfg(feature = $feature)] Backend::$variant => <$runner>::spawn(future),)*
+                }
+            }
+
             /// Starts a reusable runner of this backend: see [`OneOffRunner::new`].
             ///
             /// # Examples
@@ -187,20 +209,7 @@ macro_rules! backends {
     };
 }
 
-backends! {
-    /// tokio's current-thread runtime.
-    "tokio" (feature "tokio") Tokio => crate::Tokio,
-    /// tokio's multi-thread runtime.
-    "tokio-mt" (feature "tokio") TokioMultiThread => crate::TokioMultiThread,
-    /// smol's executor and reactor.
-    "smol" (feature "smol") Smol => crate::Smol,
-    /// futures-lite's `block_on`.
-    "futures-lite" (feature "futures-lite") FuturesLite => crate::FuturesLite,
-    /// pollster's `block_on`.
-    "pollster" (feature "pollster") Pollster => crate::Pollster,
-    /// async-std's global runtime (discontinued upstream).
-    "async-std" (feature "async-std") AsyncStd => crate::AsyncStd,
-}
+crate::for_each_backend!(backends);
 
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -253,4 +262,69 @@ pub struct UnknownBackend {
     name: String,
     disabled_feature: Option<&'static str>,
     enabled: String,
+}
+
+/// Spawns `future` as a task onto the runtime running the calling code, whichever backend that
+/// is: the `asyncio.create_task` analogue, for library code that must not name a runtime.
+///
+/// Inside a oneoff run it spawns onto that run's runtime ([`OneOffRunner::spawn`]: `tokio::spawn`
+/// on the tokio backends, the run's own executor on `smol`, async-std's global executor on
+/// `async-std`); inside a foreign tokio runtime or async-std task whose backend feature is on,
+/// onto that runtime. Await the returned [`Task`](crate::Task) for the output, or drop it to let
+/// the task run on. Returns [`Error::Unsupported`] on a backend that cannot spawn (`futures-lite`,
+/// `pollster`) and outside any run.
+///
+/// Library code that spawns through this function works on whichever backend the binary
+/// picks; library code that needs one runtime names its runner type (`oneoff::Smol::run`)
+/// instead of the default [`run`](crate::run), which other crates' features can move.
+///
+/// # Examples
+///
+/// ```
+/// let outside = oneoff::spawn(async { 1 });
+/// assert!(matches!(outside, Err(oneoff::Error::Unsupported { .. })));
+///
+/// // Inside a run: a task where the backend can spawn, the same error where it cannot.
+/// let inside = oneoff::run(async {
+///     match oneoff::spawn(async { 20 + 1 }) {
+///         Ok(task) => task.await.map(|n| n * 2),
+///         Err(err) => Err(err),
+///     }
+/// })?;
+/// match inside {
+///     Ok(n) => assert_eq!(n, 42),
+///     Err(err) => assert!(err.to_string().contains("no executor to spawn tasks onto")),
+/// }
+/// # Ok::<(), oneoff::Error>(())
+/// ```
+pub fn spawn<F>(future: F) -> Result<crate::Task<F::Output>, Error>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match running() {
+        Ok(backend) => backend.spawn(future),
+        Err(reason) => Err(Error::Unsupported {
+            backend: "oneoff::spawn",
+            reason,
+        }),
+    }
+}
+
+/// The enabled backend whose runtime runs the calling code, or why there is none.
+fn running() -> Result<Backend, &'static str> {
+    use crate::AsyncContext;
+    match crate::current_context() {
+        Some(AsyncContext::Oneoff(name)) => name
+            .parse()
+            .map_err(|_| "the oneoff run on this thread belongs to a backend this build lacks"),
+        #[cfg(feature = "tokio")]
+        Some(AsyncContext::Tokio | AsyncContext::TokioMultiThread) => Ok(Backend::Tokio),
+        #[cfg(feature = "async-std")]
+        Some(AsyncContext::AsyncStd) => Ok(Backend::AsyncStd),
+        Some(_) => Err("the runtime running this code is not one of this build's backends; \
+                        spawn with that runtime's own spawn"),
+        None => Err("no oneoff run is in progress on this thread; call it from inside the \
+                     future given to oneoff::run or Runner::block_on"),
+    }
 }

@@ -1,16 +1,23 @@
-//! The default runner, picked among the enabled backends by a fixed priority, and the
-//! one-shot functions that use it.
+//! The default runner, picked among the enabled backends by the priority of the backend list,
+//! and the one-shot functions that use it.
 
 use std::future::Future;
 use std::time::Duration;
 
 use crate::{Error, OneOffRunner};
 
-/// Declares [`Runner`] once per priority rung, with one doc comment for all of them.
+/// Declares [`Runner`] once per entry of the backend list: the entry whose feature is on and
+/// comes before every other entry whose feature is on. Entries that share a feature with an
+/// earlier one (`tokio-mt`) never win.
 macro_rules! default_runner {
-    ($($when:meta => $runner:ty,)*) => {$(
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
+        default_runner!(@rung [] $($feature $runner,)*);
+    };
+    (@rung [$($before:literal)*] $feature:literal $runner:ty, $($rest:tt)*) => {
         /// The default reusable runner: the first enabled backend in the priority `tokio`
-        /// (current-thread), `smol`, `futures-lite`, `pollster`, `async-std`.
+        /// (current-thread), `smol`, `futures-lite`, `pollster`, `async-std`. It is meant for
+        /// binaries: features that other crates turn on can move it, so a library names a
+        /// runner type (`oneoff::Smol`) or uses [`spawn`](crate::spawn) instead.
         ///
         /// # Examples
         ///
@@ -21,24 +28,15 @@ macro_rules! default_runner {
         /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
         /// # Ok::<(), oneoff::Error>(())
         /// ```
-        #[cfg($when)]
+        #[cfg(all(feature = $feature, not(any($(feature = $before),*))))]
         pub type Runner = $runner;
-    )*};
+
+        default_runner!(@rung [$($before)* $feature] $($rest)*);
+    };
+    (@rung [$($before:literal)*]) => {};
 }
 
-default_runner! {
-    feature = "tokio" => crate::Tokio,
-    all(not(feature = "tokio"), feature = "smol") => crate::Smol,
-    all(not(any(feature = "tokio", feature = "smol")), feature = "futures-lite") => crate::FuturesLite,
-    all(
-        not(any(feature = "tokio", feature = "smol", feature = "futures-lite")),
-        feature = "pollster"
-    ) => crate::Pollster,
-    all(
-        not(any(feature = "tokio", feature = "smol", feature = "futures-lite", feature = "pollster")),
-        feature = "async-std"
-    ) => crate::AsyncStd,
-}
+crate::for_each_backend!(default_runner);
 
 /// Runs `future` to completion on a fresh runtime of the default backend, like Python's
 /// `asyncio.run`: see [`OneOffRunner::run`].

@@ -81,33 +81,56 @@
 //!
 //! | guarantee | `tokio` | `tokio-mt` | `smol` | `futures-lite` | `pollster` | `async-std` |
 //! |---|---|---|---|---|---|---|
-//! | nested call returns [`Error::Nested`] | yes | yes | yes | yes | yes | yes |
-//! | `_timeout` drops the future | yes | yes | yes | yes (parker deadline) | yes (`futures-timer` thread) | yes |
+//! | nested call returns [`Error::Nested`] (contexts below) | yes | yes | yes | yes | yes | yes |
+//! | `_timeout` drops the future, also a future that never goes idle | yes | yes | yes | yes (parker deadline) | yes (`futures-timer` thread) | yes |
 //! | panic reaches the caller with its payload, runner stays usable | yes | yes | yes | yes | yes | yes |
-//! | leftover tasks cancelled when a one-shot run returns | yes | yes | tasks from [`smol_spawn`]; not `smol::spawn`'s | cannot spawn | cannot spawn | **no**: global executor |
-//! | panic in a spawned task | `JoinError::is_panic` | `JoinError::is_panic` | re-raised where the task is awaited | cannot spawn | cannot spawn | re-raised where the task is awaited |
-//! | threads left after a one-shot run | none | none (workers joined) | none | none | none | global executor, kept |
+//! | [`spawn`] (the `asyncio.create_task` analogue) | `tokio::spawn` | `tokio::spawn` | the run's executor | `Unsupported` | `Unsupported` | global executor |
+//! | leftover tasks cancelled when a one-shot run returns | yes | yes | tasks from [`spawn`] and [`smol_spawn`]; not `smol::spawn`'s | cannot spawn | cannot spawn | **no**: global executor |
+//! | panic in a spawned task | [`Error::Panicked`] from its [`Task`] | same | same | cannot spawn | cannot spawn | same |
+//! | one runner shared by several threads (`Sync`) | yes | yes | yes | **no**: one thread at a time (`Send`) | yes | yes |
+//! | threads left after a one-shot run | none | none (workers joined) | `async-io`'s driver, started once per process | none | none; `futures-timer`'s thread once a timeout was used | global executor and `async-io`'s driver, kept |
 //!
-//! The exceptions, each pinned down by a test in `crates/oneoff/tests/`:
+//! Where a call is made decides whether it may block. Every backend behaves the same here,
+//! because the check runs before the backend is touched:
 //!
-//! - Nested calls are recognised on oneoff's own runs always, and on foreign runtimes as far as
-//!   the `detect-*` features reach (`tokio` and `async-std` turn on their own). tokio offers no
-//!   way to tell its async threads from its `spawn_blocking` threads or a `Runtime::enter`
-//!   guard, so those count as nested too; on a multi-thread runtime, [`block_in_place`] (feature
-//!   `tokio`) is the escape everywhere there. It cannot exist for a current-thread runtime: its
-//!   only thread is the one that would block, so every other task would stop with it. A task on
-//!   smol's global executor is not recognised (smol offers no way to ask).
+//! | the calling code runs in | every backend |
+//! |---|---|
+//! | plain synchronous code, or code under tokio's `Runtime::enter` | runs the future |
+//! | a oneoff run, any backend | [`Error::Nested`] |
+//! | a tokio current-thread runtime's `block_on` or task | [`Error::Nested`] (feature `detect-tokio`, on by default and with `tokio`) |
+//! | a tokio multi-thread runtime's `block_on` or task | [`Error::Nested`], naming [`block_in_place`] (feature `detect-tokio`) |
+//! | a tokio `spawn_blocking` closure, either flavour, or `tokio::task::block_in_place` | runs the future (on a fresh runtime; a tokio future still reaches the outer runtime's reactor) |
+//! | an async-std task or `async_std::task::block_on` | [`Error::Nested`] with `detect-async-std` (on with `async-std`); without it, runs the future, blocking that thread |
+//! | `futures::executor::block_on` or a `futures` executor | [`Error::Nested`] with `detect-futures-executor`; without it, runs the future, blocking that thread |
+//! | a task on smol's global executor (`smol::spawn`) | runs the future, blocking an executor thread: smol offers no way to recognise it, and a wait there on another `smol::spawn` task deadlocks (see below) |
+//!
+//! The exceptions, each pinned down by a test in `crates/oneoff/tests/` (`conformance.rs` runs
+//! every row above on every backend, in every feature configuration CI builds):
+//!
+//! - **Without `detect-tokio`** (`default-features = false` and no `tokio` feature), a tokio
+//!   runtime is not recognised: in a current-thread runtime's async code the call blocks the
+//!   runtime's only thread, and a future that needs that runtime's timer or I/O never
+//!   completes (only a `_timeout` form returns); in a multi-thread task it blocks a worker.
+//! - **Inside `tokio::task::coop::unconstrained`**, tokio runs the code without the
+//!   cooperative budget by which oneoff tells its async threads from its blocking ones, so the
+//!   code counts as blocking: `tokio` and `tokio-mt` then panic with tokio's "Cannot start a
+//!   runtime from within a runtime", and the other backends block the thread.
+//! - **smol's global executor** runs `smol::spawn` tasks on one thread by default
+//!   (`SMOL_THREADS`): a oneoff call there that waits on another `smol::spawn` task waits for
+//!   the thread it blocks, for ever (a `_timeout` form returns `Timeout`). Spawn with
+//!   [`spawn`] on `oneoff::Smol` instead, or `.await` the task.
 //! - Tasks spawned onto global executors (`smol::spawn`, `async_std::task::spawn`) keep running
-//!   after a one-shot run returns, as they would without oneoff.
+//!   after a one-shot run returns, as they would without oneoff; so do tasks on a reused
+//!   runner after a `_timeout` call gives up, until the runner is dropped.
 //! - A panic in a spawned task that nobody awaits is reported by the process's panic hook, as
 //!   every panic is; it is not re-raised in the caller.
 //!
-//! //! # Which backend runs
+//! # Which backend runs
 //!
 //! | feature        | type                                       | threads started           | can run tokio I/O |
 //! |----------------|--------------------------------------------|---------------------------|-------------------|
 //! | `tokio`        | `Tokio` (current-thread), `TokioMultiThread` | none / one per core     | yes               |
-//! | `smol`         | `Smol`                                     | none                      | no                |
+//! | `smol`         | `Smol`                                     | `async-io`'s driver, once | no                |
 //! | `futures-lite` | `FuturesLite` (default feature)            | none                      | no                |
 //! | `pollster`     | `Pollster`                                 | none                      | no                |
 //! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | no                |
@@ -117,13 +140,20 @@
 //! Every enabled backend stays reachable by its own type and through [`Backend`]. With no
 //! backend feature the crate refuses to compile and names the features to choose from.
 //!
+//! A library should not depend on which backend is the default: any crate in the build can
+//! turn on another backend's feature and move [`Runner`]. A library names a runner type
+//! (`oneoff::Smol::run`, with the feature it needs) or spawns through the backend-neutral
+//! [`spawn`]; [`run`] and [`Runner`] are for binaries.
+//!
 //! ## Feature flags
 //!
 //! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `async-std`: the backends above.
 //!   They add up: any mix builds.
-//! - `detect-tokio`, `detect-async-std`, `detect-futures-executor`: recognise that foreign
-//!   runtime on the calling thread in every backend, so a nested call returns [`Error::Nested`].
-//!   `tokio` and `async-std` turn on their own detection.
+//! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
+//!   foreign runtime on the calling thread in every backend, so a nested call returns
+//!   [`Error::Nested`]. `tokio` and `async-std` turn on their own detection. `detect-tokio`
+//!   needs only tokio's minimal `rt` feature; turn the defaults off only if no tokio runtime
+//!   can ever run the calling code.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(
@@ -138,7 +168,9 @@ compile_error!(
      `pollster` or `async-std` (for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`)"
 );
 
-pub use oneoff_core::{AsyncContext, Error, OneOffRunner, panic_message};
+pub use oneoff_core::{
+    AsyncContext, Error, OneOffRunner, PanicPayload, Task, current_context, panic_message,
+};
 
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
@@ -171,12 +203,14 @@ macro_rules! with_a_backend {
     )*};
 }
 
+mod list;
+
 with_a_backend! {
     mod backend;
     mod default;
 
     pub use crate::{
-        backend::{AnyRunner, Backend, UnknownBackend},
+        backend::{AnyRunner, Backend, UnknownBackend, spawn},
         default::{Runner, run, run_timeout, run_with, try_run},
     };
 }

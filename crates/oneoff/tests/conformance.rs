@@ -1,21 +1,34 @@
 //! One conformance suite, run against every backend and flavour: each case is a generic
-//! function over `OneOffRunner`, and `conformance!` instantiates all of them for a backend in
-//! one line. Every case runs under a watchdog that fails it with its name instead of hanging.
+//! function over `OneOffRunner`, and `oneoff::for_each_backend!(conformance)` instantiates all
+//! of them for every backend whose feature is on, from the facade's one list of backends. Every
+//! case runs under a watchdog that fails it with its name instead of hanging.
+//!
+//! CI runs this file with the facade's default features, with each backend feature alone and
+//! with every feature, so each case is pinned in the configurations users build. Cases whose
+//! outcome depends on a `detect-*` feature assert the outcome of both sides.
 
+use std::cell::Cell;
 use std::future::pending;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use oneoff::{AsyncContext, Backend, Error, OneOffRunner};
-use oneoff_core::panic_message;
+use oneoff::{AsyncContext, Backend, Error, OneOffRunner, panic_message};
 use oneoff_workloads::{DONE, STARTED, woken_from_thread, work_with, yield_times};
 
 /// How long any one case may take before the watchdog calls it hung.
 const LIMIT: Duration = Duration::from_secs(60);
+
+/// How long a case lets a call that it expects to be stuck wait before its timeout cancels
+/// it: long enough that nothing but a deadlock takes it.
+const STUCK: Duration = Duration::from_millis(300);
+
+/// The backends that can spawn a task onto the run (the rest return `Unsupported`).
+const CAN_SPAWN: &[&str] = &["tokio", "tokio-mt", "smol", "async-std"];
 
 /// Sets its flag when dropped: proof that a future (or a task) was cancelled.
 struct DropFlag(Arc<AtomicBool>);
@@ -38,6 +51,46 @@ fn unwrap_nested<T: std::fmt::Debug>(result: Result<T, Error>) -> (&'static str,
     }
 }
 
+fn assert_timeout<T: std::fmt::Debug>(result: Result<T, Error>, backend: &str) {
+    assert!(
+        matches!(&result, Err(Error::Timeout { backend: b, .. }) if *b == backend),
+        "expected Error::Timeout from {backend}, got {result:?}"
+    );
+}
+
+/// A future that is never idle: it wakes itself and yields, for ever.
+async fn busy() {
+    loop {
+        futures_lite::future::yield_now().await;
+    }
+}
+
+/// A future that blocks its thread for a while at every poll, then wakes itself, for ever.
+async fn blocks_its_thread() {
+    loop {
+        thread::sleep(Duration::from_millis(15));
+        futures_lite::future::yield_now().await;
+    }
+}
+
+/// A panic payload that is not a string.
+#[derive(Debug, PartialEq)]
+struct Code(u32);
+
+/// A two-worker multi-thread tokio runtime and a current-thread one, as users build them.
+fn tokio_runtimes() -> [tokio::runtime::Runtime; 2] {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    [current, multi]
+}
+
 mod cases {
     use super::*;
 
@@ -57,6 +110,22 @@ mod cases {
     pub(crate) fn run_with_passes_the_argument<R: OneOffRunner>() {
         let result = R::run_with(|arg| work_with(arg, Duration::ZERO, io::sink()), 100);
         assert_eq!(result.unwrap(), 10_000);
+    }
+
+    pub(crate) fn run_with_checks_before_calling_the_function<R: OneOffRunner>() {
+        let called = Cell::new(false);
+        let inner = R::run(async {
+            R::run_with(
+                |arg: u64| {
+                    called.set(true);
+                    async move { arg }
+                },
+                1,
+            )
+        })
+        .unwrap();
+        unwrap_nested(inner);
+        assert!(!called.get(), "a nested run_with called the function");
     }
 
     pub(crate) fn yields_a_thousand_times<R: OneOffRunner>() {
@@ -85,17 +154,31 @@ mod cases {
         assert_eq!(total, 999 * 1000 / 2);
     }
 
-    pub(crate) fn panic_reaches_caller_with_its_message<R: OneOffRunner>() {
+    pub(crate) fn panic_reaches_caller_with_its_payload<R: OneOffRunner>() {
         let payload = catch_unwind(|| R::run(async { panic!("conformance boom {}", 42) }))
             .expect_err("the panic must unwind out of run");
         assert_eq!(panic_message(payload.as_ref()), "conformance boom 42");
 
         let err = R::try_run(async { panic!("conformance try boom") }).unwrap_err();
         assert!(
-            matches!(&err, Error::Panicked { backend, message }
+            matches!(&err, Error::Panicked { backend, message, .. }
                 if *backend == R::NAME && message == "conformance try boom"),
             "{err:?}"
         );
+        assert_eq!(
+            err.to_string(),
+            format!("the future panicked on {}: conformance try boom", R::NAME)
+        );
+
+        // A payload that is not a string keeps its value, and can be raised again.
+        let err = R::try_run(async { std::panic::panic_any(Code(7)) }).unwrap_err();
+        assert!(
+            matches!(&err, Error::Panicked { message, .. } if message == "Box<dyn Any>"),
+            "{err:?}"
+        );
+        let again = catch_unwind(AssertUnwindSafe(|| resume_unwind(err.into_panic())))
+            .expect_err("resume_unwind raises the payload again");
+        assert_eq!(again.downcast_ref::<Code>(), Some(&Code(7)));
     }
 
     pub(crate) fn runner_survives_a_panic<R: OneOffRunner>() {
@@ -114,7 +197,7 @@ mod cases {
         ));
         assert_eq!(runner.block_on(async { 5 }).unwrap(), 5);
         // Nothing of the panicked runs is left marked as running on this thread.
-        assert_eq!(oneoff_core::current_context(), None);
+        assert_eq!(oneoff::current_context(), None);
         assert_eq!(R::run(async { 6 }).unwrap(), 6);
     }
 
@@ -138,64 +221,22 @@ mod cases {
     pub(crate) fn nested_in_any_backend_is_an_error<R: OneOffRunner>() {
         for outer in Backend::ALL {
             let inner = outer.run(async { R::run(async { 1 }) }).unwrap();
-            let (_, context) = unwrap_nested(inner);
-            let message = Error::Nested {
-                backend: R::NAME,
-                context,
-            }
-            .to_string();
+            let err = inner.unwrap_err();
+            assert!(
+                matches!(err, Error::Nested { backend, context: AsyncContext::Oneoff(name) }
+                    if backend == R::NAME && name == outer.name()),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.starts_with(&format!(
+                    "cannot block on a future with {} from inside a oneoff run on {outer}",
+                    R::NAME
+                )),
+                "{message}"
+            );
             assert!(message.contains(".await the future instead"), "{message}");
         }
-    }
-
-    pub(crate) fn nested_in_tokio_is_an_error<R: OneOffRunner>() {
-        let current = ::tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let inner = current.block_on(async { R::run(async { 1 }) });
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::Tokio);
-        // A runner built inside the runtime may be dropped there without panicking.
-        let inner = current.block_on(async {
-            let runner = R::new().unwrap();
-            let result = runner.block_on(async { 1 });
-            drop(runner);
-            result
-        });
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::Tokio);
-
-        let multi = ::tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let inner = multi.block_on(async { R::run(async { 1 }) });
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::TokioMultiThread);
-        let in_task = multi.block_on(async { ::tokio::spawn(async { R::run(async { 1 }) }).await });
-        let (_, context) = unwrap_nested(in_task.unwrap());
-        assert_eq!(context, AsyncContext::TokioMultiThread);
-        let message = Error::Nested {
-            backend: R::NAME,
-            context,
-        }
-        .to_string();
-        assert!(
-            message.ends_with("call oneoff::block_in_place"),
-            "{message}"
-        );
-    }
-
-    pub(crate) fn nested_in_async_std_is_an_error<R: OneOffRunner>() {
-        let inner = ::async_std::task::block_on(async { R::run(async { 1 }) });
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::AsyncStd);
-        let in_task =
-            ::async_std::task::block_on(::async_std::task::spawn(async { R::run(async { 1 }) }));
-        assert_eq!(unwrap_nested(in_task).1, AsyncContext::AsyncStd);
-    }
-
-    pub(crate) fn nested_in_futures_executor_is_an_error<R: OneOffRunner>() {
-        let inner = futures_executor::block_on(async { R::run(async { 1 }) });
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::FuturesExecutor);
     }
 
     pub(crate) fn timeout_cancels_the_future<R: OneOffRunner>() {
@@ -206,12 +247,8 @@ mod cases {
                 pending::<()>().await
             },
             Duration::from_millis(20),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, Error::Timeout { backend, .. } if backend == R::NAME),
-            "{err:?}"
         );
+        assert_timeout(err, R::NAME);
         assert!(
             dropped.load(Ordering::SeqCst),
             "the timed-out future was not dropped"
@@ -219,19 +256,17 @@ mod cases {
 
         let runner = R::new().unwrap();
         let (dropped, guard) = flag();
-        let err = runner
-            .block_on_timeout(
-                async move {
-                    let _guard = guard;
-                    loop {
-                        yield_times(1).await;
-                        async_io::Timer::after(Duration::from_millis(1)).await;
-                    }
-                },
-                Duration::from_millis(20),
-            )
-            .unwrap_err();
-        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        let err = runner.block_on_timeout(
+            async move {
+                let _guard = guard;
+                loop {
+                    yield_times(1).await;
+                    async_io::Timer::after(Duration::from_millis(1)).await;
+                }
+            },
+            Duration::from_millis(20),
+        );
+        assert_timeout(err, R::NAME);
         assert!(
             dropped.load(Ordering::SeqCst),
             "the timed-out future was not dropped"
@@ -244,6 +279,32 @@ mod cases {
         assert_eq!(quick.unwrap(), 300);
         assert_eq!(R::run_timeout(async { 9 }, Duration::ZERO).unwrap(), 9);
         assert_eq!(R::run_timeout(async { 9 }, Duration::MAX).unwrap(), 9);
+    }
+
+    pub(crate) fn timeout_cancels_a_future_that_never_goes_idle<R: OneOffRunner>() {
+        assert_timeout(R::run_timeout(busy(), Duration::from_millis(50)), R::NAME);
+        let runner = R::new().unwrap();
+        let (dropped, guard) = flag();
+        let err = runner.block_on_timeout(
+            async move {
+                let _guard = guard;
+                busy().await
+            },
+            Duration::from_millis(50),
+        );
+        assert_timeout(err, R::NAME);
+        assert!(dropped.load(Ordering::SeqCst), "the busy future was kept");
+        assert_eq!(runner.block_on(async { 1 }).unwrap(), 1);
+    }
+
+    pub(crate) fn timeout_cancels_a_future_that_blocks_its_thread<R: OneOffRunner>() {
+        let runner = R::new().unwrap();
+        let err = runner.block_on_timeout(blocks_its_thread(), Duration::from_millis(40));
+        assert_timeout(err, R::NAME);
+        assert_timeout(
+            R::run_timeout(blocks_its_thread(), Duration::from_millis(40)),
+            R::NAME,
+        );
     }
 
     pub(crate) fn sixteen_threads_at_once<R: OneOffRunner>() {
@@ -266,52 +327,289 @@ mod cases {
             );
         }
     }
+
+    /// One runner, used by four threads at the same time.
+    pub(crate) fn shared_concurrently<R: OneOffRunner + Sync>() {
+        let runner = R::new().unwrap();
+        thread::scope(|scope| {
+            let threads: Vec<_> = (0..4u64)
+                .map(|i| {
+                    let runner = &runner;
+                    scope.spawn(move || {
+                        (0..50u64)
+                            .map(|j| {
+                                let work = work_with(i + j, Duration::from_micros(200), io::sink());
+                                runner.block_on(work).unwrap()
+                            })
+                            .sum::<u64>()
+                    })
+                })
+                .collect();
+            for (i, thread) in threads.into_iter().enumerate() {
+                let expected: u64 = (0..50u64).map(|j| (i as u64 + j) * 100).sum();
+                assert_eq!(thread.join().unwrap(), expected, "thread {i}");
+            }
+        });
+    }
+
+    /// A runner that is `Send` but not `Sync`, shared by four threads one at a time.
+    pub(crate) fn shared_one_at_a_time<R: OneOffRunner + Send>() {
+        let runner = Mutex::new(R::new().unwrap());
+        thread::scope(|scope| {
+            for i in 0..4u64 {
+                let runner = &runner;
+                scope.spawn(move || {
+                    for j in 0..50u64 {
+                        let work = work_with(i + j, Duration::from_micros(200), io::sink());
+                        let result = runner.lock().unwrap().block_on(work).unwrap();
+                        assert_eq!(result, (i + j) * 100);
+                    }
+                });
+            }
+        });
+    }
+
+    pub(crate) fn spawn_onto_the_run<R: OneOffRunner>() {
+        // Outside a run there is nothing to spawn onto.
+        let outside = oneoff::spawn(async { 1 });
+        assert!(
+            matches!(outside, Err(Error::Unsupported { .. })),
+            "{outside:?}"
+        );
+
+        let inside = R::run(async { oneoff::spawn(async { 21 }) }).unwrap();
+        if !CAN_SPAWN.contains(&R::NAME) {
+            let err = inside.unwrap_err();
+            assert!(
+                matches!(err, Error::Unsupported { backend, .. } if backend == R::NAME),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("no executor to spawn tasks onto"));
+            return;
+        }
+        drop(inside);
+        let doubled = R::run(async { oneoff::spawn(async { 21 }).unwrap().await.unwrap() * 2 });
+        assert_eq!(doubled.unwrap(), 42);
+        // A panicking task: its payload reaches whoever awaits it, as an error.
+        let panicked = R::run(async {
+            oneoff::spawn(async { std::panic::panic_any(Code(9)) })
+                .unwrap()
+                .await
+        })
+        .unwrap();
+        let payload = panicked.unwrap_err().into_panic();
+        assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(9)));
+        // A cancelled task is dropped.
+        let (dropped, guard) = flag();
+        let runner = R::new().unwrap();
+        runner
+            .block_on(async move {
+                let task = oneoff::spawn(async move {
+                    let _guard = guard;
+                    pending::<()>().await
+                })
+                .unwrap();
+                yield_times(2).await;
+                task.cancel();
+                while !dropped.load(Ordering::SeqCst) {
+                    yield_times(1).await;
+                    async_io::Timer::after(Duration::from_millis(1)).await;
+                }
+            })
+            .unwrap();
+    }
+
+    /// In async code of a tokio runtime: an error with `detect-tokio`, pinned without it.
+    pub(crate) fn in_tokio_async_code<R: OneOffRunner>() {
+        let [current, multi] = tokio_runtimes();
+        let in_block_on = current.block_on(async { R::run(async { 1 }) });
+        let in_task = multi.block_on(async { tokio::spawn(async { R::run(async { 1 }) }).await });
+        let in_task = in_task.unwrap();
+        if cfg!(feature = "detect-tokio") {
+            assert_eq!(unwrap_nested(in_block_on).1, AsyncContext::Tokio);
+            let message = in_task.as_ref().unwrap_err().to_string();
+            assert_eq!(unwrap_nested(in_task).1, AsyncContext::TokioMultiThread);
+            assert!(message.contains("call oneoff::block_in_place"), "{message}");
+            assert!(message.contains("tokio::task::spawn_blocking"), "{message}");
+            // A runner built inside the runtime may be dropped there without panicking.
+            let inner = current.block_on(async {
+                let runner = R::new().unwrap();
+                let result = runner.block_on(async { 1 });
+                drop(runner);
+                result
+            });
+            assert_eq!(unwrap_nested(inner).1, AsyncContext::Tokio);
+        } else {
+            // Not recognised: the call blocks the runtime's thread. A future that needs
+            // nothing of tokio completes; one that needs the current-thread runtime's own
+            // timer waits for the thread it blocks, until its timeout.
+            assert_eq!(in_block_on.unwrap(), 1);
+            assert_eq!(in_task.unwrap(), 1);
+            let stuck = current.block_on(async {
+                R::run_timeout(tokio::time::sleep(Duration::from_millis(1)), STUCK)
+            });
+            assert_timeout(stuck, R::NAME);
+        }
+    }
+
+    /// In a `spawn_blocking` closure of either flavour blocking is allowed, so oneoff runs the
+    /// future, also one that needs tokio's timer, one-shot and on a runner.
+    pub(crate) fn in_spawn_blocking<R: OneOffRunner + 'static>() {
+        for runtime in tokio_runtimes() {
+            let results = runtime.block_on(async {
+                tokio::task::spawn_blocking(|| {
+                    let one_shot = R::run(async {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        1
+                    });
+                    let runner = R::new().unwrap();
+                    let reused = runner.block_on(async {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        2
+                    });
+                    (one_shot.unwrap(), reused.unwrap())
+                })
+                .await
+                .unwrap()
+            });
+            assert_eq!(results, (1, 2));
+        }
+    }
+
+    /// tokio's `unconstrained` turns off the budget by which oneoff tells async code from
+    /// blocking code: the call is not recognised there.
+    pub(crate) fn in_tokio_unconstrained<R: OneOffRunner>() {
+        let [current, _] = tokio_runtimes();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            current.block_on(tokio::task::coop::unconstrained(async {
+                R::run(async { 1 })
+            }))
+        }));
+        if R::NAME.starts_with("tokio") {
+            let payload = outcome.expect_err("tokio refuses a runtime inside a runtime");
+            assert!(
+                panic_message(payload.as_ref()).starts_with("Cannot start a runtime from within"),
+                "{}",
+                panic_message(payload.as_ref())
+            );
+        } else {
+            assert_eq!(outcome.unwrap().unwrap(), 1);
+        }
+    }
+
+    /// In an async-std task: an error with `detect-async-std`, pinned without it.
+    pub(crate) fn in_async_std_task<R: OneOffRunner>() {
+        let in_block_on = async_std::task::block_on(async { R::run(async { 1 }) });
+        let in_task =
+            async_std::task::block_on(async_std::task::spawn(async { R::run(async { 1 }) }));
+        if cfg!(feature = "detect-async-std") {
+            assert_eq!(unwrap_nested(in_block_on).1, AsyncContext::AsyncStd);
+            assert_eq!(unwrap_nested(in_task).1, AsyncContext::AsyncStd);
+        } else {
+            assert_eq!(in_block_on.unwrap(), 1);
+            assert_eq!(in_task.unwrap(), 1);
+        }
+    }
+
+    /// In a futures executor: an error with `detect-futures-executor`, pinned without it.
+    pub(crate) fn in_futures_executor<R: OneOffRunner>() {
+        let inner = futures_executor::block_on(async { R::run(async { 1 }) });
+        if cfg!(feature = "detect-futures-executor") {
+            assert_eq!(unwrap_nested(inner).1, AsyncContext::FuturesExecutor);
+        } else {
+            assert_eq!(inner.unwrap(), 1);
+        }
+    }
+
+    /// On smol's global executor, which smol offers no way to recognise: the call runs, and a
+    /// wait on another task of that executor deadlocks while its one thread is blocked.
+    pub(crate) fn in_smol_global_executor<R: OneOffRunner>() {
+        let (neutral, waits_on_global) = smol::block_on(smol::spawn(async {
+            let neutral = R::run(async { 1 });
+            let waits_on_global = R::run_timeout(smol::spawn(async { 2 }), STUCK);
+            (neutral, waits_on_global)
+        }));
+        assert_eq!(neutral.unwrap(), 1);
+        assert_timeout(waits_on_global, R::NAME);
+    }
 }
 
-/// Instantiates every case for one backend, each under the watchdog.
+/// Picks, for a concrete runner type, the sharing case it supports: concurrent use when the
+/// runner is `Sync`, one thread at a time otherwise (method resolution tries the `Sync` impl,
+/// on `Sharing<R>`, before the fallback on `&Sharing<R>`).
+struct Sharing<R>(PhantomData<R>);
+
+trait Concurrently {
+    fn shared_by_threads(&self);
+}
+
+impl<R: OneOffRunner + Sync> Concurrently for Sharing<R> {
+    fn shared_by_threads(&self) {
+        cases::shared_concurrently::<R>();
+    }
+}
+
+trait OneAtATime {
+    fn shared_by_threads(&self);
+}
+
+impl<R: OneOffRunner + Send> OneAtATime for &Sharing<R> {
+    fn shared_by_threads(&self) {
+        cases::shared_one_at_a_time::<R>();
+    }
+}
+
+/// Instantiates every case for each backend of the list, each under the watchdog.
 macro_rules! conformance {
-    ($($feature:literal $module:ident => $runner:ty;)*) => {$(
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
         #[cfg(feature = $feature)]
-        mod $module {
+        #[allow(non_snake_case)]
+        mod $variant {
             use super::*;
 
-            conformance!(@cases $runner, $module:
+            conformance!(@cases $runner, $variant:
                 ready,
                 work_returns_and_reports_in_order,
                 run_with_passes_the_argument,
+                run_with_checks_before_calling_the_function,
                 yields_a_thousand_times,
                 woken_from_another_thread,
                 runner_used_a_thousand_times,
-                panic_reaches_caller_with_its_message,
+                panic_reaches_caller_with_its_payload,
                 runner_survives_a_panic,
                 nested_in_itself_is_an_error,
                 nested_in_any_backend_is_an_error,
                 timeout_cancels_the_future,
+                timeout_cancels_a_future_that_never_goes_idle,
+                timeout_cancels_a_future_that_blocks_its_thread,
                 sixteen_threads_at_once,
+                spawn_onto_the_run,
+                in_tokio_async_code,
+                in_spawn_blocking,
+                in_async_std_task,
+                in_futures_executor,
+                in_smol_global_executor,
             );
 
             #[cfg(feature = "detect-tokio")]
-            conformance!(@cases $runner, $module: nested_in_tokio_is_an_error,);
-            #[cfg(feature = "detect-async-std")]
-            conformance!(@cases $runner, $module: nested_in_async_std_is_an_error,);
-            #[cfg(feature = "detect-futures-executor")]
-            conformance!(@cases $runner, $module: nested_in_futures_executor_is_an_error,);
+            conformance!(@cases $runner, $variant: in_tokio_unconstrained,);
+
+            #[test]
+            fn shared_by_threads() {
+                let name = concat!(stringify!($variant), "::shared_by_threads");
+                oneoff_workloads::watchdog(name, LIMIT, || {
+                    (&Sharing::<$runner>(PhantomData)).shared_by_threads()
+                });
+            }
         }
     )*};
-    (@cases $runner:ty, $module:ident: $($case:ident,)*) => {$(
+    (@cases $runner:ty, $variant:ident: $($case:ident,)*) => {$(
         #[test]
         fn $case() {
-            let name = concat!(stringify!($module), "::", stringify!($case));
+            let name = concat!(stringify!($variant), "::", stringify!($case));
             oneoff_workloads::watchdog(name, LIMIT, cases::$case::<$runner>);
         }
     )*};
 }
 
-conformance! {
-    "tokio" tokio => oneoff::Tokio;
-    "tokio" tokio_mt => oneoff::TokioMultiThread;
-    "smol" smol => oneoff::Smol;
-    "futures-lite" futures_lite => oneoff::FuturesLite;
-    "pollster" pollster => oneoff::Pollster;
-    "async-std" async_std => oneoff::AsyncStd;
-}
+oneoff::for_each_backend!(conformance);

@@ -1,6 +1,7 @@
 //! The documented escape from `Error::Nested` inside tokio: `oneoff::block_in_place`, which
-//! works where tokio can hand the thread's work elsewhere (a multi-thread runtime) and says so
-//! where it cannot.
+//! runs a future on the caller's own tokio runtime where blocking is possible (a multi-thread
+//! runtime, a `spawn_blocking` thread, `Runtime::enter`) and says so where it is not (async
+//! code of a current-thread runtime, no runtime at all).
 #![cfg(feature = "tokio")]
 
 use std::time::Duration;
@@ -58,19 +59,49 @@ fn works_in_a_oneoff_multi_thread_run() {
 }
 
 #[test]
-fn refuses_on_a_current_thread_runtime_and_outside_tokio() {
+fn works_in_spawn_blocking_of_a_current_thread_runtime() {
+    watchdog("block_in_place spawn_blocking", LIMIT, || {
+        let runtime = Builder::new_current_thread().enable_all().build().unwrap();
+        let in_blocking = runtime.block_on(async {
+            tokio::task::spawn_blocking(|| {
+                block_in_place(async {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    11
+                })
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(in_blocking.unwrap(), 11);
+        // Under `Runtime::enter`, outside any poll, blocking is allowed too.
+        let _guard = runtime.enter();
+        assert_eq!(block_in_place(async { 12 }).unwrap(), 12);
+    });
+}
+
+#[test]
+fn refuses_in_async_code_of_a_current_thread_runtime_and_outside_tokio() {
     watchdog("block_in_place current-thread", LIMIT, || {
         let runtime = Builder::new_current_thread().enable_all().build().unwrap();
         let err = runtime
             .block_on(async { block_in_place(async { 1 }) })
             .unwrap_err();
-        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
         assert!(
-            err.to_string().contains(".await the future instead"),
-            "{err}"
+            matches!(
+                err,
+                Error::Nested {
+                    context: oneoff::AsyncContext::Tokio,
+                    ..
+                }
+            ),
+            "{err:?}"
         );
+        let message = err.to_string();
+        assert!(message.contains(".await the future instead"), "{message}");
+        assert!(message.contains("tokio::task::spawn_blocking"), "{message}");
 
         let err = block_in_place(async { 1 }).unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
         assert!(err.to_string().contains("call Tokio::run instead"), "{err}");
     });
 }
