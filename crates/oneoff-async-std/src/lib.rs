@@ -36,8 +36,9 @@ use oneoff_core::{Entered, Error, OneOffRunner, Task, TaskHandle, until_deadline
 ///
 /// Threads: the future runs on the calling thread. The first use starts async-std's global
 /// executor and its `async-io` reactor thread, which live until the process exits; spawned tasks
-/// run on the global executor's threads and are not cancelled when a run returns. The runner
-/// itself keeps nothing, so [`new`](OneOffRunner::new) never fails.
+/// run on the global executor's threads and are not cancelled when a run returns, nor when a
+/// `_timeout` call gives up. The runner itself keeps nothing, so [`new`](OneOffRunner::new)
+/// never fails.
 ///
 /// # Examples
 ///

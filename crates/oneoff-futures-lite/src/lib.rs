@@ -33,7 +33,8 @@ use parking::Parker;
 ///
 /// Threads: the future runs on the calling thread; nothing else is started. Panics unwind
 /// through the call; the kept parker stays valid, so the runner stays usable. The runner is
-/// `Send` but not `Sync`: one thread at a time blocks on it.
+/// `Send` but not `Sync`: one thread at a time blocks on it (share it behind a `Mutex`, or give
+/// each thread its own: it costs nothing to make).
 ///
 /// # Examples
 ///

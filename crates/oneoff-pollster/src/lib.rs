@@ -28,8 +28,10 @@ use oneoff_core::{Entered, Error, OneOffRunner, until_deadline};
 /// `pollster::block_on` behind the oneoff interface.
 ///
 /// Threads: the future runs on the calling thread; pollster starts none. A timeout is timed by
-/// `futures-timer`'s one global timer thread, started at the first timeout. Panics in the future
-/// unwind through the call; pollster keeps no state that a panic could break.
+/// `futures-timer`'s one global timer thread, started at the first timeout and kept for the
+/// life of the process (the deadline is also checked after every poll, so a future that never
+/// goes idle is cancelled too). Panics in the future unwind through the call; pollster keeps
+/// no state that a panic could break.
 ///
 /// # Examples
 ///

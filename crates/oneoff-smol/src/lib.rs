@@ -6,8 +6,10 @@
 //! `smol::block_on(executor.run(future))`: the calling thread drives the future, the tasks
 //! spawned onto the executor with [`spawn`], and the `async-io` reactor. Dropping the runner
 //! drops the tasks left on its executor, so a one-shot run cancels whatever its future spawned
-//! with [`spawn`], as `asyncio.run` does. Tasks spawned with `smol::spawn` instead go to smol's
-//! global executor, run on its own threads and outlive the run.
+//! with [`spawn`] (or `oneoff::spawn`), as `asyncio.run` does. Tasks spawned with
+//! `smol::spawn` instead go to smol's global executor, run on its own threads and outlive the
+//! run. The first `smol::block_on` of the process starts `async-io`'s driver thread
+//! ("async-io"), which stays for the life of the process.
 //!
 //! # Examples
 //!
@@ -44,10 +46,11 @@ scoped_tls::scoped_thread_local! {
 /// A smol executor kept for the runner's life, driven by `smol::block_on`.
 ///
 /// Threads: the future and the tasks spawned with [`spawn`] run on the calling thread, and only
-/// while a `block_on` is running. `async-io` starts its own reactor thread only when some timer
-/// or I/O is waited on outside `smol::block_on`. Dropping the runner drops (cancels) the tasks
-/// still on its executor. Panics in the future unwind through the call; the executor stays
-/// usable.
+/// while a `block_on` is running. `smol::block_on` starts `async-io`'s driver thread when the
+/// first run of the process ends (it wakes that thread at the end of every run), and the thread
+/// stays. Dropping the runner drops (cancels) the tasks still on its executor. Panics in the
+/// future unwind through the call; the executor stays usable. The runner is `Sync`: several
+/// threads may block on it at once, each driving the shared executor.
 ///
 /// # Examples
 ///

@@ -6,7 +6,8 @@
 //! multi-thread runtime: one worker thread per core is started with it and joined when it is
 //! torn down, which makes a one-shot run more than ten times dearer than on the current-thread
 //! flavour. Both can run futures that need tokio's reactor or timer (`tokio::net`,
-//! `tokio::time::sleep`), which no other backend can.
+//! `tokio::time::sleep`), which the other backends can only where a tokio runtime already
+//! runs the calling code's thread (a `spawn_blocking` closure).
 //!
 //! # Examples
 //!
@@ -39,9 +40,10 @@ use tokio::task::JoinHandle;
 ///
 /// Threads: the future and every task it spawns run on the calling thread; the runtime starts
 /// no thread (a `spawn_blocking` call starts blocking-pool threads, joined on teardown).
-/// Spawned tasks progress only while a `block_on` is running, and are dropped (cancelled) when
-/// the runner is dropped, so a one-shot run cancels whatever its future left behind, as
-/// `asyncio.run` does.
+/// Spawned tasks (`tokio::spawn`, or `oneoff::spawn`) progress only while a `block_on` is
+/// running, and are dropped (cancelled) when the runner is dropped, so a one-shot run cancels
+/// whatever its future left behind, as `asyncio.run` does. Tasks left on a reused runner by a
+/// `_timeout` call that gave up stay there until the runner is dropped.
 ///
 /// # Examples
 ///
@@ -63,7 +65,8 @@ pub struct Tokio {
 ///
 /// Threads: the future itself is polled on the calling thread; one worker thread per core is
 /// started by [`new`](OneOffRunner::new) to run spawned tasks, and joined when the runner is
-/// dropped. Spawned tasks keep running between `block_on` calls and are cancelled on teardown.
+/// dropped. Spawned tasks keep running between `block_on` calls (also after a `_timeout` call
+/// gave up) and are cancelled on teardown.
 ///
 /// # Examples
 ///
