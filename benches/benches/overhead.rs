@@ -65,6 +65,22 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("tokio", "try_current"), |b| {
         b.iter(|| tokio::runtime::Handle::try_current().is_ok())
     });
+    // Where a tokio handle is set, the check also reads tokio's budget: in the worst case
+    // (no budget, as in `spawn_blocking` or under `Runtime::enter`) by spending 256 steps.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio current-thread runtime");
+    {
+        let _entered = runtime.enter();
+        group.bench_function(
+            BenchmarkId::new("oneoff-core", "current_context-under-enter"),
+            |b| b.iter(oneoff_core::current_context),
+        );
+    }
+    group.bench_function(
+        BenchmarkId::new("oneoff-core", "current_context-in-block_on"),
+        |b| b.iter(|| runtime.block_on(async { oneoff_core::current_context() })),
+    );
     group.bench_function(BenchmarkId::new("async-std", "try_current"), |b| {
         b.iter(|| async_std::task::try_current().is_some())
     });

@@ -73,7 +73,10 @@ fn run_app(dir: &Path, extra: bool) -> String {
         .args(["run", "--quiet", "--package", "spawning-app"])
         .args(extra.then_some("--features=extra"))
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace_root().join("target/fixture-library"));
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace_root().join("target/fixture-library"),
+        );
     let output = cargo.output().expect("cargo runs");
     assert!(
         output.status.success(),
