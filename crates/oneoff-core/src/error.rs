@@ -66,6 +66,25 @@ pub enum Error {
         /// [`std::panic::resume_unwind`].
         payload: PanicPayload,
     },
+    /// Ctrl-C (SIGINT) arrived during a run that handles it (see `Options::ctrl_c`): the
+    /// future was dropped, its destructors have run.
+    #[error(
+        "the run on {backend} was interrupted by Ctrl-C (SIGINT) and its future was dropped; press Ctrl-C twice to end the process at once"
+    )]
+    Interrupted {
+        /// The backend that ran the future.
+        backend: &'static str,
+    },
+    /// A builder was given an option the runtime cannot take.
+    #[error("invalid {option} for {backend}: {reason}")]
+    InvalidOption {
+        /// The backend whose builder refused.
+        backend: &'static str,
+        /// The option, as the builder's method names it.
+        option: &'static str,
+        /// Why, and what to give instead.
+        reason: &'static str,
+    },
     /// A spawned task was cancelled before it finished: its runtime was torn down, or it was
     /// cancelled through its [`Task`](crate::Task).
     #[error("the task spawned on {backend} was cancelled before it finished")]

@@ -72,18 +72,25 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod context;
+mod ctrl_c;
 mod error;
+mod options;
+mod supervise;
 mod task;
 mod timeout;
 
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
+pub use options::{Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Options};
 pub use task::{Task, TaskHandle};
 pub use timeout::until_deadline;
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::Location;
 use std::time::{Duration, Instant};
+
+use options::Config;
+use supervise::Call;
 
 /// Runs one future to completion from synchronous code, on one async runtime.
 ///
@@ -179,83 +186,108 @@ pub trait OneOffRunner: Sized {
     /// Tasks the future spawned on the fresh runtime are dropped with it, where the backend
     /// spawns onto it (see each backend's docs). Returns [`Error::Nested`] when called from
     /// inside a running async context, and [`Error::Start`] when the runtime cannot start.
+    /// In debug mode ([`DEBUG_ENV`]) a slow poll of the future is reported.
+    #[track_caller]
     fn run<F: Future>(future: F) -> Result<F::Output, Error> {
-        Self::drive_once(enter(Self::NAME)?, future)
+        let entered = enter(Self::NAME)?;
+        let config = Config::from_env();
+        if config.is_plain() {
+            return Self::drive_once(entered, future);
+        }
+        supervise::call::<Self, F>(Call::Once, entered, future, config, Location::caller())
     }
 
     /// One-shot run of an async function with its argument: `run_with(work, 100)` is
     /// `run(work(100))`, the classic `run_coroutine_helper(coro, *args)`. The nesting check
     /// comes first: a nested call returns [`Error::Nested`] without calling `function`.
+    #[track_caller]
     fn run_with<A, Fut, Func>(function: Func, arg: A) -> Result<Fut::Output, Error>
     where
         Func: FnOnce(A) -> Fut,
         Fut: Future,
     {
         let entered = enter(Self::NAME)?;
-        Self::drive_once(entered, function(arg))
+        let config = Config::from_env();
+        let call = Call::Once;
+        supervise::call::<Self, Fut>(call, entered, function(arg), config, Location::caller())
     }
 
     /// One-shot run that gives up after `timeout` (counted from the call, start-up included):
     /// the future is dropped (cancelled) and [`Error::Timeout`] is returned.
+    #[track_caller]
     fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
-        let deadline = Instant::now().checked_add(timeout);
         let runner = Self::new()?;
-        drive_until(&runner, entered, future, deadline, timeout)
+        let call = Call::until(&runner, timeout);
+        supervise::call::<Self, F>(
+            call,
+            entered,
+            future,
+            Config::from_env(),
+            Location::caller(),
+        )
     }
 
     /// One-shot run that returns a panic of the future as [`Error::Panicked`], carrying the
     /// panic's message and payload, instead of unwinding.
+    #[track_caller]
     fn try_run<F: Future>(future: F) -> Result<F::Output, Error> {
-        catch_unwind(AssertUnwindSafe(|| Self::run(future)))
-            .unwrap_or_else(|payload| Err(Error::panicked(Self::NAME, payload)))
+        let location = Location::caller();
+        supervise::catching(Self::NAME, || {
+            let entered = enter(Self::NAME)?;
+            supervise::call::<Self, F>(Call::Once, entered, future, Config::from_env(), location)
+        })
     }
 
     /// Runs `future` to completion on this runner's kept runtime, like `asyncio.Runner.run`.
     ///
     /// Returns [`Error::Nested`] when called from inside a running async context, including
     /// from inside another `block_on` of this same runner.
+    #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
-        Ok(self.drive(enter(Self::NAME)?, future))
+        let entered = enter(Self::NAME)?;
+        let config = Config::from_env();
+        if config.is_plain() {
+            return Ok(self.drive(entered, future));
+        }
+        supervise::call::<Self, F>(
+            Call::Kept(self),
+            entered,
+            future,
+            config,
+            Location::caller(),
+        )
     }
 
     /// [`block_on`](Self::block_on) that gives up after `timeout`: the future is dropped
     /// (cancelled) and [`Error::Timeout`] is returned. The runner stays usable; tasks the
     /// future spawned onto it keep their place there.
+    #[track_caller]
     fn block_on_timeout<F: Future>(
         &self,
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
-        let deadline = Instant::now().checked_add(timeout);
-        drive_until(self, entered, future, deadline, timeout)
+        let call = Call::until(self, timeout);
+        supervise::call::<Self, F>(
+            call,
+            entered,
+            future,
+            Config::from_env(),
+            Location::caller(),
+        )
     }
 
     /// [`block_on`](Self::block_on) that returns a panic of the future as
     /// [`Error::Panicked`] instead of unwinding. The runner stays usable.
+    #[track_caller]
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
-        catch_unwind(AssertUnwindSafe(|| self.block_on(future)))
-            .unwrap_or_else(|payload| Err(Error::panicked(Self::NAME, payload)))
-    }
-}
-
-/// Drives `future` on `runner` until `deadline`, or to completion when the deadline is too far
-/// to represent.
-fn drive_until<R: OneOffRunner, F: Future>(
-    runner: &R,
-    entered: Entered,
-    future: F,
-    deadline: Option<Instant>,
-    timeout: Duration,
-) -> Result<F::Output, Error> {
-    match deadline {
-        Some(deadline) => runner
-            .drive_timeout(entered, future, deadline)
-            .ok_or(Error::Timeout {
-                backend: R::NAME,
-                after: timeout,
-            }),
-        None => Ok(runner.drive(entered, future)),
+        let location = Location::caller();
+        supervise::catching(Self::NAME, || {
+            let entered = enter(Self::NAME)?;
+            let call = Call::Kept(self);
+            supervise::call::<Self, F>(call, entered, future, Config::from_env(), location)
+        })
     }
 }

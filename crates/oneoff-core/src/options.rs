@@ -1,0 +1,301 @@
+//! What a run does besides running the future, on every backend: Ctrl-C handling and debug
+//! mode, the parts of `asyncio.Runner`'s behaviour that need no backend's help. [`Options`]
+//! sets them and starts runs or runners with them; [`Configured`] is a runner that keeps them.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::supervise::{self, Call};
+use crate::{Entered, Error, OneOffRunner, Task};
+
+/// The environment variable that turns debug mode on for every run of the process, like
+/// Python's `PYTHONASYNCIODEBUG`: any value but empty or `0`. It is read once, at the first run.
+pub const DEBUG_ENV: &str = "ONEOFF_DEBUG";
+
+/// How long one poll may take before debug mode warns, as asyncio's `slow_callback_duration`.
+pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+/// The settings of a run besides the future: plain data, shared by [`Options`] and
+/// [`Configured`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Config {
+    /// Whether the first Ctrl-C (SIGINT) cancels the run.
+    pub(crate) ctrl_c: bool,
+    /// Debug mode: warn when one poll of the future takes longer than this.
+    pub(crate) slow_poll: Option<Duration>,
+}
+
+impl Config {
+    /// The settings every run has unless told otherwise: debug mode when [`DEBUG_ENV`] says so.
+    pub(crate) fn from_env() -> &'static Config {
+        static FROM_ENV: OnceLock<Config> = OnceLock::new();
+        FROM_ENV.get_or_init(|| Config {
+            ctrl_c: false,
+            slow_poll: std::env::var_os(DEBUG_ENV)
+                .is_some_and(|value| !value.is_empty() && value != "0")
+                .then_some(DEFAULT_SLOW_POLL),
+        })
+    }
+
+    /// Whether the run needs nothing but the backend.
+    #[inline]
+    pub(crate) fn is_plain(&self) -> bool {
+        !self.ctrl_c && self.slow_poll.is_none()
+    }
+}
+
+/// Runs or runners of backend `R` with Ctrl-C handling or debug mode, the options of Python's
+/// `asyncio.run(coro, debug=True)` and `asyncio.Runner`. Both are off by default (debug mode
+/// is on when the environment variable [`DEBUG_ENV`] is set).
+///
+/// - **Ctrl-C** ([`ctrl_c`](Self::ctrl_c), Unix): the first SIGINT during the run drops the
+///   future, so its destructors run, and the call returns [`Error::Interrupted`]; a second
+///   SIGINT while that happens ends the process as the default handler would (killed by
+///   SIGINT: exit status 130 in a shell). After the run, SIGINT does what it did before: a
+///   handler installed earlier (through `signal-hook`, tokio's `signal`, `ctrlc`, or C code)
+///   runs as before, and where there was none, Ctrl-C ends the process. Elsewhere than Unix
+///   the call returns [`Error::Unsupported`].
+/// - **Debug mode** ([`debug`](Self::debug), [`slow_poll`](Self::slow_poll)): every poll of
+///   the future is timed, and one that takes longer than the threshold (100 ms by default, as
+///   in asyncio) is reported with a `log` warning (target `oneoff`) naming the backend, the
+///   duration and the caller's source location: the sign of blocking code inside async code
+///   (a `std::thread::sleep`, a blocking read, a contended sync mutex).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use oneoff_core::{OneOffRunner, Options};
+/// # struct Spin;
+/// # impl OneOffRunner for Spin {
+/// #     const NAME: &'static str = "spin";
+/// #     fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
+/// #     fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output {
+/// #         futures_lite::future::block_on(f)
+/// #     }
+/// #     fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> {
+/// #         Some(futures_lite::future::block_on(f))
+/// #     }
+/// # }
+///
+/// // One-shot, with a poll that blocks for 20 ms reported (through `log`) as slow:
+/// let options = Options::<Spin>::new().slow_poll(Duration::from_millis(10));
+/// let answer = options.run(async {
+///     std::thread::sleep(Duration::from_millis(20));
+///     42
+/// });
+/// assert_eq!(answer.unwrap(), 42);
+///
+/// // A runner that keeps the options:
+/// let runner = Options::<Spin>::new().debug(true).runner().unwrap();
+/// assert_eq!(runner.block_on(async { 7 }).unwrap(), 7);
+/// ```
+pub struct Options<R> {
+    config: Config,
+    runner: PhantomData<fn() -> R>,
+}
+
+impl<R: OneOffRunner> Options<R> {
+    /// No Ctrl-C handling; debug mode only if [`DEBUG_ENV`] is set.
+    pub fn new() -> Self {
+        Options {
+            config: Config::from_env().clone(),
+            runner: PhantomData,
+        }
+    }
+
+    /// The same options for backend `S` instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use oneoff_core::{OneOffRunner, Options};
+    /// # struct A; struct B;
+    /// # impl OneOffRunner for A { const NAME: &'static str = "a"; fn new() -> Result<Self, oneoff_core::Error> { Ok(A) }
+    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output { futures_lite::future::block_on(f) }
+    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> { Some(futures_lite::future::block_on(f)) } }
+    /// # impl OneOffRunner for B { const NAME: &'static str = "b"; fn new() -> Result<Self, oneoff_core::Error> { Ok(B) }
+    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output { futures_lite::future::block_on(f) }
+    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> { Some(futures_lite::future::block_on(f)) } }
+    /// let on_b = Options::<A>::new().debug(true).on::<B>();
+    /// assert_eq!(on_b.run(async { 1 }).unwrap(), 1);
+    /// ```
+    pub fn on<S: OneOffRunner>(self) -> Options<S> {
+        Options {
+            config: self.config,
+            runner: PhantomData,
+        }
+    }
+
+    /// Whether the first Ctrl-C (SIGINT) during a run cancels it with
+    /// [`Error::Interrupted`], a second one ending the process. Unix; elsewhere the run
+    /// returns [`Error::Unsupported`].
+    #[cfg(feature = "ctrl-c")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ctrl-c")))]
+    pub fn ctrl_c(mut self, enabled: bool) -> Self {
+        self.config.ctrl_c = enabled;
+        self
+    }
+
+    /// Debug mode with asyncio's threshold: a poll that takes longer than 100 ms is reported.
+    pub fn debug(mut self, enabled: bool) -> Self {
+        self.config.slow_poll = enabled.then_some(DEFAULT_SLOW_POLL);
+        self
+    }
+
+    /// Debug mode with the given threshold: a poll that takes longer is reported.
+    pub fn slow_poll(mut self, threshold: Duration) -> Self {
+        self.config.slow_poll = Some(threshold);
+        self
+    }
+
+    /// One-shot run with these options: see [`OneOffRunner::run`].
+    #[track_caller]
+    pub fn run<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        let entered = crate::enter(R::NAME)?;
+        supervise::call::<R, F>(
+            Call::Once,
+            entered,
+            future,
+            &self.config,
+            Location::caller(),
+        )
+    }
+
+    /// One-shot run with these options that gives up after `timeout`: see
+    /// [`OneOffRunner::run_timeout`].
+    #[track_caller]
+    pub fn run_timeout<F: Future>(&self, future: F, timeout: Duration) -> Result<F::Output, Error> {
+        let entered = crate::enter(R::NAME)?;
+        let runner = R::new()?;
+        let call = Call::until(&runner, timeout);
+        supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
+    }
+
+    /// Starts a runner of `R` that keeps these options: see [`OneOffRunner::new`].
+    pub fn runner(self) -> Result<Configured<R>, Error> {
+        Ok(self.wrap(R::new()?))
+    }
+
+    /// A runner built another way (a backend's own builder, an adopted runtime) with these
+    /// options.
+    pub fn wrap(self, runner: R) -> Configured<R> {
+        Configured {
+            runner,
+            config: self.config,
+        }
+    }
+}
+
+impl<R: OneOffRunner> Default for Options<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R> Clone for Options<R> {
+    fn clone(&self) -> Self {
+        Options {
+            config: self.config.clone(),
+            runner: PhantomData,
+        }
+    }
+}
+
+impl<R: OneOffRunner> fmt::Debug for Options<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("backend", &R::NAME)
+            .field("ctrl_c", &self.config.ctrl_c)
+            .field("slow_poll", &self.config.slow_poll)
+            .finish()
+    }
+}
+
+/// A runner of backend `R` that keeps [`Options`]: every `block_on` of it handles Ctrl-C or
+/// runs in debug mode as they say. Made by [`Options::runner`] or [`Options::wrap`].
+///
+/// It is itself a [`OneOffRunner`]; its one-shot `run` (an associated function, with no
+/// options to read) is `R`'s.
+#[derive(Debug)]
+pub struct Configured<R> {
+    runner: R,
+    config: Config,
+}
+
+impl<R> Configured<R> {
+    /// The runner inside.
+    pub fn get_ref(&self) -> &R {
+        &self.runner
+    }
+
+    /// The runner inside, without the options.
+    pub fn into_inner(self) -> R {
+        self.runner
+    }
+}
+
+impl<R: OneOffRunner> OneOffRunner for Configured<R> {
+    const NAME: &'static str = R::NAME;
+
+    fn new() -> Result<Self, Error> {
+        Options::new().runner()
+    }
+
+    fn drive<F: Future>(&self, entered: Entered, future: F) -> F::Output {
+        self.runner.drive(entered, future)
+    }
+
+    fn drive_timeout<F: Future>(
+        &self,
+        entered: Entered,
+        future: F,
+        deadline: std::time::Instant,
+    ) -> Option<F::Output> {
+        self.runner.drive_timeout(entered, future, deadline)
+    }
+
+    fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
+        R::drive_once(entered, future)
+    }
+
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        R::spawn(future)
+    }
+
+    #[track_caller]
+    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        let entered = crate::enter(Self::NAME)?;
+        let call = Call::Kept(&self.runner);
+        supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
+    }
+
+    #[track_caller]
+    fn block_on_timeout<F: Future>(
+        &self,
+        future: F,
+        timeout: Duration,
+    ) -> Result<F::Output, Error> {
+        let entered = crate::enter(Self::NAME)?;
+        let call = Call::until(&self.runner, timeout);
+        supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
+    }
+
+    #[track_caller]
+    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        let location = Location::caller();
+        supervise::catching(Self::NAME, || {
+            let entered = crate::enter(Self::NAME)?;
+            let call = Call::Kept(&self.runner);
+            supervise::call::<R, F>(call, entered, future, &self.config, location)
+        })
+    }
+}
