@@ -9,7 +9,7 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use oneoff::{FuturesLite, OneOffRunner};
+use oneoff::FuturesLite;
 use oneoff_benches::{Backend, DirectFuturesLite};
 
 thread_local! {
@@ -106,6 +106,16 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("futures-lite", "by-hand"), |b| {
         b.iter(|| DirectFuturesLite::direct_reused(&kept, black_box(ready())))
     });
+    // Debug mode: off, `block_on` above already pays its whole cost (one look at the
+    // process-wide options); on, every poll is timed.
+    let debug = oneoff_core::Options::<FuturesLite>::new()
+        .debug(true)
+        .runner()
+        .expect("futures-lite runner");
+    group.bench_function(
+        BenchmarkId::new("futures-lite", "block_on-debug-mode"),
+        |b| b.iter(|| debug.block_on(black_box(ready())).expect("not nested")),
+    );
     group.finish();
 }
 

@@ -291,3 +291,201 @@ pub trait OneOffRunner: Sized {
         })
     }
 }
+
+/// Gives a backend's runner type the [`OneOffRunner`] methods as inherent methods, so that
+/// users call `Runner::new()?.block_on(..)` without importing the trait (as with tokio's
+/// `Runtime`). Each backend crate invokes it once per runner type, with the type's path as
+/// users write it (for the generated examples).
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::time::Instant;
+/// use oneoff_core::{Entered, Error, OneOffRunner};
+///
+/// pub struct Spin;
+///
+/// impl OneOffRunner for Spin {
+///     const NAME: &'static str = "spin";
+///     fn new() -> Result<Self, Error> {
+///         Ok(Spin)
+///     }
+///     fn drive<F: Future>(&self, _: Entered, future: F) -> F::Output {
+///         futures_lite::future::block_on(future)
+///     }
+///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: Instant) -> Option<F::Output> {
+///         Some(futures_lite::future::block_on(f))
+///     }
+/// }
+///
+/// oneoff_core::inherent_methods!(Spin);
+///
+/// mod elsewhere {
+///     // No `use oneoff_core::OneOffRunner` here.
+///     pub fn two() -> u32 {
+///         crate::Spin::new().unwrap().block_on(async { 2 }).unwrap()
+///     }
+/// }
+///
+/// fn main() {
+///     assert_eq!(elsewhere::two(), 2);
+/// }
+/// ```
+#[macro_export]
+macro_rules! inherent_methods {
+    ($runner:ident) => {
+        $crate::inherent_methods!($runner, stringify!($runner));
+    };
+    ($runner:ident, $path:expr) => {
+        /// The [`OneOffRunner`]($crate::OneOffRunner) methods, callable without importing the
+        /// trait.
+        impl $runner {
+            /// Starts the runtime this runner keeps: see
+            #[doc = concat!("[`OneOffRunner::new`](", "oneoff_core::OneOffRunner::new).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// assert_eq!(runner.block_on(async { 1 })?, 1);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            pub fn new() -> ::std::result::Result<Self, $crate::Error> {
+                <Self as $crate::OneOffRunner>::new()
+            }
+
+            /// One-shot run on a fresh runtime, like `asyncio.run`: see
+            #[doc = concat!("[`OneOffRunner::run`](", "oneoff_core::OneOffRunner::run).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("assert_eq!(", $path, "::run(async { 6 * 7 })?, 42);")]
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn run<F: ::std::future::Future>(
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::run(future)
+            }
+
+            /// One-shot run of an async function with its argument: see
+            #[doc = concat!("[`OneOffRunner::run_with`](", "oneoff_core::OneOffRunner::run_with).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// async fn work(arg: u64) -> u64 {
+            ///     arg * 100
+            /// }
+            #[doc = concat!("assert_eq!(", $path, "::run_with(work, 100)?, 10_000);")]
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn run_with<A, Fut, Func>(
+                function: Func,
+                arg: A,
+            ) -> ::std::result::Result<Fut::Output, $crate::Error>
+            where
+                Func: FnOnce(A) -> Fut,
+                Fut: ::std::future::Future,
+            {
+                <Self as $crate::OneOffRunner>::run_with(function, arg)
+            }
+
+            /// One-shot run that gives up after `timeout`: see
+            #[doc = concat!("[`OneOffRunner::run_timeout`](", "oneoff_core::OneOffRunner::run_timeout).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let never = std::future::pending::<()>();
+            #[doc = concat!("let err = ", $path, "::run_timeout(never, std::time::Duration::from_millis(5));")]
+            /// assert!(matches!(err, Err(oneoff_core::Error::Timeout { .. })));
+            /// ```
+            #[track_caller]
+            pub fn run_timeout<F: ::std::future::Future>(
+                future: F,
+                timeout: ::std::time::Duration,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::run_timeout(future, timeout)
+            }
+
+            /// One-shot run that returns a panic as an error: see
+            #[doc = concat!("[`OneOffRunner::try_run`](", "oneoff_core::OneOffRunner::try_run).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let err = ", $path, "::try_run(async { panic!(\"oops\") });")]
+            /// assert!(err.unwrap_err().is_panic());
+            /// ```
+            #[track_caller]
+            pub fn try_run<F: ::std::future::Future>(
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::try_run(future)
+            }
+
+            /// Runs `future` on this runner's kept runtime, like `asyncio.Runner.run`: see
+            #[doc = concat!("[`OneOffRunner::block_on`](", "oneoff_core::OneOffRunner::block_on).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn block_on<F: ::std::future::Future>(
+                &self,
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::block_on(self, future)
+            }
+
+            /// [`block_on`](Self::block_on) that gives up after `timeout`: see
+            #[doc = concat!("[`OneOffRunner::block_on_timeout`](", "oneoff_core::OneOffRunner::block_on_timeout).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// let never = std::future::pending::<()>();
+            /// let err = runner.block_on_timeout(never, std::time::Duration::from_millis(5));
+            /// assert!(matches!(err, Err(oneoff_core::Error::Timeout { .. })));
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn block_on_timeout<F: ::std::future::Future>(
+                &self,
+                future: F,
+                timeout: ::std::time::Duration,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::block_on_timeout(self, future, timeout)
+            }
+
+            /// [`block_on`](Self::block_on) that returns a panic as an error: see
+            #[doc = concat!("[`OneOffRunner::try_block_on`](", "oneoff_core::OneOffRunner::try_block_on).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// assert!(runner.try_block_on(async { panic!("oops") }).unwrap_err().is_panic());
+            /// assert_eq!(runner.block_on(async { 3 })?, 3);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn try_block_on<F: ::std::future::Future>(
+                &self,
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::try_block_on(self, future)
+            }
+        }
+    };
+}

@@ -227,6 +227,44 @@ pub struct Configured<R> {
     config: Config,
 }
 
+impl<R: OneOffRunner> Configured<R> {
+    /// [`OneOffRunner::block_on`] with the options, callable without importing the trait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use oneoff_core::{OneOffRunner, Options};
+    /// # struct Spin;
+    /// # impl OneOffRunner for Spin { const NAME: &'static str = "spin"; fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
+    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output { futures_lite::future::block_on(f) }
+    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> { Some(futures_lite::future::block_on(f)) } }
+    /// let runner = Options::<Spin>::new().debug(true).runner()?;
+    /// assert_eq!(runner.block_on(async { 1 })?, 1);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        <Self as OneOffRunner>::block_on(self, future)
+    }
+
+    /// [`OneOffRunner::block_on_timeout`] with the options, callable without importing the
+    /// trait.
+    #[track_caller]
+    pub fn block_on_timeout<F: Future>(
+        &self,
+        future: F,
+        timeout: Duration,
+    ) -> Result<F::Output, Error> {
+        <Self as OneOffRunner>::block_on_timeout(self, future, timeout)
+    }
+
+    /// [`OneOffRunner::try_block_on`] with the options, callable without importing the trait.
+    #[track_caller]
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        <Self as OneOffRunner>::try_block_on(self, future)
+    }
+}
+
 impl<R> Configured<R> {
     /// The runner inside.
     pub fn get_ref(&self) -> &R {

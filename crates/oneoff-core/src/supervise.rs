@@ -60,11 +60,10 @@ pub(crate) fn call<R: OneOffRunner, F: Future>(
         location,
         interrupt.as_ref(),
     );
-    // The guard outlives the run, so that a second Ctrl-C while the future's destructors run
-    // still ends the process; it is disarmed only once the call is over.
-    let outcome = plain(call, entered, watched);
-    drop(interrupt);
-    outcome?.map_err(|Interrupted| Error::Interrupted { backend: R::NAME })
+    // `interrupt` outlives the run (locals drop after the result is made), so that a second
+    // Ctrl-C while the future's destructors run still ends the process; it is disarmed only
+    // once the call is over.
+    plain(call, entered, watched)?.map_err(|Interrupted| Error::Interrupted { backend: R::NAME })
 }
 
 /// Runs `future` with the hook `call` names, nothing around it.

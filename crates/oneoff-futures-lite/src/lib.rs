@@ -105,3 +105,5 @@ impl OneOffRunner for FuturesLite {
         Ok(futures_lite::future::block_on(future))
     }
 }
+
+oneoff_core::inherent_methods!(FuturesLite, "oneoff_futures_lite::FuturesLite");

@@ -69,3 +69,5 @@ impl OneOffRunner for Pollster {
         pollster::block_on(until_deadline(future, deadline, timer))
     }
 }
+
+oneoff_core::inherent_methods!(Pollster, "oneoff_pollster::Pollster");

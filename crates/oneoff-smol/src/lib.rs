@@ -29,33 +29,41 @@
 //!
 //! None.
 
-use std::future::Future;
+use std::future::{Future, pending, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use atomic_waker::AtomicWaker;
 use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
 use smol::{Executor, Task, Timer};
 
 scoped_tls::scoped_thread_local! {
-    /// The executor of the oneoff smol run in progress on this thread.
-    static EXECUTOR: Executor<'static>
+    /// The runner of the oneoff smol run in progress on this thread.
+    static RUNNING: Smol
 }
 
 /// A smol executor kept for the runner's life, driven by `smol::block_on`.
 ///
-/// Threads: the future and the tasks spawned with [`spawn`] run on the calling thread, and only
-/// while a `block_on` is running. `smol::block_on` starts `async-io`'s driver thread when the
-/// first run of the process ends (it wakes that thread at the end of every run), and the thread
-/// stays. Dropping the runner drops (cancels) the tasks still on its executor. Panics in the
+/// Threads: the future and the tasks spawned with [`spawn`] (or `oneoff::spawn`) run on the
+/// calling thread, and only while a `block_on` is running. `smol::block_on` starts `async-io`'s
+/// driver thread when the first run of the process ends (it wakes that thread at the end of
+/// every run), and the thread stays. Dropping the runner drops (cancels) the tasks still on its
+/// executor at once: there is nothing to wait for, so teardown needs no bound. Panics in the
 /// future unwind through the call; the executor stays usable. The runner is `Sync`: several
 /// threads may block on it at once, each driving the shared executor.
+///
+/// A run whose future spawns nothing costs what `smol::block_on` of the same future costs:
+/// the executor is driven (`Executor::run`, which allocates a queue per call) only once a
+/// task was spawned onto it, or another thread runs on the same runner, or the executor was
+/// adopted with [`Smol::with_executor`].
 ///
 /// # Examples
 ///
 /// ```
-/// use oneoff_core::OneOffRunner;
 /// use oneoff_smol::Smol;
 ///
 /// let runner = Smol::new().unwrap();
@@ -65,7 +73,131 @@ scoped_tls::scoped_thread_local! {
 /// ```
 #[derive(Debug, Default)]
 pub struct Smol {
-    executor: Executor<'static>,
+    executor: Kept,
+    /// Set by the first task spawned onto the executor through oneoff.
+    spawned: AtomicBool,
+    /// Runs in progress whose future has been pending at least once.
+    waiting: AtomicUsize,
+    /// The one run that may be waiting without driving the executor, to be woken when it must
+    /// start driving it (a spawn, a second run on another thread).
+    idle: AtomicWaker,
+}
+
+/// The executor, the runner's own or adopted.
+#[derive(Debug)]
+enum Kept {
+    Own(Executor<'static>),
+    Adopted(Arc<Executor<'static>>),
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Kept::Own(Executor::new())
+    }
+}
+
+impl Smol {
+    /// Adopts an executor the program already has: runs drive it (so its tasks, also those
+    /// other threads spawned, progress during `block_on`), [`spawn`] spawns onto it, and
+    /// dropping the runner leaves it and its tasks alone. A one-shot
+    /// [`run`](OneOffRunner::run) never uses it: that always starts a fresh executor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let executor = Arc::new(smol::Executor::new());
+    /// let runner = oneoff_smol::Smol::with_executor(Arc::clone(&executor));
+    /// let task = executor.spawn(async { 20 });
+    /// assert_eq!(runner.block_on(async { task.await + 1 })?, 21);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
+    pub fn with_executor(executor: Arc<Executor<'static>>) -> Self {
+        Smol {
+            executor: Kept::Adopted(executor),
+            ..Smol::default()
+        }
+    }
+
+    fn executor(&self) -> &Executor<'static> {
+        match &self.executor {
+            Kept::Own(executor) => executor,
+            Kept::Adopted(executor) => executor,
+        }
+    }
+
+    /// Whether a pending run must drive the executor.
+    fn drives_tasks(&self) -> bool {
+        matches!(self.executor, Kept::Adopted(_))
+            || self.waiting.load(Ordering::SeqCst) > 1
+            || (self.spawned.load(Ordering::SeqCst) && !self.executor().is_empty())
+    }
+
+    /// `future`, with the executor's tasks driven beside it from the moment it must be.
+    ///
+    /// `shared` says whether other threads may reach this runner: a one-shot run's fresh
+    /// runner is this thread's alone, so it needs none of the bookkeeping that lets a run on
+    /// another thread hand the executor over.
+    async fn drive_with_tasks<F: Future>(&self, future: F, shared: bool) -> F::Output {
+        let mut future = pin!(future);
+        // Boxed: `Executor::run`'s future is large, and a run that never needs it should not
+        // carry (and move) its space.
+        let mut tasks: Option<Pin<Box<dyn Future<Output = ()> + '_>>> = None;
+        let mut counted = Counted(None);
+        poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(output);
+            }
+            if tasks.is_none() {
+                if !shared {
+                    if !self.spawned.load(Ordering::Relaxed) {
+                        return Poll::Pending;
+                    }
+                } else {
+                    counted.once(&self.waiting, &self.idle);
+                    if !self.drives_tasks() {
+                        // Cheap when the waker is the one registered last (smol::block_on
+                        // keeps one per thread): AtomicWaker compares before it clones.
+                        self.idle.register(cx.waker());
+                        if !self.drives_tasks() {
+                            return Poll::Pending;
+                        }
+                    }
+                }
+                tasks = Some(Box::pin(self.executor().run(pending::<()>())));
+            }
+            if let Some(tasks) = tasks.as_mut() {
+                let _ = tasks.as_mut().poll(cx);
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// A run's place in [`Smol::waiting`], taken at its first pending poll and given back when it
+/// ends (also when it unwinds).
+struct Counted<'a>(Option<&'a AtomicUsize>);
+
+impl<'a> Counted<'a> {
+    fn once(&mut self, waiting: &'a AtomicUsize, idle: &AtomicWaker) {
+        if self.0.is_none() {
+            if waiting.fetch_add(1, Ordering::SeqCst) > 0 {
+                // Another run waits without driving the executor: from now on both drive it.
+                idle.wake();
+            }
+            self.0 = Some(waiting);
+        }
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        if let Some(waiting) = self.0 {
+            waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
 }
 
 impl OneOffRunner for Smol {
@@ -76,7 +208,14 @@ impl OneOffRunner for Smol {
     }
 
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        EXECUTOR.set(&self.executor, || smol::block_on(self.executor.run(future)))
+        RUNNING.set(self, || smol::block_on(self.drive_with_tasks(future, true)))
+    }
+
+    fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
+        let fresh = Smol::default();
+        Ok(RUNNING.set(&fresh, || {
+            smol::block_on(fresh.drive_with_tasks(future, false))
+        }))
     }
 
     fn drive_timeout<F: Future>(
@@ -99,6 +238,8 @@ impl OneOffRunner for Smol {
         spawn(future).map(|task| oneoff_core::Task::new(Spawned(Some(task))))
     }
 }
+
+oneoff_core::inherent_methods!(Smol, "oneoff_smol::Smol");
 
 /// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped, and
 /// re-raises its panic where it is awaited; a oneoff task is detached when dropped and reports
@@ -156,7 +297,7 @@ where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    if !EXECUTOR.is_set() {
+    if !RUNNING.is_set() {
         return Err(Error::Unsupported {
             backend: Smol::NAME,
             reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol \
@@ -164,5 +305,12 @@ where
                      smol::spawn",
         });
     }
-    Ok(EXECUTOR.with(|executor| executor.spawn(future)))
+    Ok(RUNNING.with(|smol| {
+        let task = smol.executor().spawn(future);
+        if !smol.spawned.swap(true, Ordering::SeqCst) {
+            // A run waiting without driving the executor must start driving it.
+            smol.idle.wake();
+        }
+        task
+    }))
 }

@@ -11,14 +11,14 @@
 //! Main is done
 //! ```
 
-use oneoff::OneOffRunner;
 use oneoff_workloads::work;
 
 fn main() -> Result<(), oneoff::Error> {
     println!("Main is running");
-    let runner = oneoff::Runner::new()?;
-    runner.block_on(work(100))?;
-    drop(runner);
+    {
+        let runner = oneoff::Runner::new()?;
+        runner.block_on(work(100))?;
+    } // The runner is dropped here, which tears its runtime down.
     println!("Main is done");
     Ok(())
 }

@@ -5,8 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use oneoff::OneOffRunner;
-
 /// Sleeps measured per requested delay; the median is printed.
 const ROUNDS: usize = 101;
 

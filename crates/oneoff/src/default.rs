@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::{Error, OneOffRunner};
+use crate::Error;
 
 /// Declares [`Runner`] once per entry of the backend list: the entry whose feature is on and
 /// comes before every other entry whose feature is on. Entries that share a feature with an
@@ -22,9 +22,8 @@ macro_rules! default_runner {
         /// # Examples
         ///
         /// ```
-        /// use oneoff::OneOffRunner;
-        ///
-        /// let runner = oneoff::Runner::new()?;
+        /// let runner = oneoff::Runner::new()?; // no trait import needed
+
         /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
         /// # Ok::<(), oneoff::Error>(())
         /// ```
@@ -38,6 +37,26 @@ macro_rules! default_runner {
 
 crate::for_each_backend!(default_runner);
 
+/// Ctrl-C handling and debug mode for runs and runners of the default backend, like
+/// `asyncio.run(coro, debug=True)` and `asyncio.Runner`: see [`oneoff_core::Options`], and
+/// `.on::<oneoff::Smol>()` for another backend.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// // Debug mode: a poll that blocks its thread for longer than 10 ms is reported through `log`.
+/// let options = oneoff::Options::new().slow_poll(Duration::from_millis(10));
+/// assert_eq!(options.run(async { 6 * 7 })?, 42);
+///
+/// // A runner that keeps the options, for many calls:
+/// let runner = oneoff::Options::new().debug(true).runner()?;
+/// assert_eq!(runner.block_on(async { 1 })?, 1);
+/// # Ok::<(), oneoff::Error>(())
+/// ```
+pub type Options = oneoff_core::Options<Runner>;
+
 /// Runs `future` to completion on a fresh runtime of the default backend, like Python's
 /// `asyncio.run`: see [`OneOffRunner::run`].
 ///
@@ -47,6 +66,7 @@ crate::for_each_backend!(default_runner);
 /// assert_eq!(oneoff::run(async { "done" })?, "done");
 /// # Ok::<(), oneoff::Error>(())
 /// ```
+#[track_caller]
 pub fn run<F: Future>(future: F) -> Result<F::Output, Error> {
     Runner::run(future)
 }
@@ -64,6 +84,7 @@ pub fn run<F: Future>(future: F) -> Result<F::Output, Error> {
 /// assert_eq!(oneoff::run_with(work, 100)?, 10_000);
 /// # Ok::<(), oneoff::Error>(())
 /// ```
+#[track_caller]
 pub fn run_with<A, Fut, Func>(function: Func, arg: A) -> Result<Fut::Output, Error>
 where
     Func: FnOnce(A) -> Fut,
@@ -84,6 +105,7 @@ where
 /// let err = oneoff::run_timeout(never, Duration::from_millis(10)).unwrap_err();
 /// assert!(matches!(err, oneoff::Error::Timeout { .. }));
 /// ```
+#[track_caller]
 pub fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
     Runner::run_timeout(future, timeout)
 }
@@ -97,6 +119,7 @@ pub fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output,
 /// let err = oneoff::try_run(async { panic!("no answer") }).unwrap_err();
 /// assert!(err.to_string().ends_with("no answer"));
 /// ```
+#[track_caller]
 pub fn try_run<F: Future>(future: F) -> Result<F::Output, Error> {
     Runner::try_run(future)
 }

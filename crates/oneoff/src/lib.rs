@@ -169,7 +169,8 @@ compile_error!(
 );
 
 pub use oneoff_core::{
-    AsyncContext, Error, OneOffRunner, PanicPayload, Task, current_context, panic_message,
+    AsyncContext, Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Error, OneOffRunner, PanicPayload,
+    Task, current_context, panic_message,
 };
 
 #[cfg(feature = "async-std")]
@@ -186,7 +187,9 @@ pub use oneoff_pollster::Pollster;
 pub use oneoff_smol::{Smol, spawn as smol_spawn};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use oneoff_tokio::{Tokio, TokioMultiThread, block_in_place};
+pub use oneoff_tokio::{
+    DEFAULT_SHUTDOWN_TIMEOUT, Tokio, TokioBuilder, TokioMultiThread, block_in_place,
+};
 
 /// Keeps the items that need a backend out of a build without one, so that the build fails
 /// with the one message above and nothing else.
@@ -211,7 +214,7 @@ with_a_backend! {
 
     pub use crate::{
         backend::{AnyRunner, Backend, UnknownBackend, spawn},
-        default::{Runner, run, run_timeout, run_with, try_run},
+        default::{Options, Runner, run, run_timeout, run_with, try_run},
     };
 }
 

@@ -478,6 +478,7 @@ mod cases {
 
     /// tokio's `unconstrained` turns off the budget by which oneoff tells async code from
     /// blocking code: the call is not recognised there.
+    #[cfg(feature = "detect-tokio")]
     pub(crate) fn in_tokio_unconstrained<R: OneOffRunner>() {
         let [current, _] = tokio_runtimes();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -539,6 +540,7 @@ mod cases {
 /// on `Sharing<R>`, before the fallback on `&Sharing<R>`).
 struct Sharing<R>(PhantomData<R>);
 
+#[allow(dead_code, reason = "unused in builds whose only runners are not Sync")]
 trait Concurrently {
     fn shared_by_threads(&self);
 }
@@ -549,6 +551,7 @@ impl<R: OneOffRunner + Sync> Concurrently for Sharing<R> {
     }
 }
 
+#[allow(dead_code, reason = "unused in builds whose runners are all Sync")]
 trait OneAtATime {
     fn shared_by_threads(&self);
 }

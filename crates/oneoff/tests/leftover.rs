@@ -4,23 +4,29 @@
 //! and these tests pin down what really happens where it cannot.
 //!
 //! The panic cases share one process-wide panic hook, so they live in this binary apart from
-//! the conformance suite, in one test that runs them in turn.
+//! the conformance suite, in one test that runs them in turn. Items that only some backends'
+//! cases use are named by their full paths there, so that every feature configuration builds
+//! this file without unused imports.
+#![cfg(any(feature = "tokio", feature = "smol", feature = "async-std"))]
 
-use std::future::pending;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Mutex;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 use std::time::Duration;
 
-use oneoff::{Error, OneOffRunner};
 use oneoff_core::panic_message;
 use oneoff_workloads::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// Sets its flag when dropped: proof that a task was cancelled.
+#[cfg(any(feature = "tokio", feature = "smol"))]
 struct DropFlag(Arc<AtomicBool>);
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
 impl Drop for DropFlag {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
@@ -28,12 +34,13 @@ impl Drop for DropFlag {
 }
 
 /// A task body that never finishes on its own and flags its drop.
+#[cfg(any(feature = "tokio", feature = "smol"))]
 fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
     let dropped = Arc::new(AtomicBool::new(false));
     let guard = DropFlag(Arc::clone(&dropped));
     (dropped, async move {
         let _guard = guard;
-        pending::<()>().await
+        std::future::pending::<()>().await
     })
 }
 
@@ -106,7 +113,7 @@ fn smol_global_spawn_outlives_the_run() {
             (Arc::clone(&flag), DropFlag(flag))
         };
         let (release, released) = smol::channel::bounded::<()>(1);
-        let (finished, finished_here) = mpsc::channel();
+        let (finished, finished_here) = std::sync::mpsc::channel();
         oneoff::Smol::run(async move {
             smol::spawn(async move {
                 let _guard = guard;
@@ -132,7 +139,7 @@ fn smol_global_spawn_outlives_the_run() {
 fn async_std_tasks_outlive_the_run() {
     watchdog("async-std leftover", LIMIT, || {
         let (release, released) = async_std::channel::bounded::<()>(1);
-        let (finished, finished_here) = mpsc::channel();
+        let (finished, finished_here) = std::sync::mpsc::channel();
         oneoff::AsyncStd::run(async move {
             drop(async_std::task::spawn(async move {
                 let _ = released.recv().await;
@@ -155,6 +162,7 @@ fn async_std_tasks_outlive_the_run() {
 /// go through even when nobody awaits the task.
 static REPORTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+#[cfg(feature = "tokio")]
 fn reported(marker: &str) -> bool {
     REPORTED.lock().unwrap().iter().any(|m| m.contains(marker))
 }
@@ -191,7 +199,7 @@ fn panics_in_spawned_tasks_are_reported() {
         #[cfg(feature = "smol")]
         {
             // Awaiting a panicked smol task re-raises its panic, which reaches the caller.
-            let payload = catch_unwind(AssertUnwindSafe(|| {
+            let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 oneoff::Smol::run(async {
                     oneoff::smol_spawn(async { panic!("smol task boom") })
                         .unwrap()
@@ -207,12 +215,12 @@ fn panics_in_spawned_tasks_are_reported() {
             })
             .unwrap_err();
             assert!(
-                matches!(err, Error::Panicked { ref message, .. } if message == "smol try boom")
+                matches!(err, oneoff::Error::Panicked { ref message, .. } if message == "smol try boom")
             );
         }
         #[cfg(feature = "async-std")]
         {
-            let payload = catch_unwind(AssertUnwindSafe(|| {
+            let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 oneoff::AsyncStd::run(async {
                     async_std::task::spawn(async { panic!("async-std task boom") }).await
                 })

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use oneoff::{Error, OneOffRunner, block_in_place};
+use oneoff::{Error, block_in_place};
 use oneoff_workloads::watchdog;
 use tokio::runtime::Builder;
 
