@@ -34,7 +34,14 @@ fn documented_output(source: &str) -> String {
 #[test]
 fn tutorial_shows_each_example_and_its_output() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    for name in ["run", "runner", "with_arg"] {
+    for name in [
+        "run",
+        "runner",
+        "with_arg",
+        "spawn_blocking",
+        "ctrl_c",
+        "tokio_builder",
+    ] {
         let source = fs::read_to_string(examples.join(format!("{name}.rs"))).unwrap();
         let code = block_after(TUTORIAL, &format!("<!-- example: {name} -->"))
             .unwrap_or_else(|| panic!("docs/tutorial.md shows no code for the {name} example"));
