@@ -20,7 +20,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
 
-use crate::compare::environment;
+use crate::environment;
+use crate::workspace;
 
 /// The overhead target: a oneoff variant may cost at most this ratio of its direct twin...
 const MAX_RATIO: f64 = 1.05;
@@ -43,7 +44,7 @@ const PAIRS: &[(&str, &str)] = &[("oneshot", "direct-oneshot"), ("reused", "dire
 
 /// Reads `target/criterion` and writes `target/oneoff/bench.md`.
 pub(crate) fn run() -> anyhow::Result<()> {
-    let target = target_dir();
+    let target = workspace::target_dir();
     let criterion = target.join("criterion");
     let results = read_estimates(&criterion)?;
     if results.is_empty() {
@@ -65,14 +66,6 @@ pub(crate) fn run() -> anyhow::Result<()> {
         report.cases,
     );
     Ok(())
-}
-
-/// The target directory cargo uses for this workspace.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => crate::workspace_root().join("target"),
-    }
 }
 
 /// One benchmark's id, from criterion's `benchmark.json`.
@@ -174,7 +167,7 @@ struct Host {
 impl Host {
     fn detect(criterion: &Path, results: &Results) -> Host {
         // The same record of machine and revision that `compare` puts beside its figures.
-        let (cpu, cores, revision) = match environment::gather(&crate::workspace_root()) {
+        let (cpu, cores, revision) = match environment::gather(&workspace::root()) {
             Ok(env) => (env.cpu, env.cores, env.git_revision),
             Err(err) => (format!("unknown ({err:#})"), 0, "unknown".to_owned()),
         };

@@ -7,10 +7,10 @@
 //! how to read it.
 
 mod chart;
-pub(crate) mod environment;
 mod measure;
 mod render;
 mod report;
+mod settings;
 
 use std::fs;
 use std::path::PathBuf;
@@ -20,8 +20,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use oneoff::Backend;
 
+use self::settings::{ProbeProfile, Settings};
 use crate::cmd::Cmd;
-use crate::workspace_root;
+use crate::environment;
+use crate::workspace;
 
 /// Flags of `cargo xtask compare`.
 #[derive(Debug, clap::Args)]
@@ -53,16 +55,6 @@ pub(crate) struct Args {
     probe_profile: ProbeProfile,
 }
 
-/// The cargo profile the measurement binary is built with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum ProbeProfile {
-    /// Optimised, as users ship: the only profile whose figures mean something.
-    Release,
-    /// Unoptimised: quick to build, for checking that compare works.
-    Dev,
-}
-
 /// What `compare` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -86,37 +78,6 @@ fn parse_delay(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(delay)
-}
-
-/// How much to measure, resolved from the flags.
-#[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct Settings {
-    /// The backends, in the order given (or `Backend::ALL`).
-    backends: Vec<String>,
-    /// Cold samples per Rust row, after the discarded warm-up round.
-    samples: u32,
-    /// Cold samples per Python row (a Python process takes ten times longer to start).
-    python_samples: u32,
-    /// Rounds of cold samples run first and discarded (page cache, CPU frequency).
-    discarded_rounds: u32,
-    /// Repetitions behind each warm median.
-    warm_reps: u32,
-    /// How long one warm repetition takes, in microseconds.
-    warm_target_us: u64,
-    /// The argument of work(arg).
-    arg: u64,
-    /// The delay work(arg) awaits, in nanoseconds.
-    delay_ns: u64,
-    /// Whether this is a `--quick` pass.
-    quick: bool,
-    /// The time limit of one cold or warm child process, in seconds.
-    child_timeout_s: u64,
-    /// The time limit of one matrix cell, in seconds; a cell still running then is `hung`.
-    cell_timeout_s: u64,
-    /// The cargo profile of the measurement binary.
-    pub(crate) probe_profile: ProbeProfile,
-    /// The scheduling priority the measured children ran at.
-    pub(crate) priority: String,
 }
 
 impl Args {
@@ -155,7 +116,7 @@ impl Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let began = Instant::now();
     let mut settings = args.settings();
-    let root = workspace_root();
+    let root = workspace::root();
     let out_dir = args
         .out
         .clone()
@@ -224,7 +185,9 @@ fn users_library_path(probe: &std::path::Path) -> Option<std::ffi::OsString> {
     let toolchain =
         std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
     let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
-        .filter(|dir| !dir.starts_with(target) && !dir.starts_with(workspace_root().join("target")))
+        .filter(|dir| {
+            !dir.starts_with(target) && !dir.starts_with(workspace::root().join("target"))
+        })
         .filter(|dir| {
             !toolchain
                 .as_ref()
@@ -242,7 +205,7 @@ fn users_library_path(probe: &std::path::Path) -> Option<std::ffi::OsString> {
 /// Builds the measurement binary (once per run; cargo makes it a no-op when it is fresh) and
 /// returns its path.
 fn build_probe(root: &std::path::Path, profile: ProbeProfile) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo = workspace::cargo();
     let profile = match profile {
         ProbeProfile::Release => "release",
         ProbeProfile::Dev => "dev",

@@ -52,7 +52,7 @@ pub(crate) struct Footprint {
 
 /// Runs the command: measures, prints the table, writes the files.
 pub(crate) fn run(args: Args) -> Result<()> {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let out = root.join(&args.out);
     let results = measure(&root, &out, &args.backends)?;
     print!("{}", markdown(&results));

@@ -6,9 +6,10 @@
 mod bench_report;
 mod cmd;
 mod compare;
+mod environment;
 mod footprint;
+mod workspace;
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -76,12 +77,4 @@ fn refuse(err: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The workspace's root folder, whatever the current directory.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits one level below the workspace root")
-        .to_owned()
 }

@@ -11,7 +11,7 @@ use oneoff::Backend;
 use oneoff_workloads::{DONE, STARTED};
 use serde::{Deserialize, Serialize};
 
-use super::Settings;
+use super::settings::Settings;
 use crate::cmd::{Cmd, Ran};
 
 /// The Python reference script, run with `python3 -c`.

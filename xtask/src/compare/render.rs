@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::ProbeProfile;
 use super::report::{ColdSummary, Report, Spread};
+use super::settings::ProbeProfile;
 
 /// The report for a terminal.
 pub(crate) fn terminal(report: &Report) -> String {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Settings;
-use super::environment::Environment;
 use super::measure::{CASES, ColdRow, Kind, MatrixRow, Measured, Python, WarmFigures};
+use super::settings::Settings;
+use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes.
 const SCHEMA: &str = "oneoff-compare/1";

@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn reads_the_workspace_lockfile() {
-        let versions = locked_versions(&crate::workspace_root().join("Cargo.lock")).unwrap();
+        let versions = locked_versions(&crate::workspace::root().join("Cargo.lock")).unwrap();
         for name in ["tokio", "smol", "futures-lite", "pollster", "async-std"] {
             assert!(
                 versions.contains_key(name),
