@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use oneoff::Backend;
-use oneoff_workloads::yield_times;
+use oneoff_workloads::{stats, yield_times};
 use serde::Serialize;
 
 /// Median nanoseconds per call of each variant.
@@ -63,15 +63,15 @@ fn ns_per_call(reps: usize, target: Duration, mut call: impl FnMut()) -> f64 {
         batch *= 2;
     };
     let batch = ((target.as_secs_f64() / per_call).ceil() as u64).max(1);
-    let mut samples: Vec<f64> = (0..reps.max(1))
+    let mut batches: Vec<Duration> = (0..reps.max(1))
         .map(|_| {
             let started = Instant::now();
             for _ in 0..batch {
                 call();
             }
-            started.elapsed().as_nanos() as f64 / batch as f64
+            started.elapsed()
         })
         .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    let median = stats::median(&mut batches).expect("at least one repetition");
+    median.as_nanos() as f64 / batch as f64
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use oneoff_workloads::stats;
 use serde::Serialize;
 
 use super::measure::{CASES, ColdRow, Kind, MatrixRow, Measured, Python, WarmFigures};
@@ -253,7 +254,7 @@ fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
             continue;
         };
         if row.ok {
-            let paired: Vec<i64> = samples
+            let mut paired: Vec<i64> = samples
                 .samples
                 .iter()
                 .filter_map(|sample| {
@@ -261,7 +262,7 @@ fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
                     Some(signed_ns(sample.first_line) - signed_ns(*base))
                 })
                 .collect();
-            row.first_line_above_baseline_ns = median(paired);
+            row.first_line_above_baseline_ns = stats::median(&mut paired);
         }
         row.rss_above_baseline_kib = row
             .peak_rss_kib
@@ -274,26 +275,11 @@ fn signed_ns(duration: Duration) -> i64 {
     i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
 }
 
-/// The median by nearest rank; `None` for no values.
-fn median(mut values: Vec<i64>) -> Option<i64> {
-    values.sort_unstable();
-    let index = values.len().div_ceil(2).checked_sub(1)?;
-    Some(values[index])
-}
-
-/// Median and p90 by nearest rank; `None` for no samples.
+/// Median and p90 by nearest rank (`oneoff_workloads::stats`); `None` for no samples.
 pub(crate) fn spread(mut values: Vec<u64>) -> Option<Spread> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let rank = |p: f64| {
-        let index = (p * values.len() as f64).ceil() as usize;
-        values[index.clamp(1, values.len()) - 1]
-    };
     Some(Spread {
-        median: rank(0.5),
-        p90: rank(0.9),
+        median: stats::median(&mut values)?,
+        p90: stats::percentile(&mut values, 90)?,
     })
 }
 
@@ -302,20 +288,9 @@ mod tests {
     use super::spread;
 
     #[test]
-    fn median_of_signed_values() {
-        assert_eq!(super::median(vec![3, -1, 2]), Some(2));
-        assert_eq!(super::median(vec![4, 1, 3, 2]), Some(2));
-        assert_eq!(super::median(Vec::new()), None);
-    }
-
-    #[test]
-    fn nearest_rank() {
-        let s = spread((1..=10).collect()).unwrap();
+    fn spread_is_median_and_p90() {
+        let s = spread((1..=10).rev().collect()).unwrap();
         assert_eq!((s.median, s.p90), (5, 9));
-        let s = spread(vec![7]).unwrap();
-        assert_eq!((s.median, s.p90), (7, 7));
         assert!(spread(Vec::new()).is_none());
-        let s = spread(vec![30, 10, 20]).unwrap();
-        assert_eq!((s.median, s.p90), (20, 30));
     }
 }
