@@ -48,9 +48,19 @@ impl Style {
 
 fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
+    title(&mut out, report, style);
+    cold(&mut out, report, style);
+    warm(&mut out, report, style);
+    footprint(&mut out, report, style);
+    matrix(&mut out, report, style);
+    environment(&mut out, report, style);
+    notes(&mut out, report, style);
+    out
+}
+
+fn title(w: &mut String, report: &Report, style: Style) {
     let s = &report.settings;
     let env = &report.environment;
-    let w = &mut out;
     let title = format!(
         "oneoff compare: work({}) with a {} delay, on {} ({} cores), git {}",
         s.arg,
@@ -72,7 +82,11 @@ fn render(report: &Report, style: Style) -> String {
         )
         .expect("writing to a String");
     }
+}
 
+/// Results and cold start-up.
+fn cold(w: &mut String, report: &Report, style: Style) {
+    let s = &report.settings;
     style.heading(
         w,
         &format!(
@@ -114,12 +128,15 @@ fn render(report: &Report, style: Style) -> String {
         ]);
     }
     writeln!(w, "{table}").expect("writing to a String");
+}
 
+/// Per-call cost, warm.
+fn warm(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         &format!(
             "Per call, warm: ns per call, median of {} repetitions in one process",
-            s.warm_reps
+            report.settings.warm_reps
         ),
     );
     let mut table = style.table(headers(&[
@@ -146,12 +163,15 @@ fn render(report: &Report, style: Style) -> String {
         table.add_row(cells);
     }
     writeln!(w, "{table}").expect("writing to a String");
+}
 
+/// Footprint and timer.
+fn footprint(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         &format!(
             "Footprint and timer: threads, peak RSS (KiB), and how long the {} delay took (µs, median (p90))",
-            duration(s.delay_ns)
+            duration(report.settings.delay_ns)
         ),
     );
     let mut table = style.table(headers(&[
@@ -175,12 +195,15 @@ fn render(report: &Report, style: Style) -> String {
         ]);
     }
     writeln!(w, "{table}").expect("writing to a String");
+}
 
+/// The reactor compatibility matrix.
+fn matrix(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         &format!(
             "Reactor compatibility: each cell its own process, `hung` after {} s",
-            s.cell_timeout_s
+            report.settings.cell_timeout_s
         ),
     );
     let mut header = vec!["backend".to_owned()];
@@ -192,7 +215,11 @@ fn render(report: &Report, style: Style) -> String {
         table.add_row(cells);
     }
     writeln!(w, "{table}").expect("writing to a String");
+}
 
+/// Where and on what the figures were measured.
+fn environment(w: &mut String, report: &Report, style: Style) {
+    let env = &report.environment;
     style.heading(w, "Environment");
     let python = match (&report.python.version, &report.python.executable) {
         (Some(version), Some(executable)) => format!("{version} ({executable})"),
@@ -210,7 +237,7 @@ fn render(report: &Report, style: Style) -> String {
         ("rustc", env.rustc.clone()),
         ("crates", crates.join(", ")),
         ("python", python),
-        ("priority", s.priority.clone()),
+        ("priority", report.settings.priority.clone()),
         ("git", env.git_revision.clone()),
         ("date", env.date.clone()),
         ("command", env.command.clone()),
@@ -221,23 +248,26 @@ fn render(report: &Report, style: Style) -> String {
         }
         .expect("writing to a String");
     }
+}
 
-    if !report.notes.is_empty() || !report.failures.is_empty() {
-        style.heading(w, "Notes");
-        for line in report
-            .failures
-            .iter()
-            .map(|f| format!("FAILED {f}"))
-            .chain(report.notes.iter().cloned())
-        {
-            match style {
-                Style::Terminal => writeln!(w, "  {line}"),
-                Style::Markdown => writeln!(w, "- {line}"),
-            }
-            .expect("writing to a String");
-        }
+/// Failures and notes, when there are any.
+fn notes(w: &mut String, report: &Report, style: Style) {
+    if report.notes.is_empty() && report.failures.is_empty() {
+        return;
     }
-    out
+    style.heading(w, "Notes");
+    for line in report
+        .failures
+        .iter()
+        .map(|f| format!("FAILED {f}"))
+        .chain(report.notes.iter().cloned())
+    {
+        match style {
+            Style::Terminal => writeln!(w, "  {line}"),
+            Style::Markdown => writeln!(w, "- {line}"),
+        }
+        .expect("writing to a String");
+    }
 }
 
 fn headers(names: &[&str]) -> Vec<String> {
