@@ -8,6 +8,7 @@
 
 mod chart;
 mod measure;
+mod probes;
 mod render;
 mod report;
 mod settings;
@@ -17,11 +18,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use oneoff::Backend;
 
+use self::probes::Probes;
 use self::settings::{ProbeProfile, Settings};
-use crate::cmd::Cmd;
 use crate::environment;
 use crate::workspace;
 
@@ -81,7 +82,8 @@ fn parse_delay(text: &str) -> Result<Duration, String> {
 }
 
 impl Args {
-    fn settings(&self) -> Settings {
+    /// The backends asked for, each once, in the order given (or `Backend::ALL`).
+    fn backends(&self) -> Vec<Backend> {
         let mut backends: Vec<Backend> = Vec::new();
         let wanted = if self.backends.is_empty() {
             Backend::ALL
@@ -93,6 +95,11 @@ impl Args {
                 backends.push(*backend);
             }
         }
+        backends
+    }
+
+    fn settings(&self) -> Settings {
+        let backends = self.backends();
         let samples = self.samples.unwrap_or(if self.quick { 15 } else { 200 });
         Settings {
             backends: backends.iter().map(|b| b.name().to_owned()).collect(),
@@ -122,12 +129,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| root.join("target/oneoff"));
     let environment = environment::gather(&root)?;
-    let probe = build_probe(&root, settings.probe_profile)?;
-    let library_path = users_library_path(&probe);
+    let probes = Probes::build(&root, settings.probe_profile, &args.backends())?;
+    let library_path = probes.users_library_path();
     let python = measure::find_python();
     settings.priority = raise_priority();
-    let measured = measure::all(&probe, library_path.as_deref(), python.as_ref(), &settings)?;
-    let report = report::Report::new(environment, settings, python, measured);
+    let measured = measure::all(&probes, library_path.as_deref(), python.as_ref(), &settings)?;
+    let report = report::Report::new(environment, settings, probes.builds(), python, measured);
 
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("could not create {}", out_dir.display()))?;
@@ -172,66 +179,4 @@ fn raise_priority() -> String {
         Ok(()) => format!("nice {NICE}"),
         Err(err) => format!("unchanged (raising it was refused: {err})"),
     }
-}
-
-/// `LD_LIBRARY_PATH` as the user had it, without what `cargo run` added for xtask (the target
-/// folders and the toolchain's libraries). Measured children get this one: with cargo's
-/// entries the dynamic loader searches four more folders for each library at every start,
-/// which added about 10% to a cold sample (against hyperfine's figure in a plain shell).
-fn users_library_path(probe: &std::path::Path) -> Option<std::ffi::OsString> {
-    let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
-    // The probe is `<target>/<profile>/oneoff-probe`.
-    let target = probe.parent()?.parent()?;
-    let toolchain =
-        std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
-    let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
-        .filter(|dir| {
-            !dir.starts_with(target) && !dir.starts_with(workspace::root().join("target"))
-        })
-        .filter(|dir| {
-            !toolchain
-                .as_ref()
-                .is_some_and(|toolchains| dir.starts_with(toolchains))
-        })
-        .filter(|dir| !dir.components().any(|part| part.as_os_str() == "rustlib"))
-        .collect();
-    if kept.is_empty() {
-        None
-    } else {
-        std::env::join_paths(kept).ok()
-    }
-}
-
-/// Builds the measurement binary (once per run; cargo makes it a no-op when it is fresh) and
-/// returns its path.
-fn build_probe(root: &std::path::Path, profile: ProbeProfile) -> anyhow::Result<PathBuf> {
-    let cargo = workspace::cargo();
-    let profile = match profile {
-        ProbeProfile::Release => "release",
-        ProbeProfile::Dev => "dev",
-    };
-    let ran = Cmd::new(cargo)
-        .args([
-            "build",
-            "--profile",
-            profile,
-            "--package",
-            "oneoff-probe",
-            "--message-format=json-render-diagnostics",
-        ])
-        .dir(root)
-        .show_stderr()
-        .timeout(Duration::from_secs(3600))
-        .run()?;
-    if !ran.success() {
-        bail!("building the measurement binary failed: {}", ran.failure());
-    }
-    // The executable's path comes from cargo itself, so CARGO_TARGET_DIR and friends hold.
-    ran.lines
-        .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
-        .filter(|message| message["reason"] == "compiler-artifact")
-        .filter(|message| message["target"]["name"] == "oneoff-probe")
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .context("cargo built oneoff-probe but named no executable")
 }

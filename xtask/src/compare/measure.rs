@@ -11,6 +11,7 @@ use oneoff::Backend;
 use oneoff_workloads::{DONE, STARTED};
 use serde::{Deserialize, Serialize};
 
+use super::probes::{Config, Probes};
 use super::settings::Settings;
 use crate::cmd::{Cmd, Ran};
 
@@ -193,7 +194,7 @@ pub(crate) fn find_python() -> Result<Python, String> {
 
 /// Runs every measurement the settings ask for.
 pub(crate) fn all(
-    probe: &Path,
+    probes: &Probes,
     library_path: Option<&OsStr>,
     python: Result<&Python, &String>,
     settings: &Settings,
@@ -226,7 +227,7 @@ pub(crate) fn all(
             .progress_chars("=> "),
     );
     let runner = Runner {
-        probe,
+        probes,
         library_path,
         python,
         settings,
@@ -253,7 +254,7 @@ pub(crate) fn all(
 
 /// The measuring, with what every run needs.
 struct Runner<'a> {
-    probe: &'a Path,
+    probes: &'a Probes,
     /// `LD_LIBRARY_PATH` for the measured children (`None`: unset).
     library_path: Option<&'a OsStr>,
     python: Option<&'a Python>,
@@ -276,13 +277,14 @@ impl Runner<'_> {
         let arg = self.settings.arg.to_string();
         let delay = self.settings.delay_ns.to_string();
         let cmd = match subject {
-            Subject::Baseline => self
-                .measured(self.probe)
-                .args(["cold", "--backend", "baseline"]),
-            Subject::Backend(backend) => {
-                self.measured(self.probe)
-                    .args(["cold", "--backend", backend.name()])
-            }
+            Subject::Baseline => self.measured(self.probes.path(Config::Default)).args([
+                "cold",
+                "--backend",
+                "baseline",
+            ]),
+            Subject::Backend(backend) => self
+                .measured(self.probes.path(Config::of(backend)))
+                .args(["cold", "--backend", backend.name()]),
             Subject::PythonPlain | Subject::PythonRun | Subject::PythonRunner => {
                 let mode = match subject {
                     Subject::PythonPlain => "cold-plain",
@@ -354,7 +356,7 @@ impl Runner<'_> {
             Some(backend) => (
                 backend.name().to_owned(),
                 Kind::Backend,
-                self.measured(self.probe).args([
+                self.measured(self.probes.path(Config::of(backend))).args([
                     "warm",
                     "--backend",
                     backend.name(),
@@ -390,7 +392,7 @@ impl Runner<'_> {
         let mut cells = Vec::new();
         for (case, _) in CASES {
             let ran = self
-                .measured(self.probe)
+                .measured(self.probes.path(Config::of(backend)))
                 .args(["cell", "--backend", backend.name(), "--case", case])
                 .timeout(Duration::from_secs(self.settings.cell_timeout_s))
                 .run()?;

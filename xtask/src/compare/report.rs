@@ -9,6 +9,7 @@ use oneoff_workloads::stats;
 use serde::Serialize;
 
 use super::measure::{CASES, ColdRow, Kind, MatrixRow, Measured, Python, WarmFigures};
+use super::probes::Build;
 use super::settings::Settings;
 use crate::environment::Environment;
 
@@ -23,6 +24,8 @@ pub(crate) struct Report {
     pub(crate) ok: bool,
     pub(crate) environment: Environment,
     pub(crate) settings: Settings,
+    /// The measurement binary's builds, one per configuration.
+    pub(crate) builds: Vec<Build>,
     /// Results and cold start-up, one row per subject, baselines first.
     pub(crate) cold: Vec<ColdSummary>,
     /// Warm per-call cost.
@@ -118,6 +121,7 @@ impl Report {
     pub(crate) fn new(
         environment: Environment,
         settings: Settings,
+        builds: Vec<Build>,
         python: Result<Python, String>,
         measured: Measured,
     ) -> Self {
@@ -188,6 +192,7 @@ impl Report {
             ok: failures.is_empty(),
             environment,
             settings,
+            builds,
             cold,
             warm,
             matrix: Matrix {
