@@ -135,8 +135,11 @@ fn attempt(backend: Backend, case: Case) -> Attempt {
         },
         Case::InSpawnBlocking => match current_thread() {
             Ok(runtime) => {
-                let blocking = tokio::task::spawn_blocking(move || backend.run(neutral()));
-                match runtime.block_on(blocking) {
+                // `spawn_blocking` is called inside the runtime: outside it, tokio panics.
+                let blocking = runtime.block_on(async move {
+                    tokio::task::spawn_blocking(move || backend.run(neutral())).await
+                });
+                match blocking {
                     Ok(result) => result.into(),
                     // Reported like any other panic of the case.
                     Err(join) if join.is_panic() => resume_unwind(join.into_panic()),
