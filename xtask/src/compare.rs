@@ -7,11 +7,15 @@
 //! how to read it.
 
 mod chart;
+mod children;
+mod cold;
+mod matrix;
 mod measure;
 mod probes;
 mod render;
 mod report;
 mod settings;
+mod warm;
 
 use std::fs;
 use std::path::PathBuf;
@@ -21,6 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use oneoff::Backend;
 
+use self::measure::Stages;
 use self::probes::Probes;
 use self::settings::{ProbeProfile, Settings};
 use crate::environment;
@@ -106,8 +111,9 @@ impl Args {
             samples,
             python_samples: (samples / 4).clamp(1, 50),
             discarded_rounds: 1,
-            warm_reps: if self.quick { 5 } else { 11 },
-            warm_target_us: if self.quick { 2_000 } else { 10_000 },
+            warm_rounds: if self.quick { 3 } else { 5 },
+            warm_reps: if self.quick { 2 } else { 3 },
+            warm_target_us: if self.quick { 2_000 } else { 5_000 },
             arg: self.arg,
             delay_ns: u64::try_from(self.delay.as_nanos()).expect("at most one second"),
             quick: self.quick,
@@ -129,11 +135,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| root.join("target/oneoff"));
     let environment = environment::gather(&root)?;
-    let probes = Probes::build(&root, settings.probe_profile, &args.backends())?;
+    let mut took = Stages::default();
+    let probes = measure::timed(&mut took.build_s, || {
+        Probes::build(&root, settings.probe_profile, &args.backends())
+    })?;
     let library_path = probes.users_library_path();
-    let python = measure::find_python();
+    let python = children::find_python();
     settings.priority = raise_priority();
-    let measured = measure::all(&probes, library_path.as_deref(), python.as_ref(), &settings)?;
+    let measured = measure::all(
+        &probes,
+        library_path.as_deref(),
+        python.as_ref(),
+        &settings,
+        took,
+    )?;
     let report = report::Report::new(environment, settings, probes.builds(), python, measured);
 
     fs::create_dir_all(&out_dir)
@@ -150,9 +165,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => print!("{json}"),
         Format::Md => print!("{markdown}"),
     }
+    let took = &report.took;
     eprintln!(
-        "compare took {:.1} s; wrote {}, compare.md and compare.svg",
+        "compare took {:.1} s (build {:.1} s, cold {:.1} s, warm {:.1} s, matrix {:.1} s); wrote {}, \
+         compare.md and compare.svg",
         began.elapsed().as_secs_f64(),
+        took.build_s,
+        took.cold_s,
+        took.warm_s,
+        took.matrix_s,
         out_dir.join("compare.json").display()
     );
     if report.failures.is_empty() {

@@ -171,7 +171,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     assert_eq!(printed, report, "stdout and compare.json differ");
 
-    assert_eq!(report["schema"], "oneoff-compare/1");
+    assert_eq!(report["schema"], "oneoff-compare/2");
     assert_eq!(report["ok"], true);
     assert_eq!(report["failures"], serde_json::json!([]));
     for key in [
@@ -240,22 +240,45 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     assert_eq!(baseline["kind"], "baseline");
     assert!(baseline["construct_to_first_poll_ns"].is_null());
 
-    // Warm per-call figures for both backends.
+    // Warm per-call figures for both backends, each in its own build and with every feature,
+    // every round counted.
+    let rounds = at(&report, "settings.warm_rounds").as_u64().unwrap();
     for name in ["futures-lite", "tokio"] {
-        let row = row(&report["warm"], name, "name");
-        assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
-        for field in [
-            "one_shot_ready_ns",
-            "one_shot_yield_ns",
-            "reused_ready_ns",
-            "reused_yield_ns",
-        ] {
-            assert!(
-                row["per_call_ns"][field].as_f64().unwrap() > 0.0,
-                "{name} {field}"
-            );
+        let rows: Vec<&Value> = report["warm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["name"] == name)
+            .collect();
+        let configs: Vec<&Value> = rows.iter().map(|row| &row["config"]).collect();
+        assert_eq!(configs, [name, "all-features"], "{name}");
+        for row in rows {
+            assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
+            assert_eq!(row["rounds"].as_u64(), Some(rounds), "{name}");
+            for field in [
+                "one_shot_ready_ns",
+                "one_shot_yield_ns",
+                "reused_ready_ns",
+                "reused_yield_ns",
+            ] {
+                assert!(
+                    row["per_call_ns"][field].as_f64().unwrap() > 0.0,
+                    "{name} {field}"
+                );
+            }
         }
     }
+    // Every probe build the run needed, each with its own executable.
+    let configs: Vec<&str> = report["builds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|build| build["config"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        configs,
+        ["default", "futures-lite", "tokio", "all-features"]
+    );
 
     // The matrix: every cell filled, and the cells whose outcome is known.
     let cases: Vec<&str> = report["matrix"]["cases"]
@@ -271,16 +294,19 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
             "tokio-sleep",
             "async-io-timer",
             "spawn",
-            "nested-in-tokio"
+            "nested-in-tokio",
+            "in-spawn-blocking"
         ]
     );
-    let cell = |backend: &str, case: &str| -> String {
+    let cell_of = |field: &str, backend: &str, case: &str| -> String {
         let column = cases.iter().position(|c| *c == case).unwrap();
-        row(&report["matrix"]["rows"], backend, "backend")["cells"][column]
+        row(&report["matrix"]["rows"], backend, "backend")[field][column]
             .as_str()
             .unwrap()
             .to_owned()
     };
+    let cell = |backend: &str, case: &str| cell_of("cells", backend, case);
+    let short = |backend: &str, case: &str| cell_of("short", backend, case);
     for backend in ["futures-lite", "tokio"] {
         assert_eq!(cell(backend, "neutral"), "ok");
         assert_eq!(cell(backend, "async-io-timer"), "ok");
@@ -294,12 +320,21 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
                 )),
                 "{nested}"
             );
+            assert_eq!(short(backend, "nested-in-tokio"), "error: nested");
         } else {
             assert_eq!(
                 nested, "ok",
                 "{backend} without detect-tokio runs the ready future"
             );
         }
+        // In a spawn_blocking thread the promise still holds: a result or Error::Nested, never
+        // a panic or a hang.
+        let blocking = short(backend, "in-spawn-blocking");
+        assert!(
+            blocking == "ok" || blocking == "error: nested",
+            "{backend} inside spawn_blocking: {}",
+            cell(backend, "in-spawn-blocking")
+        );
     }
     assert_eq!(cell("tokio", "tokio-sleep"), "ok");
     assert_eq!(cell("tokio", "spawn"), "ok");
@@ -309,6 +344,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
         "{}",
         cell("futures-lite", "tokio-sleep")
     );
+    assert_eq!(short("futures-lite", "tokio-sleep"), "panic: no reactor");
 
     // Python's reference rows are there exactly when python3 is.
     let python = report["python"]["available"].as_bool().unwrap();

@@ -33,6 +33,8 @@ fn rows(report: &Report) -> Vec<Row> {
     report
         .warm
         .iter()
+        // The figures a user of that one backend gets, not those with every detector on.
+        .filter(|warm| !warm.every_detector())
         .filter_map(|warm| {
             let figures = warm.per_call_ns.as_ref()?;
             // Python's warm row covers both lifecycles; its cold start-up is asyncio.run's.

@@ -8,13 +8,17 @@ use std::time::Duration;
 use oneoff_workloads::stats;
 use serde::Serialize;
 
-use super::measure::{CASES, ColdRow, Kind, MatrixRow, Measured, Python, WarmFigures};
+use super::children::{Kind, Python};
+use super::cold::{ColdRow, ColdSample};
+use super::matrix::{CASES, MatrixRow};
+use super::measure::{Measured, Stages};
 use super::probes::Build;
 use super::settings::Settings;
+use super::warm::{WarmFigures, WarmRow};
 use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes.
-const SCHEMA: &str = "oneoff-compare/1";
+const SCHEMA: &str = "oneoff-compare/2";
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -26,6 +30,8 @@ pub(crate) struct Report {
     pub(crate) settings: Settings,
     /// The measurement binary's builds, one per configuration.
     pub(crate) builds: Vec<Build>,
+    /// How long each stage of the run took.
+    pub(crate) took: Stages,
     /// Results and cold start-up, one row per subject, baselines first.
     pub(crate) cold: Vec<ColdSummary>,
     /// Warm per-call cost.
@@ -87,10 +93,38 @@ pub(crate) struct ColdSummary {
 pub(crate) struct WarmSummary {
     pub(crate) name: String,
     pub(crate) kind: Kind,
+    /// The probe build it ran in: the backend's feature (with the facade's defaults) or
+    /// `all-features`; absent for Python.
+    pub(crate) config: Option<&'static str>,
     pub(crate) ok: bool,
     pub(crate) error: Option<String>,
-    /// The medians, absent when the row failed.
+    /// Rounds behind the medians, each a fresh process.
+    pub(crate) rounds: usize,
+    /// The medians over the rounds, absent when the row failed.
     pub(crate) per_call_ns: Option<WarmFigures>,
+}
+
+impl WarmSummary {
+    fn new(row: &WarmRow) -> Self {
+        WarmSummary {
+            name: row.subject.name(),
+            kind: row.subject.kind(),
+            config: row.subject.config().map(|config| config.name()),
+            ok: row.error.is_none(),
+            error: row.error.clone(),
+            rounds: row.rounds.len(),
+            per_call_ns: if row.error.is_none() {
+                row.median()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Whether it ran with every feature of the facade, so every detector, on.
+    pub(crate) fn every_detector(&self) -> bool {
+        self.config == Some(super::probes::Config::All.name())
+    }
 }
 
 /// The matrix: `rows[i].cells[j]` is backend `i` on case `j`.
@@ -132,23 +166,7 @@ impl Report {
             .map(|row| summarise(row, expected))
             .collect();
         relate_to_baselines(&mut cold, &measured.cold);
-        let warm: Vec<WarmSummary> = measured
-            .warm
-            .into_iter()
-            .map(|row| {
-                let (per_call_ns, error) = match row.figures {
-                    Ok(figures) => (Some(figures), None),
-                    Err(error) => (None, Some(error)),
-                };
-                WarmSummary {
-                    name: row.name,
-                    kind: row.kind,
-                    ok: error.is_none(),
-                    error,
-                    per_call_ns,
-                }
-            })
-            .collect();
+        let warm: Vec<WarmSummary> = measured.warm.iter().map(WarmSummary::new).collect();
 
         let mut failures = Vec::new();
         let mut notes = Vec::new();
@@ -167,7 +185,8 @@ impl Report {
         }
         for row in &warm {
             if let Some(error) = &row.error {
-                failed(&row.name, row.kind, "warm run", error);
+                let build = row.config.map_or(String::new(), |c| format!(" ({c})"));
+                failed(&row.name, row.kind, &format!("warm run{build}"), error);
             }
         }
         let python = match python {
@@ -193,6 +212,7 @@ impl Report {
             environment,
             settings,
             builds,
+            took: measured.took,
             cold,
             warm,
             matrix: Matrix {
@@ -211,7 +231,7 @@ fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {
     // A failed row shows its message, not figures from the samples before the failure.
     let samples = if ok { &row.samples[..] } else { &[] };
     let ns = |duration: std::time::Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-    let all = |pick: &dyn Fn(&super::measure::ColdSample) -> Option<u64>| -> Vec<u64> {
+    let all = |pick: &dyn Fn(&ColdSample) -> Option<u64>| -> Vec<u64> {
         samples.iter().filter_map(pick).collect()
     };
     ColdSummary {

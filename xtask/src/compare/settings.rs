@@ -24,9 +24,13 @@ pub(crate) struct Settings {
     pub(crate) python_samples: u32,
     /// Rounds of cold samples run first and discarded (page cache, CPU frequency).
     pub(crate) discarded_rounds: u32,
-    /// Repetitions behind each warm median.
+    /// Warm rounds: each starts one process per warm row; a row's figure is the median over
+    /// its rounds.
+    pub(crate) warm_rounds: u32,
+    /// Timed batches of calls in each warm process, per variant; the process reports their
+    /// median.
     pub(crate) warm_reps: u32,
-    /// How long one warm repetition takes, in microseconds.
+    /// How long one batch takes, in microseconds.
     pub(crate) warm_target_us: u64,
     /// The argument of work(arg).
     pub(crate) arg: u64,
