@@ -3,6 +3,7 @@
 //! `main` parses the flags (here, once, with clap) and dispatches; each command is its own
 //! module, and every other program is started through [`cmd::Cmd`].
 
+mod backends;
 mod bench_report;
 mod cmd;
 mod compare;
@@ -36,6 +37,8 @@ enum Command {
     /// Read criterion's estimates from `cargo bench` and write target/oneoff/bench.md: ns per
     /// iteration, oneoff/direct ratios, the floor, and every case missing the overhead target.
     BenchReport,
+    /// Print the cargo feature of every backend of the facade, one a line (for scripts).
+    Backends,
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,10 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Footprint(args) => footprint::run(args).map(|()| ExitCode::SUCCESS),
         Command::BenchReport => bench_report::run().map(|()| ExitCode::SUCCESS),
+        Command::Backends => {
+            backends::run();
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match outcome {
         Ok(code) => code,

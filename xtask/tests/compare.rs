@@ -43,13 +43,22 @@ fn unknown_backend_lists_the_valid_ones() {
         Duration::from_secs(60),
         &["compare", "--backends", "tokio,tokyo"],
     );
-    assert_refused(
-        &output,
-        &[
-            "unknown backend `tokyo`",
-            "tokio, tokio-mt, smol, futures-lite, pollster, async-std",
-        ],
-    );
+    let valid: Vec<&str> = oneoff::Backend::ALL.iter().map(|b| b.name()).collect();
+    assert_refused(&output, &["unknown backend `tokyo`", &valid.join(", ")]);
+}
+
+#[test]
+fn backends_prints_each_feature_once() {
+    let output = xtask("backends", Duration::from_secs(60), &["backends"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = String::from_utf8(output.stdout).expect("UTF-8");
+    let mut expected: Vec<&str> = Vec::new();
+    for backend in oneoff::Backend::ALL {
+        if !expected.contains(&backend.feature()) {
+            expected.push(backend.feature());
+        }
+    }
+    assert_eq!(listed.lines().collect::<Vec<_>>(), expected);
 }
 
 #[test]
