@@ -1,12 +1,32 @@
-//! Each backend's direct call: the same one-shot and reused runs that oneoff makes, written
-//! against the runtime's own API with no oneoff code in between, and the one list of them.
+//! The baselines beside every oneoff variant: the floor, and each backend's direct call (the
+//! same one-shot and reused runs that oneoff makes, written against the runtime's own API with
+//! no oneoff code in between), with the one list of them.
 
 use std::future::Future;
+use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use oneoff::OneOffRunner;
 use parking::Parker;
+
+/// One poll of `future` with [`Waker::noop`]: the floor under every `block_on`.
+///
+/// The future is passed through [`black_box`] so that the compiler cannot see through it, as
+/// it cannot in the runtimes' `block_on`. For a workload that completes at its first poll
+/// (`ready`, `work` with a zero delay) this is the whole work; for one that waits (`yield1`,
+/// `xthread`) it is the work of its first poll, a lower bound.
+///
+/// # Examples
+///
+/// ```
+/// use std::task::Poll;
+///
+/// assert_eq!(oneoff_benches::floor(async { 1 }), Poll::Ready(1));
+/// ```
+pub fn floor<F: Future>(future: F) -> Poll<F::Output> {
+    oneoff_workloads::poll_once(black_box(future))
+}
 
 /// A oneoff backend beside the same calls written against its runtime's own API, with no
 /// oneoff code in between: the baseline that oneoff's overhead is measured against.

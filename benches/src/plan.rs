@@ -11,9 +11,9 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use oneoff::OneOffRunner;
 
-use crate::direct::{Backend, EachTwin, for_each_twin};
+use crate::config::quick;
+use crate::direct::{Backend, EachTwin, floor, for_each_twin};
 use crate::record::{Measured, Record, Session, unix_ns};
-use crate::{floor, quick};
 
 /// Registers one benchmark in a group when it runs.
 type Job<'a> = Box<dyn for<'g> FnOnce(&mut BenchmarkGroup<'g, WallTime>) + 'a>;

@@ -43,10 +43,11 @@ mod proc_status;
 mod warm;
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 use oneoff::Backend;
+
+use crate::cold::Subject;
 
 /// One measurement of one backend; the last line of stdout is JSON.
 #[derive(Debug, Parser)]
@@ -91,24 +92,6 @@ enum Command {
         #[arg(long, value_enum)]
         case: cell::Case,
     },
-}
-
-/// What a cold sample runs: a backend, or nothing async at all.
-#[derive(Debug, Clone, Copy)]
-enum Subject {
-    Baseline,
-    Backend(Backend),
-}
-
-impl FromStr for Subject {
-    type Err = oneoff::UnknownBackend;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        if name == "baseline" {
-            return Ok(Subject::Baseline);
-        }
-        name.parse().map(Subject::Backend)
-    }
 }
 
 fn main() -> ExitCode {
