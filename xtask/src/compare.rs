@@ -31,13 +31,28 @@ use self::settings::{ProbeProfile, Settings};
 use crate::environment;
 use crate::workspace;
 
+/// The time budget of a default run, in cold samples: the Rust rows (the baseline and each
+/// backend) share this many, each row between [`MIN_SAMPLES`] and [`MAX_SAMPLES`], so that
+/// more backends cost fewer samples each rather than a longer run (docs/compare.md).
+const COLD_SAMPLES: u32 = 1600;
+/// The fewest default cold samples of a Rust row.
+const MIN_SAMPLES: u32 = 100;
+/// The most default cold samples of a Rust row.
+const MAX_SAMPLES: u32 = 200;
+/// The most cold samples of a Python row (a quarter of the Rust rows' otherwise): a Python
+/// process takes 30-40 times longer to start, and its rows are a reference.
+const MAX_PYTHON_SAMPLES: u32 = 30;
+/// Cold samples per row with `--quick`.
+const QUICK_SAMPLES: u32 = 15;
+
 /// Flags of `cargo xtask compare`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Backends to compare, comma-separated [default: all of them]
     #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_backend)]
     backends: Vec<Backend>,
-    /// Cold samples (fresh processes) per backend, 1 to 2000 [default: 200, 15 with --quick]
+    /// Cold samples (fresh processes) per row, 1 to 2000 [default: 200, fewer past 7 backends
+    /// (1600 in all, at least 100 a row); 15 with --quick]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2000))]
     samples: Option<u32>,
     /// The argument of work(arg); the expected result is arg * 100
@@ -105,11 +120,16 @@ impl Args {
 
     fn settings(&self) -> Settings {
         let backends = self.backends();
-        let samples = self.samples.unwrap_or(if self.quick { 15 } else { 200 });
+        let rust_rows = backends.len() as u32 + 1;
+        let samples = self.samples.unwrap_or(if self.quick {
+            QUICK_SAMPLES
+        } else {
+            default_samples(rust_rows)
+        });
         Settings {
             backends: backends.iter().map(|b| b.name().to_owned()).collect(),
             samples,
-            python_samples: (samples / 4).clamp(1, 50),
+            python_samples: (samples / 4).clamp(1, MAX_PYTHON_SAMPLES),
             discarded_rounds: 1,
             warm_rounds: if self.quick { 3 } else { 5 },
             warm_reps: if self.quick { 2 } else { 3 },
@@ -123,6 +143,12 @@ impl Args {
             priority: "unchanged".into(),
         }
     }
+}
+
+/// Cold samples per Rust row by default: [`COLD_SAMPLES`] shared by `rust_rows`, each row
+/// between [`MIN_SAMPLES`] and [`MAX_SAMPLES`].
+fn default_samples(rust_rows: u32) -> u32 {
+    (COLD_SAMPLES / rust_rows.max(1)).clamp(MIN_SAMPLES, MAX_SAMPLES)
 }
 
 /// Runs the comparison; the exit code is a failure when any backend failed.
@@ -199,5 +225,21 @@ fn raise_priority() -> String {
     match rustix::process::setpriority_process(None, NICE) {
         Ok(()) => format!("nice {NICE}"),
         Err(err) => format!("unchanged (raising it was refused: {err})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_rows_take_fewer_samples_each_down_to_a_floor() {
+        // Today: the baseline and six backends.
+        assert_eq!(default_samples(7), 200);
+        assert_eq!(default_samples(8), 200);
+        // Five more backends.
+        assert_eq!(default_samples(13), 123);
+        assert_eq!(default_samples(30), MIN_SAMPLES);
+        assert!(13 * default_samples(13) <= COLD_SAMPLES);
     }
 }
