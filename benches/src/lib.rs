@@ -5,8 +5,8 @@
 //! `<workload>/<backend>/<variant>`:
 //!
 //! - `<workload>/none/floor`: the workload's future polled once with
-//!   [`Waker::noop`](std::task::Waker::noop), kept opaque with [`black_box`], the cost of the
-//!   future with no runtime at all;
+//!   [`Waker::noop`](std::task::Waker::noop), kept opaque with
+//!   [`black_box`](std::hint::black_box), the cost of the future with no runtime at all;
 //! - `<workload>/<backend>/oneshot`: [`OneOffRunner::run`](oneoff::OneOffRunner::run), a fresh
 //!   runtime every iteration;
 //! - `<workload>/<backend>/direct-oneshot`: the same, written against the runtime's own API;
