@@ -153,15 +153,19 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
         }
     }
 
+    draw_legend(&legend).map_err(draw)?;
+    root.present().map_err(draw)?;
+    Ok(())
+}
+
+/// The legend: a swatch and the title of each series, one a line.
+fn draw_legend<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     for (series, (title, colour)) in SERIES.iter().enumerate() {
         let y = 8 + 26 * series as i32;
-        legend
-            .draw(&Rectangle::new([(70, y), (88, y + 14)], colour.filled()))
-            .map_err(draw)?;
-        legend
-            .draw(&Text::new(*title, (96, y), ("sans-serif", 14)))
-            .map_err(draw)?;
+        legend.draw(&Rectangle::new([(70, y), (88, y + 14)], colour.filled()))?;
+        legend.draw(&Text::new(*title, (96, y), ("sans-serif", 14)))?;
     }
-    root.present().map_err(draw)?;
     Ok(())
 }
