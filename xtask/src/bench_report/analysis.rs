@@ -46,7 +46,25 @@ pub(crate) struct Pair<'a> {
     pub(crate) direct: &'a Figure,
 }
 
-impl Pair<'_> {
+impl<'a> Pair<'a> {
+    /// `<workload>/<backend>/<oneoff variant>` beside `<workload>/<backend>/<direct variant>`,
+    /// when both were measured.
+    pub(crate) fn find(
+        figures: &'a Figures,
+        workload: &'a str,
+        backend: &'a str,
+        (variant, direct): (&'a str, &str),
+    ) -> Option<Pair<'a>> {
+        let get = |v: &str| figures.get(&key(workload, backend, v));
+        Some(Pair {
+            workload,
+            backend,
+            variant,
+            oneoff: get(variant)?,
+            direct: get(direct)?,
+        })
+    }
+
     /// The run both figures come from, when it is one recorded run.
     pub(crate) fn run(&self) -> Option<&str> {
         let run = self.oneoff.run.as_deref()?;
@@ -163,16 +181,8 @@ impl<'a> Analysis<'a> {
         let (mut fresh, mut stale) = (Vec::new(), Vec::new());
         for &workload in &paired {
             for backend in backends_of(figures, workload) {
-                for &(variant, direct) in PAIRS {
-                    let get = |v: &str| figures.get(&key(workload, backend, v));
-                    if let (Some(oneoff), Some(direct)) = (get(variant), get(direct)) {
-                        let pair = Pair {
-                            workload,
-                            backend,
-                            variant,
-                            oneoff,
-                            direct,
-                        };
+                for &variants in PAIRS {
+                    if let Some(pair) = Pair::find(figures, workload, backend, variants) {
                         if pair.run().is_some() {
                             fresh.push(pair);
                         } else {

@@ -288,26 +288,19 @@ fn workload_table(md: &mut String, figures: &Figures, analysis: &Analysis<'_>, w
     let check = analysis.check.ns();
     for backend in analysis.backends(figures, workload) {
         let mut row = format!("| {backend} |");
-        for &(variant, direct) in PAIRS {
-            let (oneoff, direct) = (get(backend, variant), get(backend, direct));
-            let ratio = match (oneoff, direct) {
-                (Some(oneoff), Some(direct)) => {
-                    let pair = Pair {
-                        workload,
-                        backend,
-                        variant,
-                        oneoff,
-                        direct,
-                    };
+        for &variants in PAIRS {
+            let (oneoff, direct) = (get(backend, variants.0), get(backend, variants.1));
+            let ratio = match Pair::find(figures, workload, backend, variants) {
+                Some(pair) => {
                     let mark = match (pair.run(), pair.holds(check)) {
                         (None, _) => " (stale)",
                         (Some(_), true) => "",
                         (Some(_), false) => " ✗",
                     };
-                    let raw = oneoff.time.point_estimate / direct.time.point_estimate;
+                    let raw = pair.oneoff.time.point_estimate / pair.direct.time.point_estimate;
                     format!("×{raw:.3}{mark}")
                 }
-                _ => "–".to_owned(),
+                None => "–".to_owned(),
             };
             let time = |f: Option<&super::read::Figure>| {
                 f.map_or("–".into(), |f| ns(f.time.point_estimate))
