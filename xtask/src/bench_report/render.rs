@@ -49,10 +49,11 @@ pub(crate) fn summary(analysis: &Analysis<'_>) -> String {
         );
     }
     if !analysis.stale.is_empty() {
+        let count = analysis.stale.len();
         let _ = write!(
             out,
-            "\n  {} pairs left out: their two figures are not from one recorded run",
-            analysis.stale.len()
+            "\n  {count} {} left out: the two figures are not from one recorded run",
+            if count == 1 { "pair" } else { "pairs" }
         );
     }
     out
