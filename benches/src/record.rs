@@ -42,7 +42,8 @@ impl Session {
             let now = unix_ns(SystemTime::now());
             let seed = match std::env::var(SEED_ENV) {
                 Ok(text) => text.trim().parse().unwrap_or_else(|_| {
-                    panic!("{SEED_ENV}={text:?} is not a number: unset it or give a u64")
+                    eprintln!("{SEED_ENV}={text:?} is not a number: unset it or give a u64");
+                    std::process::exit(2)
                 }),
                 Err(_) => now,
             };
