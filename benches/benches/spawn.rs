@@ -6,10 +6,9 @@
 
 use std::hint::black_box;
 
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use oneoff::{OneOffRunner, Smol};
-use oneoff_benches::{DirectAsyncStd, DirectTokio, DirectTokioMultiThread, bench_backend};
+use oneoff_benches::{DirectAsyncStd, DirectTokio, DirectTokioMultiThread, Plan};
 
 /// The spawned task's body.
 async fn body() -> u64 {
@@ -17,52 +16,58 @@ async fn body() -> u64 {
 }
 
 fn spawn(c: &mut Criterion) {
-    let mut group = c.benchmark_group("spawn");
-    oneoff_benches::bench_floor(&mut group, &body);
     let on_tokio = || async { tokio::spawn(body()).await.expect("spawned tokio task") };
-    bench_backend::<DirectTokio, _>(&mut group, &on_tokio);
-    bench_backend::<DirectTokioMultiThread, _>(&mut group, &on_tokio);
-    smol(&mut group);
-    bench_backend::<DirectAsyncStd, _>(&mut group, &|| async_std::task::spawn(body()));
-    group.finish();
+    let on_async_std = || async_std::task::spawn(body());
+    let mut plan = Plan::new("spawn");
+    plan.floor(&body);
+    plan.backend::<DirectTokio, _>(&on_tokio);
+    plan.backend::<DirectTokioMultiThread, _>(&on_tokio);
+    smol(&mut plan);
+    plan.backend::<DirectAsyncStd, _>(&on_async_std);
+    plan.run(c);
 }
 
 /// smol's direct form spawns on the executor it holds, where oneoff finds the executor of the
-/// run in progress through `oneoff_smol::spawn`: the two futures differ, so this backend is
-/// written out instead of going through `bench_backend`.
-fn smol(group: &mut BenchmarkGroup<'_, WallTime>) {
+/// run in progress through `oneoff_smol::spawn`: the two futures differ, so this backend's
+/// pairs are written out instead of going through `Plan::backend`.
+fn smol(plan: &mut Plan<'_>) {
     let through_oneoff = || async {
         oneoff_smol::spawn(body())
             .expect("inside a oneoff smol run")
             .await
     };
-    group.bench_function(BenchmarkId::new(Smol::NAME, "oneshot"), |b| {
-        b.iter(|| Smol::run(black_box(through_oneoff())).expect("oneoff one-shot run"))
-    });
-    group.bench_function(BenchmarkId::new(Smol::NAME, "direct-oneshot"), |b| {
-        b.iter(|| {
-            let executor = smol::Executor::new();
-            smol::block_on(executor.run(black_box(async { executor.spawn(body()).await })))
-        })
-    });
-    {
-        let runner = Smol::new().expect("oneoff runner");
-        group.bench_function(BenchmarkId::new(Smol::NAME, "reused"), |b| {
+    plan.pair_of(
+        Smol::NAME,
+        ("oneshot", move |b: &mut criterion::Bencher<'_>| {
+            b.iter(|| Smol::run(black_box(through_oneoff())).expect("oneoff one-shot run"))
+        }),
+        ("direct-oneshot", |b: &mut criterion::Bencher<'_>| {
+            b.iter(|| {
+                let executor = smol::Executor::new();
+                smol::block_on(executor.run(black_box(async { executor.spawn(body()).await })))
+            })
+        }),
+    );
+    // Each kept runtime is made when its own benchmark starts and dropped when it ends.
+    let mut runner = None;
+    let mut executor = None;
+    plan.pair_of(
+        Smol::NAME,
+        ("reused", move |b: &mut criterion::Bencher<'_>| {
+            let runner = runner.get_or_insert_with(|| Smol::new().expect("oneoff runner"));
             b.iter(|| {
                 runner
                     .block_on(black_box(through_oneoff()))
                     .expect("oneoff reused run")
             })
-        });
-    }
-    {
-        let executor = smol::Executor::new();
-        group.bench_function(BenchmarkId::new(Smol::NAME, "direct-reused"), |b| {
+        }),
+        ("direct-reused", move |b: &mut criterion::Bencher<'_>| {
+            let executor = executor.get_or_insert_with(smol::Executor::new);
             b.iter(|| {
                 smol::block_on(executor.run(black_box(async { executor.spawn(body()).await })))
             })
-        });
-    }
+        }),
+    );
 }
 
 criterion_group! {

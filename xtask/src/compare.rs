@@ -7,21 +7,43 @@
 //! how to read it.
 
 mod chart;
-pub(crate) mod environment;
+mod children;
+mod cold;
+mod matrix;
 mod measure;
+mod probes;
 mod render;
 mod report;
+mod settings;
+mod warm;
 
 use std::fs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use oneoff::Backend;
 
-use crate::cmd::Cmd;
-use crate::workspace_root;
+use self::measure::Stages;
+use self::probes::Probes;
+use self::settings::{ProbeProfile, Settings};
+use crate::environment;
+use crate::workspace;
+
+/// The time budget of a default run, in cold samples: the Rust rows (the baseline and each
+/// backend) share this many, each row between [`MIN_SAMPLES`] and [`MAX_SAMPLES`], so that
+/// more backends cost fewer samples each rather than a longer run (docs/compare.md).
+const COLD_SAMPLES: u32 = 1600;
+/// The fewest default cold samples of a Rust row.
+const MIN_SAMPLES: u32 = 100;
+/// The most default cold samples of a Rust row.
+const MAX_SAMPLES: u32 = 200;
+/// The most cold samples of a Python row (a quarter of the Rust rows' otherwise): a Python
+/// process takes 30-40 times longer to start, and its rows are a reference.
+const MAX_PYTHON_SAMPLES: u32 = 30;
+/// Cold samples per row with `--quick`.
+const QUICK_SAMPLES: u32 = 15;
 
 /// Flags of `cargo xtask compare`.
 #[derive(Debug, clap::Args)]
@@ -29,7 +51,8 @@ pub(crate) struct Args {
     /// Backends to compare, comma-separated [default: all of them]
     #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_backend)]
     backends: Vec<Backend>,
-    /// Cold samples (fresh processes) per backend, 1 to 2000 [default: 200, 15 with --quick]
+    /// Cold samples (fresh processes) per row, 1 to 2000 [default: 200, fewer past 7 backends
+    /// (1600 in all, at least 100 a row); 15 with --quick]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2000))]
     samples: Option<u32>,
     /// The argument of work(arg); the expected result is arg * 100
@@ -51,16 +74,6 @@ pub(crate) struct Args {
     /// but its figures are not representative
     #[arg(long, value_enum, value_name = "PROFILE", default_value_t = ProbeProfile::Release)]
     probe_profile: ProbeProfile,
-}
-
-/// The cargo profile the measurement binary is built with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum ProbeProfile {
-    /// Optimised, as users ship: the only profile whose figures mean something.
-    Release,
-    /// Unoptimised: quick to build, for checking that compare works.
-    Dev,
 }
 
 /// What `compare` prints on stdout.
@@ -88,39 +101,9 @@ fn parse_delay(text: &str) -> Result<Duration, String> {
     Ok(delay)
 }
 
-/// How much to measure, resolved from the flags.
-#[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct Settings {
-    /// The backends, in the order given (or `Backend::ALL`).
-    backends: Vec<String>,
-    /// Cold samples per Rust row, after the discarded warm-up round.
-    samples: u32,
-    /// Cold samples per Python row (a Python process takes ten times longer to start).
-    python_samples: u32,
-    /// Rounds of cold samples run first and discarded (page cache, CPU frequency).
-    discarded_rounds: u32,
-    /// Repetitions behind each warm median.
-    warm_reps: u32,
-    /// How long one warm repetition takes, in microseconds.
-    warm_target_us: u64,
-    /// The argument of work(arg).
-    arg: u64,
-    /// The delay work(arg) awaits, in nanoseconds.
-    delay_ns: u64,
-    /// Whether this is a `--quick` pass.
-    quick: bool,
-    /// The time limit of one cold or warm child process, in seconds.
-    child_timeout_s: u64,
-    /// The time limit of one matrix cell, in seconds; a cell still running then is `hung`.
-    cell_timeout_s: u64,
-    /// The cargo profile of the measurement binary.
-    pub(crate) probe_profile: ProbeProfile,
-    /// The scheduling priority the measured children ran at.
-    pub(crate) priority: String,
-}
-
 impl Args {
-    fn settings(&self) -> Settings {
+    /// The backends asked for, each once, in the order given (or `Backend::ALL`).
+    fn backends(&self) -> Vec<Backend> {
         let mut backends: Vec<Backend> = Vec::new();
         let wanted = if self.backends.is_empty() {
             Backend::ALL
@@ -132,14 +115,25 @@ impl Args {
                 backends.push(*backend);
             }
         }
-        let samples = self.samples.unwrap_or(if self.quick { 15 } else { 200 });
+        backends
+    }
+
+    fn settings(&self) -> Settings {
+        let backends = self.backends();
+        let rust_rows = backends.len() as u32 + 1;
+        let samples = self.samples.unwrap_or(if self.quick {
+            QUICK_SAMPLES
+        } else {
+            default_samples(rust_rows)
+        });
         Settings {
             backends: backends.iter().map(|b| b.name().to_owned()).collect(),
             samples,
-            python_samples: (samples / 4).clamp(1, 50),
+            python_samples: (samples / 4).clamp(1, MAX_PYTHON_SAMPLES),
             discarded_rounds: 1,
-            warm_reps: if self.quick { 5 } else { 11 },
-            warm_target_us: if self.quick { 2_000 } else { 10_000 },
+            warm_rounds: if self.quick { 3 } else { 5 },
+            warm_reps: if self.quick { 2 } else { 3 },
+            warm_target_us: if self.quick { 2_000 } else { 5_000 },
             arg: self.arg,
             delay_ns: u64::try_from(self.delay.as_nanos()).expect("at most one second"),
             quick: self.quick,
@@ -151,22 +145,37 @@ impl Args {
     }
 }
 
+/// Cold samples per Rust row by default: [`COLD_SAMPLES`] shared by `rust_rows`, each row
+/// between [`MIN_SAMPLES`] and [`MAX_SAMPLES`].
+fn default_samples(rust_rows: u32) -> u32 {
+    (COLD_SAMPLES / rust_rows.max(1)).clamp(MIN_SAMPLES, MAX_SAMPLES)
+}
+
 /// Runs the comparison; the exit code is a failure when any backend failed.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let began = Instant::now();
     let mut settings = args.settings();
-    let root = workspace_root();
+    let root = workspace::root();
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| root.join("target/oneoff"));
     let environment = environment::gather(&root)?;
-    let probe = build_probe(&root, settings.probe_profile)?;
-    let library_path = users_library_path(&probe);
-    let python = measure::find_python();
+    let mut took = Stages::default();
+    let probes = measure::timed(&mut took.build_s, || {
+        Probes::build(&root, settings.probe_profile, &args.backends())
+    })?;
+    let library_path = probes.users_library_path();
+    let python = children::find_python();
     settings.priority = raise_priority();
-    let measured = measure::all(&probe, library_path.as_deref(), python.as_ref(), &settings)?;
-    let report = report::Report::new(environment, settings, python, measured);
+    let measured = measure::all(
+        &probes,
+        library_path.as_deref(),
+        python.as_ref(),
+        &settings,
+        took,
+    )?;
+    let report = report::Report::new(environment, settings, probes.builds(), python, measured);
 
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("could not create {}", out_dir.display()))?;
@@ -182,9 +191,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => print!("{json}"),
         Format::Md => print!("{markdown}"),
     }
+    let took = &report.took;
     eprintln!(
-        "compare took {:.1} s; wrote {}, compare.md and compare.svg",
+        "compare took {:.1} s (build {:.1} s, cold {:.1} s, warm {:.1} s, matrix {:.1} s); wrote {}, \
+         compare.md and compare.svg",
         began.elapsed().as_secs_f64(),
+        took.build_s,
+        took.cold_s,
+        took.warm_s,
+        took.matrix_s,
         out_dir.join("compare.json").display()
     );
     if report.failures.is_empty() {
@@ -213,62 +228,18 @@ fn raise_priority() -> String {
     }
 }
 
-/// `LD_LIBRARY_PATH` as the user had it, without what `cargo run` added for xtask (the target
-/// folders and the toolchain's libraries). Measured children get this one: with cargo's
-/// entries the dynamic loader searches four more folders for each library at every start,
-/// which added about 10% to a cold sample (against hyperfine's figure in a plain shell).
-fn users_library_path(probe: &std::path::Path) -> Option<std::ffi::OsString> {
-    let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
-    // The probe is `<target>/<profile>/oneoff-probe`.
-    let target = probe.parent()?.parent()?;
-    let toolchain =
-        std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
-    let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
-        .filter(|dir| !dir.starts_with(target) && !dir.starts_with(workspace_root().join("target")))
-        .filter(|dir| {
-            !toolchain
-                .as_ref()
-                .is_some_and(|toolchains| dir.starts_with(toolchains))
-        })
-        .filter(|dir| !dir.components().any(|part| part.as_os_str() == "rustlib"))
-        .collect();
-    if kept.is_empty() {
-        None
-    } else {
-        std::env::join_paths(kept).ok()
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Builds the measurement binary (once per run; cargo makes it a no-op when it is fresh) and
-/// returns its path.
-fn build_probe(root: &std::path::Path, profile: ProbeProfile) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let profile = match profile {
-        ProbeProfile::Release => "release",
-        ProbeProfile::Dev => "dev",
-    };
-    let ran = Cmd::new(cargo)
-        .args([
-            "build",
-            "--profile",
-            profile,
-            "--package",
-            "oneoff-probe",
-            "--message-format=json-render-diagnostics",
-        ])
-        .dir(root)
-        .show_stderr()
-        .timeout(Duration::from_secs(3600))
-        .run()?;
-    if !ran.success() {
-        bail!("building the measurement binary failed: {}", ran.failure());
+    #[test]
+    fn more_rows_take_fewer_samples_each_down_to_a_floor() {
+        // Today: the baseline and six backends.
+        assert_eq!(default_samples(7), 200);
+        assert_eq!(default_samples(8), 200);
+        // Five more backends.
+        assert_eq!(default_samples(13), 123);
+        assert_eq!(default_samples(30), MIN_SAMPLES);
+        assert!(13 * default_samples(13) <= COLD_SAMPLES);
     }
-    // The executable's path comes from cargo itself, so CARGO_TARGET_DIR and friends hold.
-    ran.lines
-        .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
-        .filter(|message| message["reason"] == "compiler-artifact")
-        .filter(|message| message["target"]["name"] == "oneoff-probe")
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .context("cargo built oneoff-probe but named no executable")
 }

@@ -1,39 +1,83 @@
-//! `cargo xtask footprint`: what each backend adds to a program. For every backend it builds a
-//! minimal program that runs one future through oneoff, from a clean target directory, in
-//! release mode with symbols stripped, and reports the binary size added over a std-only
-//! program, the clean build time and the number of crates compiled.
+//! `cargo xtask footprint`: what each backend adds to a program. For every backend feature of
+//! the facade (read from `oneoff::Backend::ALL`) it builds a minimal program that runs one
+//! future through `oneoff::run` with that feature alone, plus one with the facade's default
+//! features, each from a clean target directory, in release mode with symbols stripped, and
+//! reports the binary size added over a std-only program, the clean build time and the number
+//! of crates compiled.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, bail};
+use oneoff::Backend;
 use serde::Serialize;
 
+use crate::backends;
 use crate::cmd::Cmd;
 
 /// The flags of `cargo xtask footprint`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Backends to measure, comma-separated (default: all); the std-only baseline always runs.
-    #[arg(long, value_delimiter = ',')]
-    backends: Vec<String>,
+    /// Backends to measure, comma-separated (default: all); the std-only baseline and the
+    /// facade's default features always run.
+    #[arg(long, value_delimiter = ',', value_parser = parse_backend)]
+    backends: Vec<Backend>,
     /// Where to write footprint.json and footprint.md (relative to the workspace root).
     #[arg(long, default_value = "target/oneoff")]
     out: PathBuf,
 }
 
-/// The programs measured: a name, the oneoff feature it enables (none for the baseline) and the
-/// runner type its `main` uses.
-const PROGRAMS: &[(&str, Option<&str>, &str)] = &[
-    ("std-only", None, ""),
-    ("tokio", Some("tokio"), "Tokio"),
-    ("smol", Some("smol"), "Smol"),
-    ("futures-lite", Some("futures-lite"), "FuturesLite"),
-    ("pollster", Some("pollster"), "Pollster"),
-    ("async-std", Some("async-std"), "AsyncStd"),
-];
+fn parse_backend(name: &str) -> Result<Backend, String> {
+    name.parse::<Backend>().map_err(|err| err.to_string())
+}
+
+/// A program measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Program {
+    /// No oneoff at all: the baseline.
+    StdOnly,
+    /// The facade with its default features, as `oneoff = "0.1"` gives it.
+    Default,
+    /// The facade with one backend feature alone (`default-features = false`).
+    Feature(&'static str),
+}
+
+impl Program {
+    fn name(self) -> &'static str {
+        match self {
+            Program::StdOnly => "std-only",
+            Program::Default => "default",
+            Program::Feature(feature) => feature,
+        }
+    }
+
+    /// Its dependency line, if it has one.
+    fn dependency(self, facade: &Path) -> Option<String> {
+        let features = match self {
+            Program::StdOnly => return None,
+            Program::Default => String::new(),
+            Program::Feature(feature) => {
+                format!(", default-features = false, features = [{feature:?}]")
+            }
+        };
+        Some(format!("oneoff = {{ path = {facade:?}{features} }}\n"))
+    }
+}
+
+/// The programs to build: the baseline, the default features, then each backend feature
+/// asked for (all by default), each once.
+fn programs(only: &[Backend]) -> Vec<Program> {
+    let mut programs = vec![Program::StdOnly, Program::Default];
+    for feature in backends::features() {
+        let wanted = only.is_empty() || only.iter().any(|b| b.feature() == feature);
+        if wanted {
+            programs.push(Program::Feature(feature));
+        }
+    }
+    programs
+}
 
 /// One program's footprint.
 #[derive(Debug, Serialize)]
@@ -52,7 +96,7 @@ pub(crate) struct Footprint {
 
 /// Runs the command: measures, prints the table, writes the files.
 pub(crate) fn run(args: Args) -> Result<()> {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let out = root.join(&args.out);
     let results = measure(&root, &out, &args.backends)?;
     print!("{}", markdown(&results));
@@ -63,30 +107,22 @@ pub(crate) fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Measures every program in `only` (all when empty) and writes `footprint.json` and
+/// Measures the programs for `only` (all backends when empty) and writes `footprint.json` and
 /// `footprint.md` into `out`.
-fn measure(root: &Path, out: &Path, only: &[String]) -> Result<Vec<Footprint>> {
-    for name in only {
-        ensure!(
-            PROGRAMS.iter().any(|(program, _, _)| program == name),
-            "unknown backend `{name}` for footprint: choose among {}",
-            PROGRAMS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
-        );
-    }
+fn measure(root: &Path, out: &Path, only: &[Backend]) -> Result<Vec<Footprint>> {
     let work = root.join("target/oneoff/footprint");
     let mut results = Vec::new();
     let mut baseline = None;
-    for &(program, feature, runner) in PROGRAMS {
-        let wanted = only.is_empty() || only.iter().any(|n| n == program) || feature.is_none();
-        if !wanted {
-            continue;
-        }
-        eprintln!("footprint: building {program} from a clean target directory ...");
-        let dir = write_program(root, &work, program, feature, runner)?;
-        let (binary_bytes, clean_build, crates_compiled) = build(&dir, program)?;
+    for program in programs(only) {
+        eprintln!(
+            "footprint: building {} from a clean target directory ...",
+            program.name()
+        );
+        let dir = write_program(root, &work, program)?;
+        let (binary_bytes, clean_build, crates_compiled) = build(&dir, program.name())?;
         let base = *baseline.get_or_insert(binary_bytes);
         results.push(Footprint {
-            program: program.to_owned(),
+            program: program.name().to_owned(),
             binary_bytes,
             added_bytes: binary_bytes as i64 - base as i64,
             clean_build_secs: clean_build.as_secs_f64(),
@@ -103,32 +139,22 @@ fn measure(root: &Path, out: &Path, only: &[String]) -> Result<Vec<Footprint>> {
 }
 
 /// Writes the program's own one-package workspace, pinned to the repository's `Cargo.lock`.
-fn write_program(
-    root: &Path,
-    work: &Path,
-    program: &str,
-    feature: Option<&str>,
-    runner: &str,
-) -> Result<PathBuf> {
-    let dir = work.join(program);
+fn write_program(root: &Path, work: &Path, program: Program) -> Result<PathBuf> {
+    let dir = work.join(program.name());
     fs::create_dir_all(dir.join("src"))?;
-    let crate_name = format!("footprint-{program}");
-    let dependency = match feature {
-        None => String::new(),
-        Some(feature) => format!(
-            "oneoff = {{ path = {:?}, default-features = false, features = [{feature:?}] }}\n",
-            root.join("crates/oneoff")
-        ),
-    };
-    let main = match feature {
-        None => "fn main() {\n    let answer = std::hint::black_box(42);\n    \
-                 std::process::exit(answer - 42);\n}\n"
+    let crate_name = format!("footprint-{}", program.name());
+    let dependency = program
+        .dependency(&root.join("crates/oneoff"))
+        .unwrap_or_default();
+    // `oneoff::run` uses the one backend the program enables (the default one for `default`).
+    let main = match program {
+        Program::StdOnly => "fn main() {\n    let answer = std::hint::black_box(42);\n    \
+                             std::process::exit(answer - 42);\n}\n"
             .to_owned(),
-        Some(_) => format!(
-            "use oneoff::OneOffRunner;\n\nfn main() {{\n    \
-             let answer = oneoff::{runner}::run(async {{ std::hint::black_box(42) }}).unwrap();\n    \
-             std::process::exit(answer - 42);\n}}\n"
-        ),
+        Program::Default | Program::Feature(_) => "fn main() {\n    \
+             let answer = oneoff::run(async { std::hint::black_box(42) }).unwrap();\n    \
+             std::process::exit(answer - 42);\n}\n"
+            .to_owned(),
     };
     fs::write(
         dir.join("Cargo.toml"),
@@ -192,4 +218,38 @@ fn markdown(results: &[Footprint]) -> String {
         );
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_per_backend_feature_after_the_baselines() {
+        let all = programs(&[]);
+        assert_eq!(all[..2], [Program::StdOnly, Program::Default]);
+        let features: Vec<&str> = all[2..].iter().map(|p| p.name()).collect();
+        assert_eq!(features, backends::features());
+        let tokio_mt: Backend = "tokio-mt".parse().unwrap();
+        assert_eq!(
+            programs(&[tokio_mt]),
+            [
+                Program::StdOnly,
+                Program::Default,
+                Program::Feature("tokio")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_backend_program_has_that_feature_alone() {
+        let line = Program::Feature("smol")
+            .dependency(Path::new("/x/oneoff"))
+            .unwrap();
+        assert_eq!(
+            line,
+            "oneoff = { path = \"/x/oneoff\", default-features = false, features = [\"smol\"] }\n"
+        );
+        assert!(Program::StdOnly.dependency(Path::new("/x")).is_none());
+    }
 }

@@ -3,12 +3,14 @@
 //! `main` parses the flags (here, once, with clap) and dispatches; each command is its own
 //! module, and every other program is started through [`cmd::Cmd`].
 
+mod backends;
 mod bench_report;
 mod cmd;
 mod compare;
+mod environment;
 mod footprint;
+mod workspace;
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -35,6 +37,8 @@ enum Command {
     /// Read criterion's estimates from `cargo bench` and write target/oneoff/bench.md: ns per
     /// iteration, oneoff/direct ratios, the floor, and every case missing the overhead target.
     BenchReport,
+    /// Print the cargo feature of every backend of the facade, one a line (for scripts).
+    Backends,
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,10 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Footprint(args) => footprint::run(args).map(|()| ExitCode::SUCCESS),
         Command::BenchReport => bench_report::run().map(|()| ExitCode::SUCCESS),
+        Command::Backends => {
+            backends::run();
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match outcome {
         Ok(code) => code,
@@ -76,12 +84,4 @@ fn refuse(err: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The workspace's root folder, whatever the current directory.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits one level below the workspace root")
-        .to_owned()
 }

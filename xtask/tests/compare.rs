@@ -43,13 +43,22 @@ fn unknown_backend_lists_the_valid_ones() {
         Duration::from_secs(60),
         &["compare", "--backends", "tokio,tokyo"],
     );
-    assert_refused(
-        &output,
-        &[
-            "unknown backend `tokyo`",
-            "tokio, tokio-mt, smol, futures-lite, pollster, async-std",
-        ],
-    );
+    let valid: Vec<&str> = oneoff::Backend::ALL.iter().map(|b| b.name()).collect();
+    assert_refused(&output, &["unknown backend `tokyo`", &valid.join(", ")]);
+}
+
+#[test]
+fn backends_prints_each_feature_once() {
+    let output = xtask("backends", Duration::from_secs(60), &["backends"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = String::from_utf8(output.stdout).expect("UTF-8");
+    let mut expected: Vec<&str> = Vec::new();
+    for backend in oneoff::Backend::ALL {
+        if !expected.contains(&backend.feature()) {
+            expected.push(backend.feature());
+        }
+    }
+    assert_eq!(listed.lines().collect::<Vec<_>>(), expected);
 }
 
 #[test]
@@ -108,6 +117,34 @@ fn assert_spread(row: &Value, field: &str) {
     );
 }
 
+/// Whether the facade, with its default features and `feature`, turns on `detect-tokio`:
+/// follows `crates/oneoff/Cargo.toml`'s `[features]` from `default` and `feature`.
+fn detects_tokio(feature: &str) -> bool {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/oneoff/Cargo.toml");
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(path).expect("the facade's manifest"))
+            .expect("the facade's manifest is TOML");
+    let features = manifest["features"]
+        .as_table()
+        .expect("the facade has features");
+    let mut on = vec!["default".to_owned(), feature.to_owned()];
+    let mut seen = Vec::new();
+    while let Some(name) = on.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        if let Some(enables) = features.get(&name).and_then(toml::Value::as_array) {
+            on.extend(
+                enables
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_owned)),
+            );
+        }
+        seen.push(name);
+    }
+    seen.iter().any(|name| name == "detect-tokio")
+}
+
 #[test]
 fn quick_run_on_two_backends_writes_a_checked_report() {
     let out = tempfile::tempdir().expect("a temporary directory");
@@ -143,7 +180,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     assert_eq!(printed, report, "stdout and compare.json differ");
 
-    assert_eq!(report["schema"], "oneoff-compare/1");
+    assert_eq!(report["schema"], "oneoff-compare/2");
     assert_eq!(report["ok"], true);
     assert_eq!(report["failures"], serde_json::json!([]));
     for key in [
@@ -212,22 +249,45 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     assert_eq!(baseline["kind"], "baseline");
     assert!(baseline["construct_to_first_poll_ns"].is_null());
 
-    // Warm per-call figures for both backends.
+    // Warm per-call figures for both backends, each in its own build and with every feature,
+    // every round counted.
+    let rounds = at(&report, "settings.warm_rounds").as_u64().unwrap();
     for name in ["futures-lite", "tokio"] {
-        let row = row(&report["warm"], name, "name");
-        assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
-        for field in [
-            "one_shot_ready_ns",
-            "one_shot_yield_ns",
-            "reused_ready_ns",
-            "reused_yield_ns",
-        ] {
-            assert!(
-                row["per_call_ns"][field].as_f64().unwrap() > 0.0,
-                "{name} {field}"
-            );
+        let rows: Vec<&Value> = report["warm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["name"] == name)
+            .collect();
+        let configs: Vec<&Value> = rows.iter().map(|row| &row["config"]).collect();
+        assert_eq!(configs, [name, "all-features"], "{name}");
+        for row in rows {
+            assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
+            assert_eq!(row["rounds"].as_u64(), Some(rounds), "{name}");
+            for field in [
+                "one_shot_ready_ns",
+                "one_shot_yield_ns",
+                "reused_ready_ns",
+                "reused_yield_ns",
+            ] {
+                assert!(
+                    row["per_call_ns"][field].as_f64().unwrap() > 0.0,
+                    "{name} {field}"
+                );
+            }
         }
     }
+    // Every probe build the run needed, each with its own executable.
+    let configs: Vec<&str> = report["builds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|build| build["config"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        configs,
+        ["default", "futures-lite", "tokio", "all-features"]
+    );
 
     // The matrix: every cell filled, and the cells whose outcome is known.
     let cases: Vec<&str> = report["matrix"]["cases"]
@@ -243,25 +303,46 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
             "tokio-sleep",
             "async-io-timer",
             "spawn",
-            "nested-in-tokio"
+            "nested-in-tokio",
+            "in-spawn-blocking"
         ]
     );
-    let cell = |backend: &str, case: &str| -> String {
+    let cell_of = |field: &str, backend: &str, case: &str| -> String {
         let column = cases.iter().position(|c| *c == case).unwrap();
-        row(&report["matrix"]["rows"], backend, "backend")["cells"][column]
+        row(&report["matrix"]["rows"], backend, "backend")[field][column]
             .as_str()
             .unwrap()
             .to_owned()
     };
+    let cell = |backend: &str, case: &str| cell_of("cells", backend, case);
+    let short = |backend: &str, case: &str| cell_of("short", backend, case);
     for backend in ["futures-lite", "tokio"] {
         assert_eq!(cell(backend, "neutral"), "ok");
         assert_eq!(cell(backend, "async-io-timer"), "ok");
+        // Each backend runs in its own build (the facade's defaults plus its feature), so the
+        // nested call is refused exactly where that build recognises a tokio runtime.
         let nested = cell(backend, "nested-in-tokio");
+        if detects_tokio(backend) {
+            assert!(
+                nested.starts_with(&format!(
+                    "error: cannot block on a future with {backend} from inside a running tokio current-thread runtime"
+                )),
+                "{nested}"
+            );
+            assert_eq!(short(backend, "nested-in-tokio"), "error: nested");
+        } else {
+            assert_eq!(
+                nested, "ok",
+                "{backend} without detect-tokio runs the ready future"
+            );
+        }
+        // In a spawn_blocking thread the promise still holds: a result or Error::Nested, never
+        // a panic or a hang.
+        let blocking = short(backend, "in-spawn-blocking");
         assert!(
-            nested.starts_with(&format!(
-                "error: cannot block on a future with {backend} from inside a running tokio current-thread runtime"
-            )),
-            "{nested}"
+            blocking == "ok" || blocking == "error: nested",
+            "{backend} inside spawn_blocking: {}",
+            cell(backend, "in-spawn-blocking")
         );
     }
     assert_eq!(cell("tokio", "tokio-sleep"), "ok");
@@ -272,6 +353,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
         "{}",
         cell("futures-lite", "tokio-sleep")
     );
+    assert_eq!(short("futures-lite", "tokio-sleep"), "panic: no reactor");
 
     // Python's reference rows are there exactly when python3 is.
     let python = report["python"]["available"].as_bool().unwrap();

@@ -2,8 +2,12 @@
 //! run on one backend, with the outcome a user would meet (`ok`, `panic: ...`, `error: ...`).
 //! The parent runs each cell in its own process under a timeout and calls a silent deadlock
 //! `hung`.
+//!
+//! Each outcome comes in two lengths: the full message (the first line of a panic, the whole
+//! error) for the Markdown and JSON reports, and a short label such as `error: nested` or
+//! `panic: no reactor` that keeps the terminal's table narrow.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::Duration;
 
 use oneoff::Backend;
@@ -23,6 +27,9 @@ pub(crate) enum Case {
     Spawn,
     /// A one-shot call made from inside a running tokio current-thread runtime.
     NestedInTokio,
+    /// A one-shot call of the neutral future from a `spawn_blocking` thread of a tokio
+    /// current-thread runtime, where tokio tells users to put blocking code.
+    InSpawnBlocking,
 }
 
 /// The outcome of one cell.
@@ -30,6 +37,8 @@ pub(crate) enum Case {
 pub(crate) struct Report {
     /// `ok`, `n/a`, `panic: <first line>` or `error: <message>`.
     cell: String,
+    /// The same in a few words: `ok`, `n/a`, `panic: no reactor`, `error: nested`, ...
+    short: String,
 }
 
 /// What every case's future returns when it went well.
@@ -38,44 +47,73 @@ const ANSWER: u64 = 42;
 /// Runs `case` on `backend` and says how it went.
 pub(crate) fn run(backend: Backend, case: Case) -> Report {
     let outcome = catch_unwind(AssertUnwindSafe(|| attempt(backend, case)));
-    let cell = match outcome {
-        Ok(Attempt::Done(ANSWER)) => "ok".to_owned(),
-        Ok(Attempt::Done(other)) => format!("error: returned {other}, expected {ANSWER}"),
-        Ok(Attempt::Failed(message)) => format!("error: {message}"),
-        Ok(Attempt::NotApplicable) => "n/a".to_owned(),
+    let (cell, short) = match outcome {
+        Ok(Attempt::Done(ANSWER)) => ("ok".to_owned(), "ok"),
+        Ok(Attempt::Done(other)) => (
+            format!("error: returned {other}, expected {ANSWER}"),
+            "error: wrong result",
+        ),
+        Ok(Attempt::Failed { message, short }) => (format!("error: {message}"), short),
+        Ok(Attempt::NotApplicable) => ("n/a".to_owned(), "n/a"),
         Err(payload) => {
             let message = oneoff::panic_message(payload.as_ref());
-            format!("panic: {}", message.lines().next().unwrap_or_default())
+            let first = message.lines().next().unwrap_or_default();
+            (format!("panic: {first}"), short_panic(first))
         }
     };
-    Report { cell }
+    Report {
+        cell,
+        short: short.to_owned(),
+    }
 }
 
 enum Attempt {
     Done(u64),
-    Failed(String),
+    Failed {
+        message: String,
+        short: &'static str,
+    },
     NotApplicable,
 }
 
-impl<E: std::fmt::Display> From<Result<u64, E>> for Attempt {
-    fn from(result: Result<u64, E>) -> Self {
+impl From<Result<u64, oneoff::Error>> for Attempt {
+    fn from(result: Result<u64, oneoff::Error>) -> Self {
         match result {
             Ok(value) => Attempt::Done(value),
-            Err(err) => Attempt::Failed(err.to_string()),
+            Err(err) => Attempt::Failed {
+                short: short_error(&err),
+                message: err.to_string(),
+            },
         }
+    }
+}
+
+/// The short label of an error oneoff returned.
+fn short_error(err: &oneoff::Error) -> &'static str {
+    match err {
+        oneoff::Error::Nested { .. } => "error: nested",
+        oneoff::Error::Timeout { .. } => "error: timeout",
+        oneoff::Error::Unsupported { .. } => "error: unsupported",
+        oneoff::Error::Start { .. } => "error: no start",
+        _ => "error",
+    }
+}
+
+/// The short label of a panic, from the first line of its message.
+fn short_panic(first_line: &str) -> &'static str {
+    if first_line.contains("no reactor running") {
+        "panic: no reactor"
+    } else if first_line.contains("runtime from within a runtime") {
+        "panic: nested runtime"
+    } else {
+        "panic"
     }
 }
 
 fn attempt(backend: Backend, case: Case) -> Attempt {
     let short = Duration::from_millis(1);
     match case {
-        Case::Neutral => backend
-            .run(async {
-                yield_times(3).await;
-                woken_from_thread().await;
-                ANSWER
-            })
-            .into(),
+        Case::Neutral => backend.run(neutral()).into(),
         Case::TokioSleep => backend
             .run(async {
                 tokio::time::sleep(short).await;
@@ -89,44 +127,110 @@ fn attempt(backend: Backend, case: Case) -> Attempt {
             })
             .into(),
         Case::Spawn => spawn(backend),
-        Case::NestedInTokio => {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(err) => return Attempt::Failed(format!("could not start tokio: {err}")),
-            };
-            runtime
+        Case::NestedInTokio => match current_thread() {
+            Ok(runtime) => runtime
                 .block_on(async { backend.run(async { ANSWER }) })
-                .into()
-        }
+                .into(),
+            Err(failed) => failed,
+        },
+        Case::InSpawnBlocking => match current_thread() {
+            Ok(runtime) => {
+                // `spawn_blocking` is called inside the runtime: outside it, tokio panics.
+                let blocking = runtime.block_on(async move {
+                    tokio::task::spawn_blocking(move || backend.run(neutral())).await
+                });
+                match blocking {
+                    Ok(result) => result.into(),
+                    // Reported like any other panic of the case.
+                    Err(join) if join.is_panic() => resume_unwind(join.into_panic()),
+                    Err(join) => Attempt::Failed {
+                        message: join.to_string(),
+                        short: "error: join",
+                    },
+                }
+            }
+            Err(failed) => failed,
+        },
     }
 }
 
-/// Spawns a task from inside the future with the backend's own spawn, where it has one.
+/// A future that needs no runtime: yields, then is woken from another thread.
+async fn neutral() -> u64 {
+    yield_times(3).await;
+    woken_from_thread().await;
+    ANSWER
+}
+
+/// A tokio current-thread runtime with I/O and timers, as `#[tokio::main(flavor =
+/// "current_thread")]` and `#[tokio::test]` build it.
+fn current_thread() -> Result<tokio::runtime::Runtime, Attempt> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Attempt::Failed {
+            message: format!("could not start tokio: {err}"),
+            short: "error: no start",
+        })
+}
+
+/// Spawns a task from inside the future with the backend's own spawn, where it has one and
+/// this build enables it.
 fn spawn(backend: Backend) -> Attempt {
-    let half = ANSWER / 2;
+    // Each spawned task returns half the answer; the future doubles it.
     match backend {
+        #[cfg(feature = "tokio")]
         Backend::Tokio | Backend::TokioMultiThread => {
-            match backend.run(async { tokio::spawn(async move { half }).await }) {
+            match backend.run(async { tokio::spawn(async move { ANSWER / 2 }).await }) {
                 Ok(Ok(value)) => Attempt::Done(value * 2),
-                Ok(Err(join)) => Attempt::Failed(join.to_string()),
-                Err(err) => Attempt::Failed(err.to_string()),
+                Ok(Err(join)) => Attempt::Failed {
+                    message: join.to_string(),
+                    short: "error: join",
+                },
+                Err(err) => Err(err).into(),
             }
         }
+        #[cfg(feature = "smol")]
         Backend::Smol => match backend.run(async {
-            match oneoff::smol_spawn(async move { half }) {
+            match oneoff::smol_spawn(async move { ANSWER / 2 }) {
                 Ok(task) => Ok(task.await * 2),
                 Err(err) => Err(err),
             }
         }) {
             Ok(inner) => inner.into(),
-            Err(err) => Attempt::Failed(err.to_string()),
+            Err(err) => Err(err).into(),
         },
+        #[cfg(feature = "async-std")]
         Backend::AsyncStd => backend
-            .run(async { async_std::task::spawn(async move { half }).await * 2 })
+            .run(async { async_std::task::spawn(async move { ANSWER / 2 }).await * 2 })
             .into(),
         _ => Attempt::NotApplicable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oneoff_workloads::watchdog;
+
+    #[test]
+    fn short_labels_name_the_kind() {
+        assert_eq!(
+            short_panic(
+                "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+            ),
+            "panic: no reactor"
+        );
+        assert_eq!(short_panic("index out of bounds"), "panic");
+    }
+
+    #[test]
+    fn every_build_runs_the_neutral_case() {
+        for backend in Backend::ALL {
+            let backend = *backend;
+            let report = watchdog(backend.name(), Duration::from_secs(60), move || {
+                run(backend, Case::Neutral)
+            });
+            assert_eq!((report.cell.as_str(), report.short.as_str()), ("ok", "ok"));
+        }
     }
 }

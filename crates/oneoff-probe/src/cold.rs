@@ -2,14 +2,33 @@
 
 use std::cell::RefCell;
 use std::io::{self, Write};
+use std::str::FromStr;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use oneoff::Backend;
 use oneoff_workloads::{DONE, STARTED, work_with};
 use serde::Serialize;
 
-use crate::Subject;
 use crate::proc_status::{peak_rss_kib, threads};
+
+/// What a cold sample runs: a backend, or nothing async at all.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Subject {
+    Baseline,
+    Backend(Backend),
+}
+
+impl FromStr for Subject {
+    type Err = oneoff::UnknownBackend;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        if name == "baseline" {
+            return Ok(Subject::Baseline);
+        }
+        name.parse().map(Subject::Backend)
+    }
+}
 
 /// What a cold sample saw inside the process; durations in nanoseconds.
 #[derive(Debug, Serialize)]

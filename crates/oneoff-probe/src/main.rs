@@ -13,6 +13,7 @@
 //! - `warm`: nanoseconds per call in one process, one-shot and reused, on a ready future and on
 //!   one that yields once.
 //! - `cell`: one cell of the reactor compatibility matrix; the parent runs it under a timeout.
+//!   Its report carries the outcome twice: in full and as a short label for the terminal.
 //!
 //! The last stdout line is the contract with the parent (and with the Python reference script
 //! in `xtask/src/compare/reference.py`, which writes the same fields); all durations are
@@ -29,7 +30,12 @@
 //!
 //! ## Feature flags
 //!
-//! None: every backend is always built in.
+//! One per feature of the `oneoff` facade, of the same name, each turning on the facade's:
+//! `tokio`, `smol`, `futures-lite`, `pollster`, `async-std` and the `detect-*` features. With
+//! no flags the probe has the facade's default features; `cargo xtask compare` builds it once
+//! with each backend's feature (plus the defaults), the configuration a user with that one
+//! feature has, and once with `--all-features` (every backend, every detector). A backend
+//! whose feature is off is refused by name.
 
 mod cell;
 mod cold;
@@ -37,10 +43,11 @@ mod proc_status;
 mod warm;
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 use oneoff::Backend;
+
+use crate::cold::Subject;
 
 /// One measurement of one backend; the last line of stdout is JSON.
 #[derive(Debug, Parser)]
@@ -85,24 +92,6 @@ enum Command {
         #[arg(long, value_enum)]
         case: cell::Case,
     },
-}
-
-/// What a cold sample runs: a backend, or nothing async at all.
-#[derive(Debug, Clone, Copy)]
-enum Subject {
-    Baseline,
-    Backend(Backend),
-}
-
-impl FromStr for Subject {
-    type Err = oneoff::UnknownBackend;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        if name == "baseline" {
-            return Ok(Subject::Baseline);
-        }
-        name.parse().map(Subject::Backend)
-    }
 }
 
 fn main() -> ExitCode {

@@ -1,6 +1,9 @@
 //! The workloads that oneoff's examples, tests, benches and `cargo xtask compare` all run, each
 //! defined once so that every backend is measured on exactly the same work.
 //!
+//! Beside them, [`stats`] holds the one median and percentile that every figure is summarised
+//! with (the probe, `cargo xtask compare`, `bench-report`).
+//!
 //! The centre is [`work_with`], the classic one-off coroutine: it reports that it has started,
 //! awaits a delay, reports that it is done and returns `arg * 100`. Its timer is `async-io`'s,
 //! which runs under every backend (on a runtime without a reactor, `async-io` drives it from its
@@ -21,6 +24,8 @@
 //! ## Feature flags
 //!
 //! None.
+
+pub mod stats;
 
 use std::future::Future;
 use std::io::{self, Write};

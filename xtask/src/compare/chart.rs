@@ -33,6 +33,8 @@ fn rows(report: &Report) -> Vec<Row> {
     report
         .warm
         .iter()
+        // The figures a user of that one backend gets, not those with every detector on.
+        .filter(|warm| !warm.every_detector())
         .filter_map(|warm| {
             let figures = warm.per_call_ns.as_ref()?;
             // Python's warm row covers both lifecycles; its cold start-up is asyncio.run's.
@@ -151,15 +153,19 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
         }
     }
 
+    draw_legend(&legend).map_err(draw)?;
+    root.present().map_err(draw)?;
+    Ok(())
+}
+
+/// The legend: a swatch and the title of each series, one a line.
+fn draw_legend<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     for (series, (title, colour)) in SERIES.iter().enumerate() {
         let y = 8 + 26 * series as i32;
-        legend
-            .draw(&Rectangle::new([(70, y), (88, y + 14)], colour.filled()))
-            .map_err(draw)?;
-        legend
-            .draw(&Text::new(*title, (96, y), ("sans-serif", 14)))
-            .map_err(draw)?;
+        legend.draw(&Rectangle::new([(70, y), (88, y + 14)], colour.filled()))?;
+        legend.draw(&Text::new(*title, (96, y), ("sans-serif", 14)))?;
     }
-    root.present().map_err(draw)?;
     Ok(())
 }

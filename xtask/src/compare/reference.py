@@ -104,7 +104,8 @@ def ns_per_call(reps, target_ns, call):
             call()
         samples.append((time.perf_counter_ns() - started) / batch)
     samples.sort()
-    return samples[len(samples) // 2]
+    # The median by nearest rank, as oneoff_workloads::stats takes it: the lower middle value.
+    return samples[(len(samples) + 1) // 2 - 1]
 
 
 def warm(reps, target_ns):

@@ -1,12 +1,16 @@
 //! The report as tables: for the terminal, and as Markdown for `compare.md`. Both show the
-//! same tables from the same rows; only the borders differ.
+//! same tables from the same rows; the terminal's fit in [`WIDTH`] columns (cells wrap, the
+//! matrix shows short labels explained under it), the Markdown keeps every message whole.
 
 use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use super::ProbeProfile;
-use super::report::{ColdSummary, Report, Spread};
+use super::report::{ColdSummary, Report, Spread, WarmSummary};
+use super::settings::ProbeProfile;
+
+/// No line of the terminal report is wider than this many columns.
+pub(crate) const WIDTH: usize = 120;
 
 /// The report for a terminal.
 pub(crate) fn terminal(report: &Report) -> String {
@@ -25,32 +29,141 @@ enum Style {
 }
 
 impl Style {
-    fn table(self, header: Vec<String>) -> Table {
+    /// Writes a table of `header` and `rows`. In the terminal, each header is wrapped to its
+    /// column's width (the longest word of the header or the widest cell), and cells wrap
+    /// only when the table would still be wider than [`WIDTH`].
+    fn table(self, out: &mut String, header: Vec<String>, rows: Vec<Vec<String>>) {
         let mut table = Table::new();
         match self {
-            Style::Terminal => table
-                .load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic),
-            Style::Markdown => table.load_style(presets::ASCII_MARKDOWN),
-        };
-        table.set_header(header);
-        table
+            Style::Markdown => {
+                table.load_style(presets::ASCII_MARKDOWN).set_header(header);
+            }
+            Style::Terminal => {
+                let widths: Vec<usize> = header
+                    .iter()
+                    .enumerate()
+                    .map(|(column, title)| {
+                        let cells = rows.iter().filter_map(|row| row.get(column));
+                        let words = title.split_whitespace().map(|word| word.chars().count());
+                        let cells = cells.map(|cell| cell.chars().count());
+                        words.chain(cells).max().unwrap_or(0)
+                    })
+                    .collect();
+                // Three columns of border and padding per column, one more at the end.
+                let natural: usize = widths.iter().map(|width| width + 3).sum::<usize>() + 1;
+                let header: Vec<String> = header
+                    .iter()
+                    .zip(&widths)
+                    .map(|(title, width)| wrapped(title, *width))
+                    .collect();
+                table
+                    .load_style(presets::UTF8_FULL_CONDENSED)
+                    .set_header(header);
+                if natural > WIDTH {
+                    table
+                        .set_content_arrangement(ContentArrangement::Dynamic)
+                        .set_width(WIDTH as u16);
+                }
+            }
+        }
+        for row in rows {
+            table.add_row(row);
+        }
+        writeln!(out, "{table}").expect("writing to a String");
     }
 
     fn heading(self, out: &mut String, text: &str) {
         match self {
-            Style::Terminal => writeln!(out, "\n{text}"),
-            Style::Markdown => writeln!(out, "\n## {text}\n"),
+            Style::Terminal => {
+                out.push('\n');
+                paragraph(out, text, "", "");
+            }
+            Style::Markdown => writeln!(out, "\n## {text}\n").expect("writing to a String"),
         }
-        .expect("writing to a String");
     }
+
+    /// A `key: value` line of a list.
+    fn entry(self, out: &mut String, key: &str, value: &str) {
+        match self {
+            Style::Terminal => paragraph(out, value, &format!("  {key:<8} "), &" ".repeat(11)),
+            Style::Markdown => writeln!(out, "- **{key}**: {value}").expect("writing to a String"),
+        }
+    }
+
+    /// An item of a list.
+    fn item(self, out: &mut String, text: &str) {
+        match self {
+            Style::Terminal => paragraph(out, text, "  ", "    "),
+            Style::Markdown => writeln!(out, "- {text}").expect("writing to a String"),
+        }
+    }
+}
+
+/// Writes `text` wrapped at [`WIDTH`] columns, its first line after `first`, the others after
+/// `rest`; a word longer than a line is cut.
+fn paragraph(out: &mut String, text: &str, first: &str, rest: &str) {
+    let mut lines = vec![first.to_owned()];
+    // Whether the last line has no word yet.
+    let mut fresh = true;
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let line = lines.last_mut().expect("one line at least");
+            let used = line.chars().count() + usize::from(!fresh);
+            if used + word.len() <= WIDTH {
+                if !fresh {
+                    line.push(' ');
+                }
+                line.extend(&word);
+                fresh = false;
+                break;
+            }
+            if fresh {
+                // Too long for a whole line: cut it.
+                let room = WIDTH.saturating_sub(line.chars().count()).max(1);
+                line.extend(&word[..room]);
+                word.drain(..room);
+            }
+            lines.push(rest.to_owned());
+            fresh = true;
+        }
+    }
+    for line in lines {
+        writeln!(out, "{}", line.trim_end()).expect("writing to a String");
+    }
+}
+
+/// `text` with its words joined into lines of at most `width` columns (a longer word keeps
+/// its own line).
+fn wrapped(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines.join("\n")
 }
 
 fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
+    title(&mut out, report, style);
+    cold(&mut out, report, style);
+    warm(&mut out, report, style);
+    footprint(&mut out, report, style);
+    matrix(&mut out, report, style);
+    environment(&mut out, report, style);
+    notes(&mut out, report, style);
+    out
+}
+
+fn title(w: &mut String, report: &Report, style: Style) {
     let s = &report.settings;
     let env = &report.environment;
-    let w = &mut out;
     let title = format!(
         "oneoff compare: work({}) with a {} delay, on {} ({} cores), git {}",
         s.arg,
@@ -60,19 +173,27 @@ fn render(report: &Report, style: Style) -> String {
         env.git_revision
     );
     match style {
-        Style::Terminal => writeln!(w, "{title}"),
-        Style::Markdown => writeln!(w, "# {title}\n\n`{}`, {}", env.command, env.date),
+        Style::Terminal => paragraph(w, &title, "", ""),
+        Style::Markdown => {
+            writeln!(w, "# {title}\n\n`{}`, {}", env.command, env.date)
+                .expect("writing to a String");
+        }
     }
-    .expect("writing to a String");
     if s.probe_profile != ProbeProfile::Release {
-        writeln!(
+        w.push('\n');
+        paragraph(
             w,
-            "\nWARNING: the measurement binary was built without optimisations \
-             (--probe-profile dev): these figures are not representative"
-        )
-        .expect("writing to a String");
+            "WARNING: the measurement binary was built without optimisations \
+             (--probe-profile dev): these figures are not representative",
+            "",
+            "",
+        );
     }
+}
 
+/// Results and cold start-up.
+fn cold(w: &mut String, report: &Report, style: Style) {
+    let s = &report.settings;
     style.heading(
         w,
         &format!(
@@ -87,7 +208,7 @@ fn render(report: &Report, style: Style) -> String {
             s.discarded_rounds
         ),
     );
-    let mut table = style.table(headers(&[
+    let header = headers(&[
         "row",
         "result",
         "n",
@@ -96,9 +217,9 @@ fn render(report: &Report, style: Style) -> String {
         "whole process",
         "runtime start",
         "teardown",
-    ]));
-    for row in &report.cold {
-        table.add_row(vec![
+    ]);
+    let rows = report.cold.iter().map(|row| {
+        vec![
             row.name.clone(),
             result(row),
             row.samples.to_string(),
@@ -111,59 +232,77 @@ fn render(report: &Report, style: Style) -> String {
             spread_us(row.process_ns),
             spread_us(row.construct_to_first_poll_ns),
             spread_us(row.teardown_ns),
-        ]);
-    }
-    writeln!(w, "{table}").expect("writing to a String");
+        ]
+    });
+    style.table(w, header, rows.collect());
+}
 
+/// Per-call cost, warm: each backend in its own build and with every detector, side by side.
+fn warm(w: &mut String, report: &Report, style: Style) {
+    let s = &report.settings;
     style.heading(
         w,
         &format!(
-            "Per call, warm: ns per call, median of {} repetitions in one process",
-            s.warm_reps
+            "Per call, warm: ns per call, median over {} rounds (each round a fresh process per row, \
+             rows interleaved; in each, the median of {} batches of ~{} µs). Default features: the \
+             facade's defaults plus the backend's feature; every detector: all of its features",
+            s.warm_rounds, s.warm_reps, s.warm_target_us
         ),
     );
-    let mut table = style.table(headers(&[
+    let header = headers(&[
         "row",
+        "build",
         "one-shot, ready",
         "one-shot, yields once",
         "reused runner, ready",
         "reused runner, yields once",
-    ]));
-    for row in &report.warm {
-        let mut cells = vec![row.name.clone()];
-        match (&row.per_call_ns, &row.error) {
-            (Some(f), _) => cells.extend(
-                [
-                    f.one_shot_ready_ns,
-                    f.one_shot_yield_ns,
-                    f.reused_ready_ns,
-                    f.reused_yield_ns,
-                ]
-                .map(per_call),
-            ),
-            (None, error) => cells.push(format!("FAILED: {}", error.as_deref().unwrap_or("?"))),
-        }
-        table.add_row(cells);
-    }
-    writeln!(w, "{table}").expect("writing to a String");
+    ]);
+    let rows = report.warm.iter().map(|row| {
+        let build = match row.config {
+            None => "-",
+            Some(_) if row.every_detector() => "every detector",
+            Some(_) => "default features",
+        };
+        let mut cells = vec![row.name.clone(), build.to_owned()];
+        cells.extend(warm_cells(row));
+        cells
+    });
+    style.table(w, header, rows.collect());
+}
 
+fn warm_cells(row: &WarmSummary) -> Vec<String> {
+    match (&row.per_call_ns, &row.error) {
+        (Some(f), _) => [
+            f.one_shot_ready_ns,
+            f.one_shot_yield_ns,
+            f.reused_ready_ns,
+            f.reused_yield_ns,
+        ]
+        .map(per_call)
+        .to_vec(),
+        (None, error) => vec![format!("FAILED: {}", error.as_deref().unwrap_or("?"))],
+    }
+}
+
+/// Footprint and timer.
+fn footprint(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         &format!(
             "Footprint and timer: threads, peak RSS (KiB), and how long the {} delay took (µs, median (p90))",
-            duration(s.delay_ns)
+            duration(report.settings.delay_ns)
         ),
     );
-    let mut table = style.table(headers(&[
+    let header = headers(&[
         "row",
         "threads during",
         "threads after",
         "peak RSS",
         "above baseline",
         "delay took",
-    ]));
-    for row in &report.cold {
-        table.add_row(vec![
+    ]);
+    let rows = report.cold.iter().map(|row| {
+        vec![
             row.name.clone(),
             optional(row.threads_during),
             optional(row.threads_after),
@@ -172,27 +311,83 @@ fn render(report: &Report, style: Style) -> String {
                 format!("{}{}", sign(kib), kib.unsigned_abs())
             }),
             spread_us(row.timer_ns),
-        ]);
-    }
-    writeln!(w, "{table}").expect("writing to a String");
+        ]
+    });
+    style.table(w, header, rows.collect());
+}
 
+/// The reactor compatibility matrix: full messages in Markdown, short labels in the terminal
+/// with a legend under the table.
+fn matrix(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         &format!(
-            "Reactor compatibility: each cell its own process, `hung` after {} s",
-            s.cell_timeout_s
+            "Reactor compatibility: each backend in its own build (the facade's defaults plus its \
+             feature), each cell its own process, `hung` after {} s",
+            report.settings.cell_timeout_s
         ),
     );
     let mut header = vec!["backend".to_owned()];
     header.extend(report.matrix.cases.iter().map(|case| case.title.to_owned()));
-    let mut table = style.table(header);
-    for row in &report.matrix.rows {
+    let rows = report.matrix.rows.iter().map(|row| {
         let mut cells = vec![row.backend.clone()];
-        cells.extend(row.cells.iter().cloned());
-        table.add_row(cells);
+        match style {
+            Style::Terminal => cells.extend(row.short.iter().cloned()),
+            Style::Markdown => cells.extend(row.cells.iter().cloned()),
+        }
+        cells
+    });
+    style.table(w, header, rows.collect());
+    if style == Style::Terminal {
+        let mut used: Vec<&str> = report
+            .matrix
+            .rows
+            .iter()
+            .flat_map(|row| row.short.iter().map(String::as_str))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        for label in used {
+            paragraph(
+                w,
+                &legend(label),
+                &format!("  {label:<22} "),
+                &" ".repeat(25),
+            );
+        }
+        paragraph(w, "full messages: compare.md and compare.json", "  ", "  ");
     }
-    writeln!(w, "{table}").expect("writing to a String");
+}
 
+/// What a short matrix label means.
+fn legend(label: &str) -> String {
+    match label {
+        "ok" => "the future ran and returned the right value".into(),
+        "n/a" => "the backend has no spawn of its own".into(),
+        "hung" => "no answer within the cell timeout: a deadlock or a hang".into(),
+        "error: nested" => {
+            "oneoff returned Error::Nested: it refused to block inside running async code".into()
+        }
+        "panic: no reactor" => {
+            "tokio panicked: \"there is no reactor running, must be called from the context of a \
+             Tokio 1.x runtime\""
+                .into()
+        }
+        "panic: nested runtime" => {
+            "tokio panicked: \"Cannot start a runtime from within a runtime\"".into()
+        }
+        "error: died" => "the process died without a verdict".into(),
+        other => match other.split_once(": ") {
+            Some(("error", what)) => format!("oneoff returned an error ({what})"),
+            _ if other.starts_with("panic") => "the future panicked".into(),
+            _ => "see compare.md".into(),
+        },
+    }
+}
+
+/// Where and on what the figures were measured.
+fn environment(w: &mut String, report: &Report, style: Style) {
+    let env = &report.environment;
     style.heading(w, "Environment");
     let python = match (&report.python.version, &report.python.executable) {
         (Some(version), Some(executable)) => format!("{version} ({executable})"),
@@ -203,6 +398,14 @@ fn render(report: &Report, style: Style) -> String {
         .iter()
         .map(|(name, version)| format!("{name} {version}"))
         .collect();
+    let builds: Vec<String> = report
+        .builds
+        .iter()
+        .map(|build| match build.cargo_flags.as_str() {
+            "" => build.config.clone(),
+            flags => format!("{} ({flags})", build.config),
+        })
+        .collect();
     for (key, value) in [
         ("host", env.host.clone()),
         ("cpu", format!("{} ({} cores)", env.cpu, env.cores)),
@@ -210,34 +413,30 @@ fn render(report: &Report, style: Style) -> String {
         ("rustc", env.rustc.clone()),
         ("crates", crates.join(", ")),
         ("python", python),
-        ("priority", s.priority.clone()),
+        ("probes", builds.join(", ")),
+        ("priority", report.settings.priority.clone()),
         ("git", env.git_revision.clone()),
         ("date", env.date.clone()),
         ("command", env.command.clone()),
     ] {
-        match style {
-            Style::Terminal => writeln!(w, "  {key:<8} {value}"),
-            Style::Markdown => writeln!(w, "- **{key}**: {value}"),
-        }
-        .expect("writing to a String");
+        style.entry(w, key, &value);
     }
+}
 
-    if !report.notes.is_empty() || !report.failures.is_empty() {
-        style.heading(w, "Notes");
-        for line in report
-            .failures
-            .iter()
-            .map(|f| format!("FAILED {f}"))
-            .chain(report.notes.iter().cloned())
-        {
-            match style {
-                Style::Terminal => writeln!(w, "  {line}"),
-                Style::Markdown => writeln!(w, "- {line}"),
-            }
-            .expect("writing to a String");
-        }
+/// Failures and notes, when there are any.
+fn notes(w: &mut String, report: &Report, style: Style) {
+    if report.notes.is_empty() && report.failures.is_empty() {
+        return;
     }
-    out
+    style.heading(w, "Notes");
+    for line in report
+        .failures
+        .iter()
+        .map(|f| format!("FAILED {f}"))
+        .chain(report.notes.iter().cloned())
+    {
+        style.item(w, &line);
+    }
 }
 
 fn headers(names: &[&str]) -> Vec<String> {
@@ -289,12 +488,217 @@ fn duration(ns: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::us;
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use oneoff::Backend;
+
+    use super::*;
+    use crate::compare::children::Python;
+    use crate::compare::cold::{ColdRow, ColdSample, Inside, Subject};
+    use crate::compare::matrix::{CASES, MatrixRow};
+    use crate::compare::measure::{Measured, Stages};
+    use crate::compare::probes::{Build, Config};
+    use crate::compare::settings::Settings;
+    use crate::compare::warm::{WarmFigures, WarmRow};
+    use crate::environment::Environment;
 
     #[test]
     fn microseconds_keep_three_digits() {
         assert_eq!(us(1_234_567), "1235");
         assert_eq!(us(12_345), "12.3");
         assert_eq!(us(1_234), "1.23");
+    }
+
+    #[test]
+    fn paragraphs_wrap_and_cut() {
+        let mut out = String::new();
+        let long = "x".repeat(WIDTH + 10);
+        paragraph(&mut out, &format!("a {long} b"), "> ", "  ");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines.iter().all(|line| line.chars().count() <= WIDTH));
+        assert_eq!(lines[0], "> a");
+        assert!(lines[2].ends_with(" b"), "{out}");
+    }
+
+    #[test]
+    fn headers_wrap_at_their_column() {
+        assert_eq!(
+            wrapped("one-shot inside tokio current-thread", 14),
+            "one-shot\ninside tokio\ncurrent-thread"
+        );
+    }
+
+    /// A message as long as the real ones, to fill cells and notes.
+    const LONG: &str = "cannot block on a future with futures-lite from inside a running tokio \
+        current-thread runtime: blocking here would panic or deadlock; .await the future instead";
+
+    /// A report with every kind of row and the longest texts compare produces: every backend,
+    /// Python, a failed cold row, a failed warm row, full error messages in every matrix cell,
+    /// labels the legend does not know, a long command line and notes.
+    fn worst_case() -> Report {
+        let backends = Backend::ALL;
+        let inside = Inside {
+            result: 10_000,
+            construct_to_first_poll_ns: Some(123_456_789),
+            timer_ns: 1_234_567_890,
+            teardown_ns: Some(98_765_432),
+            threads_during: Some(12),
+            threads_after: Some(11),
+            peak_rss_kib: Some(123_456_789),
+        };
+        let sample = |round| ColdSample {
+            round,
+            first_line: Duration::from_micros(123_456_789),
+            process: Duration::from_micros(987_654_321),
+            inside: inside.clone(),
+        };
+        let mut subjects = vec![Subject::Baseline];
+        subjects.extend(backends.iter().map(|b| Subject::Backend(*b)));
+        subjects.extend([
+            Subject::PythonPlain,
+            Subject::PythonRun,
+            Subject::PythonRunner,
+        ]);
+        let cold = subjects
+            .iter()
+            .enumerate()
+            .map(|(index, subject)| ColdRow {
+                subject: *subject,
+                samples: (0..200).map(sample).collect(),
+                error: (index == 2)
+                    .then(|| format!("the process failed (exit status: 101: {LONG})")),
+            })
+            .collect();
+        let figures = WarmFigures {
+            one_shot_ready_ns: 123_456_789.0,
+            one_shot_yield_ns: 123_456_789.0,
+            reused_ready_ns: 0.7,
+            reused_yield_ns: 1_234.5,
+        };
+        let mut warm: Vec<WarmRow> = crate::compare::warm::subjects(backends, true)
+            .into_iter()
+            .map(|subject| WarmRow {
+                subject,
+                rounds: vec![figures; 5],
+                error: None,
+            })
+            .collect();
+        warm[3].error = Some(LONG.to_owned());
+        let matrix = backends
+            .iter()
+            .map(|backend| MatrixRow {
+                backend: backend.name().to_owned(),
+                cells: CASES.iter().map(|_| format!("error: {LONG}")).collect(),
+                short: CASES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| {
+                        [
+                            "error: nested",
+                            "panic: no reactor",
+                            "error: wrong result",
+                            "panic",
+                            "hung",
+                            "n/a",
+                        ][i % 6]
+                            .to_owned()
+                    })
+                    .collect(),
+            })
+            .collect();
+        let settings = Settings {
+            backends: backends.iter().map(|b| b.name().to_owned()).collect(),
+            samples: 2000,
+            python_samples: 500,
+            discarded_rounds: 1,
+            warm_rounds: 5,
+            warm_reps: 3,
+            warm_target_us: 5_000,
+            arg: u64::MAX,
+            delay_ns: 999_999_999,
+            quick: false,
+            child_timeout_s: 20,
+            cell_timeout_s: 5,
+            probe_profile: ProbeProfile::Dev,
+            priority: "unchanged (raising it was refused: Permission denied (os error 13))".into(),
+        };
+        let environment = Environment {
+            host: "a-rather-long-host-name.example.invalid".into(),
+            cpu: "AMD EPYC 7763 64-Core Processor".into(),
+            cores: 128,
+            os: "Debian GNU/Linux 12 (bookworm), kernel 6.18.44-fc-v657, x86_64".into(),
+            rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
+            crates: [
+                "tokio",
+                "smol",
+                "async-std",
+                "async-executor",
+                "async-io",
+                "futures-lite",
+            ]
+            .iter()
+            .map(|name| ((*name).to_owned(), "1.54.1, 2.6.0".to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+            git_revision: "066ca8fdb6cd-dirty".into(),
+            date: "2026-11-27T03:11:29Z".into(),
+            command: format!(
+                "cargo xtask compare --out /tmp/{} --backends {}",
+                "d".repeat(150),
+                settings.backends.join(",")
+            ),
+        };
+        let builds = [
+            Config::Default,
+            Config::Feature("futures-lite"),
+            Config::All,
+        ]
+        .into_iter()
+        .map(|config| Build {
+            config: config.name().to_owned(),
+            cargo_flags: "--features futures-lite".into(),
+            executable: PathBuf::from("target/oneoff/probes/release").join(config.name()),
+        })
+        .collect();
+        let python = Ok(Python {
+            executable: PathBuf::from(format!(
+                "/root/.pyenv/versions/3.11.7/{}/python3",
+                "p".repeat(140)
+            )),
+            version: "3.11.7".into(),
+        });
+        let measured = Measured {
+            cold,
+            warm,
+            matrix,
+            took: Stages::default(),
+        };
+        Report::new(environment, settings, builds, python, measured)
+    }
+
+    #[test]
+    fn the_terminal_report_fits_120_columns() {
+        let report = worst_case();
+        assert!(!report.failures.is_empty(), "the failures are rendered too");
+        let text = terminal(&report);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= WIDTH,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
+        // Nothing was left out to make it fit: the full messages are wrapped, not dropped.
+        assert!(text.contains("error: nested"), "{text}");
+        assert!(text.contains("deadlock"), "{text}");
+        assert!(text.contains("full messages: compare.md"), "{text}");
+    }
+
+    #[test]
+    fn markdown_keeps_every_message_whole() {
+        let markdown = markdown(&worst_case());
+        assert!(markdown.contains(&format!("error: {LONG}")), "{markdown}");
     }
 }

@@ -5,14 +5,20 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use oneoff_workloads::stats;
 use serde::Serialize;
 
-use super::Settings;
-use super::environment::Environment;
-use super::measure::{CASES, ColdRow, Kind, MatrixRow, Measured, Python, WarmFigures};
+use super::children::{Kind, Python};
+use super::cold::{ColdRow, ColdSample};
+use super::matrix::{CASES, MatrixRow};
+use super::measure::{Measured, Stages};
+use super::probes::Build;
+use super::settings::Settings;
+use super::warm::{WarmFigures, WarmRow};
+use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes.
-const SCHEMA: &str = "oneoff-compare/1";
+const SCHEMA: &str = "oneoff-compare/2";
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -22,6 +28,10 @@ pub(crate) struct Report {
     pub(crate) ok: bool,
     pub(crate) environment: Environment,
     pub(crate) settings: Settings,
+    /// The measurement binary's builds, one per configuration.
+    pub(crate) builds: Vec<Build>,
+    /// How long each stage of the run took.
+    pub(crate) took: Stages,
     /// Results and cold start-up, one row per subject, baselines first.
     pub(crate) cold: Vec<ColdSummary>,
     /// Warm per-call cost.
@@ -83,10 +93,38 @@ pub(crate) struct ColdSummary {
 pub(crate) struct WarmSummary {
     pub(crate) name: String,
     pub(crate) kind: Kind,
+    /// The probe build it ran in: the backend's feature (with the facade's defaults) or
+    /// `all-features`; absent for Python.
+    pub(crate) config: Option<&'static str>,
     pub(crate) ok: bool,
     pub(crate) error: Option<String>,
-    /// The medians, absent when the row failed.
+    /// Rounds behind the medians, each a fresh process.
+    pub(crate) rounds: usize,
+    /// The medians over the rounds, absent when the row failed.
     pub(crate) per_call_ns: Option<WarmFigures>,
+}
+
+impl WarmSummary {
+    fn new(row: &WarmRow) -> Self {
+        WarmSummary {
+            name: row.subject.name(),
+            kind: row.subject.kind(),
+            config: row.subject.config().map(|config| config.name()),
+            ok: row.error.is_none(),
+            error: row.error.clone(),
+            rounds: row.rounds.len(),
+            per_call_ns: if row.error.is_none() {
+                row.median()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Whether it ran with every feature of the facade, so every detector, on.
+    pub(crate) fn every_detector(&self) -> bool {
+        self.config == Some(super::probes::Config::All.name())
+    }
 }
 
 /// The matrix: `rows[i].cells[j]` is backend `i` on case `j`.
@@ -117,6 +155,7 @@ impl Report {
     pub(crate) fn new(
         environment: Environment,
         settings: Settings,
+        builds: Vec<Build>,
         python: Result<Python, String>,
         measured: Measured,
     ) -> Self {
@@ -127,23 +166,7 @@ impl Report {
             .map(|row| summarise(row, expected))
             .collect();
         relate_to_baselines(&mut cold, &measured.cold);
-        let warm: Vec<WarmSummary> = measured
-            .warm
-            .into_iter()
-            .map(|row| {
-                let (per_call_ns, error) = match row.figures {
-                    Ok(figures) => (Some(figures), None),
-                    Err(error) => (None, Some(error)),
-                };
-                WarmSummary {
-                    name: row.name,
-                    kind: row.kind,
-                    ok: error.is_none(),
-                    error,
-                    per_call_ns,
-                }
-            })
-            .collect();
+        let warm: Vec<WarmSummary> = measured.warm.iter().map(WarmSummary::new).collect();
 
         let mut failures = Vec::new();
         let mut notes = Vec::new();
@@ -162,7 +185,8 @@ impl Report {
         }
         for row in &warm {
             if let Some(error) = &row.error {
-                failed(&row.name, row.kind, "warm run", error);
+                let build = row.config.map_or(String::new(), |c| format!(" ({c})"));
+                failed(&row.name, row.kind, &format!("warm run{build}"), error);
             }
         }
         let python = match python {
@@ -187,6 +211,8 @@ impl Report {
             ok: failures.is_empty(),
             environment,
             settings,
+            builds,
+            took: measured.took,
             cold,
             warm,
             matrix: Matrix {
@@ -205,7 +231,7 @@ fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {
     // A failed row shows its message, not figures from the samples before the failure.
     let samples = if ok { &row.samples[..] } else { &[] };
     let ns = |duration: std::time::Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-    let all = |pick: &dyn Fn(&super::measure::ColdSample) -> Option<u64>| -> Vec<u64> {
+    let all = |pick: &dyn Fn(&ColdSample) -> Option<u64>| -> Vec<u64> {
         samples.iter().filter_map(pick).collect()
     };
     ColdSummary {
@@ -253,7 +279,7 @@ fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
             continue;
         };
         if row.ok {
-            let paired: Vec<i64> = samples
+            let mut paired: Vec<i64> = samples
                 .samples
                 .iter()
                 .filter_map(|sample| {
@@ -261,7 +287,7 @@ fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
                     Some(signed_ns(sample.first_line) - signed_ns(*base))
                 })
                 .collect();
-            row.first_line_above_baseline_ns = median(paired);
+            row.first_line_above_baseline_ns = stats::median(&mut paired);
         }
         row.rss_above_baseline_kib = row
             .peak_rss_kib
@@ -274,26 +300,11 @@ fn signed_ns(duration: Duration) -> i64 {
     i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
 }
 
-/// The median by nearest rank; `None` for no values.
-fn median(mut values: Vec<i64>) -> Option<i64> {
-    values.sort_unstable();
-    let index = values.len().div_ceil(2).checked_sub(1)?;
-    Some(values[index])
-}
-
-/// Median and p90 by nearest rank; `None` for no samples.
+/// Median and p90 by nearest rank (`oneoff_workloads::stats`); `None` for no samples.
 pub(crate) fn spread(mut values: Vec<u64>) -> Option<Spread> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let rank = |p: f64| {
-        let index = (p * values.len() as f64).ceil() as usize;
-        values[index.clamp(1, values.len()) - 1]
-    };
     Some(Spread {
-        median: rank(0.5),
-        p90: rank(0.9),
+        median: stats::median(&mut values)?,
+        p90: stats::percentile(&mut values, 90)?,
     })
 }
 
@@ -302,20 +313,9 @@ mod tests {
     use super::spread;
 
     #[test]
-    fn median_of_signed_values() {
-        assert_eq!(super::median(vec![3, -1, 2]), Some(2));
-        assert_eq!(super::median(vec![4, 1, 3, 2]), Some(2));
-        assert_eq!(super::median(Vec::new()), None);
-    }
-
-    #[test]
-    fn nearest_rank() {
-        let s = spread((1..=10).collect()).unwrap();
+    fn spread_is_median_and_p90() {
+        let s = spread((1..=10).rev().collect()).unwrap();
         assert_eq!((s.median, s.p90), (5, 9));
-        let s = spread(vec![7]).unwrap();
-        assert_eq!((s.median, s.p90), (7, 7));
         assert!(spread(Vec::new()).is_none());
-        let s = spread(vec![30, 10, 20]).unwrap();
-        assert_eq!((s.median, s.p90), (20, 30));
     }
 }

@@ -11,19 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::cmd::Cmd;
 
-/// The runtime crates whose versions decide the figures.
-const RUNTIME_CRATES: &[&str] = &[
-    "tokio",
-    "smol",
-    "async-executor",
-    "async-io",
-    "futures-lite",
-    "parking",
-    "pollster",
-    "futures-timer",
-    "async-std",
-    "async-global-executor",
-];
+/// Crates that decide the figures but that no backend crate names directly: smol's and
+/// async-std's executors, and the async-io reactor (also the work's timer). The runtimes
+/// themselves are found in `Cargo.lock`: every dependency of a backend crate.
+const BEHIND_THE_RUNTIMES: &[&str] = &["async-executor", "async-global-executor", "async-io"];
+
+/// Our crates that `oneoff` depends on and that are no backend.
+const NOT_BACKENDS: &[&str] = &["oneoff-core", "oneoff-workloads"];
 
 /// The machine and the code behind a report.
 #[derive(Debug, Serialize)]
@@ -133,25 +127,48 @@ struct Lockfile {
 struct LockedPackage {
     name: String,
     version: String,
+    #[serde(default)]
+    dependencies: Vec<String>,
 }
 
-/// The versions of [`RUNTIME_CRATES`] in the lockfile; a crate locked at several versions
-/// lists them all.
+/// The versions of the runtime crates in the lockfile: every dependency of a backend crate
+/// (an `oneoff-*` crate the facade depends on, other than [`NOT_BACKENDS`]), so that a new
+/// backend's runtime is recorded with no edit here, and [`BEHIND_THE_RUNTIMES`]. A crate
+/// locked at several versions lists them all.
 fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     let text = fs::read_to_string(lockfile)
         .with_context(|| format!("could not read {}", lockfile.display()))?;
     let lock: Lockfile =
         toml::from_str(&text).with_context(|| format!("could not parse {}", lockfile.display()))?;
+    // A dependency is "name" or "name version" when several versions are locked.
+    let name = |dependency: &String| dependency.split(' ').next().unwrap_or_default().to_owned();
+    let dependencies_of = |package: &str| -> Vec<String> {
+        lock.package
+            .iter()
+            .filter(|locked| locked.name == package)
+            .flat_map(|locked| locked.dependencies.iter().map(name))
+            .collect()
+    };
+    let backends: Vec<String> = dependencies_of("oneoff")
+        .into_iter()
+        .filter(|dep| dep.starts_with("oneoff-") && !NOT_BACKENDS.contains(&dep.as_str()))
+        .collect();
+    let mut runtimes: Vec<String> = backends
+        .iter()
+        .flat_map(|backend| dependencies_of(backend))
+        .filter(|dep| !dep.starts_with("oneoff-"))
+        .collect();
+    runtimes.extend(BEHIND_THE_RUNTIMES.iter().map(|name| (*name).to_owned()));
     let mut versions: BTreeMap<String, String> = BTreeMap::new();
-    for package in lock.package {
-        if RUNTIME_CRATES.contains(&package.name.as_str()) {
+    for package in &lock.package {
+        if runtimes.contains(&package.name) {
             versions
-                .entry(package.name)
+                .entry(package.name.clone())
                 .and_modify(|known| {
                     known.push_str(", ");
                     known.push_str(&package.version);
                 })
-                .or_insert(package.version);
+                .or_insert_with(|| package.version.clone());
         }
     }
     Ok(versions)
@@ -163,12 +180,24 @@ mod tests {
 
     #[test]
     fn reads_the_workspace_lockfile() {
-        let versions = locked_versions(&crate::workspace_root().join("Cargo.lock")).unwrap();
-        for name in ["tokio", "smol", "futures-lite", "pollster", "async-std"] {
+        let versions = locked_versions(&crate::workspace::root().join("Cargo.lock")).unwrap();
+        for name in [
+            "tokio",
+            "smol",
+            "futures-lite",
+            "pollster",
+            "async-std",
+            "async-io",
+            "async-executor",
+        ] {
             assert!(
                 versions.contains_key(name),
                 "{name} missing from {versions:?}"
             );
         }
+        assert!(
+            versions.keys().all(|name| !name.starts_with("oneoff")),
+            "{versions:?}"
+        );
     }
 }

@@ -1,0 +1,297 @@
+//! A group's benchmarks in a shuffled order: the floor first, then every oneoff/direct pair at
+//! a random place, its two halves in a random order, so that no variant always runs after the
+//! same one (a oneoff variant that always ran right before its direct twin read up to ×1.7
+//! slower by order alone). The order is seeded: the seed is printed and recorded, and
+//! `ONEOFF_BENCH_SEED` repeats it.
+
+use std::future::Future;
+use std::hint::black_box;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use oneoff::OneOffRunner;
+
+use crate::config::quick;
+use crate::direct::{Backend, EachTwin, floor, for_each_twin};
+use crate::record::{Measured, Record, Session, unix_ns};
+
+/// Registers one benchmark in a group when it runs.
+type Job<'a> = Box<dyn for<'g> FnOnce(&mut BenchmarkGroup<'g, WallTime>) + 'a>;
+
+/// One benchmark of the plan.
+struct Bench<'a> {
+    backend: String,
+    variant: String,
+    job: Job<'a>,
+}
+
+/// A oneoff variant and its direct twin, run one right after the other.
+struct Pair<'a> {
+    oneoff: Bench<'a>,
+    direct: Bench<'a>,
+}
+
+/// The benchmarks of one workload's group, run in a seeded shuffled order.
+///
+/// # Examples
+///
+/// ```no_run
+/// use oneoff_benches::{DirectSmol, Plan};
+///
+/// let mut criterion = oneoff_benches::criterion();
+/// let make = || async { 1 };
+/// let mut plan = Plan::new("ready");
+/// plan.floor(&make);
+/// plan.backend::<DirectSmol, _>(&make);
+/// plan.run(&mut criterion);
+/// ```
+pub struct Plan<'a> {
+    workload: String,
+    floor: Option<Bench<'a>>,
+    pairs: Vec<Pair<'a>>,
+    twins: Vec<[String; 2]>,
+}
+
+impl<'a> Plan<'a> {
+    /// An empty plan for the group `workload`.
+    pub fn new(workload: &str) -> Self {
+        Plan {
+            workload: workload.to_owned(),
+            floor: None,
+            pairs: Vec::new(),
+            twins: Vec::new(),
+        }
+    }
+
+    /// The floor of `make`'s future, `<workload>/none/floor`, run first.
+    pub fn floor<Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
+        self.floor = Some(bench("none", "floor", move |group, id| {
+            group.bench_function(id, |b| b.iter(|| floor(make())));
+        }));
+    }
+
+    /// The four variants of backend `B` on `make`'s futures, as two pairs: `oneshot` with
+    /// `direct-oneshot`, `reused` with `direct-reused`. Each kept runtime lives only while its
+    /// own variant runs, so that no idle runtime's threads share the machine with another
+    /// variant.
+    ///
+    /// # Panics
+    ///
+    /// When a oneoff call fails (a runtime that cannot start, a nested call): a bench that
+    /// does not measure what it says must not report a figure.
+    pub fn backend<B: Backend, Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
+        let name = B::Runner::NAME;
+        self.pair(
+            bench(name, "oneshot", move |group, id| {
+                group.bench_function(id, |b| {
+                    b.iter(|| B::Runner::run(black_box(make())).expect("oneoff one-shot run"))
+                });
+            }),
+            bench(name, "direct-oneshot", move |group, id| {
+                group.bench_function(id, |b| b.iter(|| B::direct_oneshot(black_box(make()))));
+            }),
+        );
+        self.pair(
+            bench(name, "reused", move |group, id| {
+                let runner = B::Runner::new().expect("oneoff runner");
+                group.bench_function(id, |b| {
+                    b.iter(|| {
+                        runner
+                            .block_on(black_box(make()))
+                            .expect("oneoff reused run")
+                    })
+                });
+            }),
+            bench(name, "direct-reused", move |group, id| {
+                let kept = B::keep();
+                group.bench_function(id, |b| {
+                    b.iter(|| B::direct_reused(&kept, black_box(make())))
+                });
+            }),
+        );
+        if B::SAME_CALL_TWICE {
+            let workload = &self.workload;
+            let twin = [
+                format!("{workload}/{name}/direct-oneshot"),
+                format!("{workload}/{name}/direct-reused"),
+            ];
+            self.twins.push(twin);
+        }
+    }
+
+    /// Every backend's four variants on `make`'s futures (see [`for_each_twin`]).
+    pub fn every_backend<Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
+        struct Add<'p, 'a, M> {
+            plan: &'p mut Plan<'a>,
+            make: &'a M,
+        }
+        impl<'a, Fut: Future, M: Fn() -> Fut> EachTwin for Add<'_, 'a, M> {
+            fn twin<B: Backend>(&mut self) {
+                self.plan.backend::<B, Fut>(self.make);
+            }
+        }
+        for_each_twin(&mut Add { plan: self, make });
+    }
+
+    /// A hand-written pair: `<backend>/<oneoff_variant>` through oneoff and
+    /// `<backend>/<direct_variant>` written directly, each a routine for
+    /// `BenchmarkGroup::bench_function`.
+    pub fn pair_of(
+        &mut self,
+        backend: &str,
+        (oneoff_variant, mut oneoff): (&str, impl FnMut(&mut criterion::Bencher<'_>) + 'a),
+        (direct_variant, mut direct): (&str, impl FnMut(&mut criterion::Bencher<'_>) + 'a),
+    ) {
+        self.pair(
+            bench(backend, oneoff_variant, move |group, id| {
+                group.bench_function(id, |b| oneoff(b));
+            }),
+            bench(backend, direct_variant, move |group, id| {
+                group.bench_function(id, |b| direct(b));
+            }),
+        );
+    }
+
+    fn pair(&mut self, oneoff: Bench<'a>, direct: Bench<'a>) {
+        self.pairs.push(Pair { oneoff, direct });
+    }
+
+    /// The order the benchmarks run in, for `seed`: the floor, then the pairs shuffled, each
+    /// pair's halves in a random order.
+    fn schedule(self, seed: u64) -> (Vec<Bench<'a>>, Vec<[String; 2]>) {
+        let mut rng = fastrand::Rng::with_seed(seed ^ fnv1a(&self.workload));
+        let mut pairs = self.pairs;
+        rng.shuffle(&mut pairs);
+        let mut order: Vec<Bench<'a>> = self.floor.into_iter().collect();
+        for Pair { oneoff, direct } in pairs {
+            if rng.bool() {
+                order.extend([oneoff, direct]);
+            } else {
+                order.extend([direct, oneoff]);
+            }
+        }
+        (order, self.twins)
+    }
+
+    /// Runs the group in its shuffled order and, when benchmarking, records the run.
+    pub fn run(self, c: &mut Criterion) {
+        let session = Session::get();
+        let workload = self.workload.clone();
+        let mut record = Record::new(session, &workload, quick());
+        let (order, twins) = self.schedule(session.seed);
+        record.twins = twins;
+        let mut group = c.benchmark_group(workload.as_str());
+        for Bench {
+            backend,
+            variant,
+            job,
+        } in order
+        {
+            let id = format!("{workload}/{backend}/{variant}");
+            let before = session.estimates_written(&id);
+            job(&mut group);
+            // Unchanged estimates: criterion's filter skipped it.
+            if let Some(written) = session.estimates_written(&id)
+                && Some(written) != before
+            {
+                record.measured.push(Measured {
+                    id: id.clone(),
+                    estimates_mtime_ns: written,
+                });
+            }
+            record.order.push(id);
+        }
+        group.finish();
+        record.finished_unix_ns = unix_ns(std::time::SystemTime::now());
+        session.write(&record);
+    }
+}
+
+/// A benchmark whose `register` gets the group and its id when it runs.
+fn bench<'a>(
+    backend: &str,
+    variant: &str,
+    register: impl for<'g> FnOnce(&mut BenchmarkGroup<'g, WallTime>, BenchmarkId) + 'a,
+) -> Bench<'a> {
+    let id = BenchmarkId::new(backend, variant);
+    Bench {
+        backend: backend.to_owned(),
+        variant: variant.to_owned(),
+        job: Box::new(move |group| register(group, id)),
+    }
+}
+
+/// A stable hash of a group's name, so that each group gets its own order from one seed.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(plan: Plan<'_>, seed: u64) -> Vec<String> {
+        let (order, _) = plan.schedule(seed);
+        order
+            .into_iter()
+            .map(|bench| format!("{}/{}", bench.backend, bench.variant))
+            .collect()
+    }
+
+    fn plan() -> Plan<'static> {
+        static MAKE: fn() -> std::future::Ready<u8> = || std::future::ready(1);
+        let mut plan = Plan::new("ready");
+        plan.floor(&MAKE);
+        plan.every_backend(&MAKE);
+        plan
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_order() {
+        assert_eq!(ids(plan(), 7), ids(plan(), 7));
+        assert_ne!(ids(plan(), 7), ids(plan(), 8));
+    }
+
+    #[test]
+    fn the_floor_leads_and_each_pair_stays_together_in_both_orders() {
+        let order = ids(plan(), 42);
+        assert_eq!(order[0], "none/floor");
+        let mut oneoff_first = 0;
+        for pair in order[1..].chunks(2) {
+            let [a, b] = pair else {
+                panic!("an unpaired benchmark: {pair:?}")
+            };
+            let (backend_a, variant_a) = a.split_once('/').unwrap();
+            let (backend_b, variant_b) = b.split_once('/').unwrap();
+            assert_eq!(backend_a, backend_b, "{order:?}");
+            let oneoff = if variant_a.starts_with("direct-") {
+                variant_b
+            } else {
+                oneoff_first += 1;
+                variant_a
+            };
+            let direct = if oneoff == variant_a {
+                variant_b
+            } else {
+                variant_a
+            };
+            assert_eq!(direct, format!("direct-{oneoff}"), "{order:?}");
+        }
+        let pairs = (order.len() - 1) / 2;
+        assert!(
+            0 < oneoff_first && oneoff_first < pairs,
+            "every pair in the same order: {order:?}"
+        );
+    }
+
+    #[test]
+    fn identical_twins_are_declared() {
+        let (_, twins) = plan().schedule(1);
+        assert!(twins.contains(&[
+            "ready/pollster/direct-oneshot".to_owned(),
+            "ready/pollster/direct-reused".to_owned()
+        ]));
+    }
+}

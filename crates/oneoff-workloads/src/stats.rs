@@ -1,0 +1,93 @@
+//! The one definition of a median and a percentile that every measurement of oneoff uses: the
+//! probe's warm figures, `cargo xtask compare`'s report and `bench-report`, so that the same
+//! samples give the same figure wherever they are summarised.
+//!
+//! Both are by nearest rank: the value at rank ⌈n·p⌉ of the sorted samples, always one of the
+//! samples (never an average of two), so an even count takes the lower of the two middle
+//! values.
+
+/// The `percent` percentile of `values` by nearest rank: the smallest value that at least
+/// `percent`% of the values are at or below. `None` for no values. Sorts `values` in place.
+///
+/// # Panics
+///
+/// When `percent` is 0 or above 100, or when two values cannot be ordered (a NaN).
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_workloads::stats::percentile;
+///
+/// let mut values: Vec<u64> = (1..=10).collect();
+/// assert_eq!(percentile(&mut values, 90), Some(9));
+/// assert_eq!(percentile(&mut values, 100), Some(10));
+/// assert_eq!(percentile::<u64>(&mut [], 90), None);
+/// ```
+pub fn percentile<T: PartialOrd + Copy>(values: &mut [T], percent: u32) -> Option<T> {
+    assert!(
+        (1..=100).contains(&percent),
+        "a percentile is between 1 and 100, not {percent}"
+    );
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| {
+        a.partial_cmp(b)
+            .unwrap_or_else(|| panic!("samples that cannot be ordered (a NaN?)"))
+    });
+    let count = values.len() as u64;
+    let rank = (count * u64::from(percent)).div_ceil(100).clamp(1, count);
+    Some(values[usize::try_from(rank).expect("a rank within the slice") - 1])
+}
+
+/// The median of `values` by nearest rank: the middle value, or the lower of the two middle
+/// values when the count is even. `None` for no values. Sorts `values` in place.
+///
+/// # Panics
+///
+/// When two values cannot be ordered (a NaN).
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_workloads::stats::median;
+///
+/// assert_eq!(median(&mut [3, -1, 2]), Some(2));
+/// assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
+/// assert_eq!(median(&mut [2.5, 0.5]), Some(0.5));
+/// assert_eq!(median::<i64>(&mut []), None);
+/// ```
+pub fn median<T: PartialOrd + Copy>(values: &mut [T]) -> Option<T> {
+    percentile(values, 50)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn nearest_rank() {
+        assert_eq!(median(&mut [7]), Some(7));
+        assert_eq!(percentile(&mut [7], 90), Some(7));
+        assert_eq!(median(&mut [30, 10, 20]), Some(20));
+        assert_eq!(percentile(&mut [30, 10, 20], 90), Some(30));
+        let mut tenths: Vec<u32> = (1..=10).collect();
+        assert_eq!(median(&mut tenths), Some(5));
+        assert_eq!(percentile(&mut tenths, 90), Some(9));
+        assert_eq!(percentile(&mut tenths, 91), Some(10));
+    }
+
+    #[test]
+    fn durations_and_floats() {
+        let ms = Duration::from_millis;
+        assert_eq!(median(&mut [ms(4), ms(1), ms(3), ms(2)]), Some(ms(2)));
+        assert_eq!(median(&mut [1.5, -0.5, 9.0]), Some(1.5));
+    }
+
+    #[test]
+    #[should_panic(expected = "between 1 and 100")]
+    fn zero_percent_is_refused() {
+        percentile(&mut [1], 0);
+    }
+}

@@ -1,0 +1,49 @@
+//! What one `compare` run measures and how, resolved from the flags: the part of the run that
+//! every stage below `compare.rs` reads and the report records.
+
+use serde::Serialize;
+
+/// The cargo profile the measurement binary is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProbeProfile {
+    /// Optimised, as users ship: the only profile whose figures mean something.
+    Release,
+    /// Unoptimised: quick to build, for checking that compare works.
+    Dev,
+}
+
+/// How much to measure, resolved from the flags.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Settings {
+    /// The backends, in the order given (or `Backend::ALL`).
+    pub(crate) backends: Vec<String>,
+    /// Cold samples per Rust row, after the discarded warm-up round.
+    pub(crate) samples: u32,
+    /// Cold samples per Python row (a Python process takes ten times longer to start).
+    pub(crate) python_samples: u32,
+    /// Rounds of cold samples run first and discarded (page cache, CPU frequency).
+    pub(crate) discarded_rounds: u32,
+    /// Warm rounds: each starts one process per warm row; a row's figure is the median over
+    /// its rounds.
+    pub(crate) warm_rounds: u32,
+    /// Timed batches of calls in each warm process, per variant; the process reports their
+    /// median.
+    pub(crate) warm_reps: u32,
+    /// How long one batch takes, in microseconds.
+    pub(crate) warm_target_us: u64,
+    /// The argument of work(arg).
+    pub(crate) arg: u64,
+    /// The delay work(arg) awaits, in nanoseconds.
+    pub(crate) delay_ns: u64,
+    /// Whether this is a `--quick` pass.
+    pub(crate) quick: bool,
+    /// The time limit of one cold or warm child process, in seconds.
+    pub(crate) child_timeout_s: u64,
+    /// The time limit of one matrix cell, in seconds; a cell still running then is `hung`.
+    pub(crate) cell_timeout_s: u64,
+    /// The cargo profile of the measurement binary.
+    pub(crate) probe_profile: ProbeProfile,
+    /// The scheduling priority the measured children ran at.
+    pub(crate) priority: String,
+}
