@@ -70,6 +70,7 @@ pub struct Smol {
 
 impl OneOffRunner for Smol {
     const NAME: &'static str = "smol";
+    const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {
         Ok(Smol::default())

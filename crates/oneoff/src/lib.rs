@@ -156,18 +156,6 @@
 //!   can ever run the calling code.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "futures-lite",
-    feature = "pollster",
-    feature = "async-std"
-)))]
-compile_error!(
-    "oneoff needs a backend: enable one of the features `tokio`, `smol`, `futures-lite`, \
-     `pollster` or `async-std` (for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`)"
-);
-
 pub use oneoff_core::{
     AsyncContext, Error, OneOffRunner, PanicPayload, Task, current_context, panic_message,
 };
@@ -175,9 +163,18 @@ pub use oneoff_core::{
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use oneoff_async_std::AsyncStd;
+#[cfg(feature = "compio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compio")))]
+pub use oneoff_compio::Compio;
+#[cfg(feature = "futures-executor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-executor")))]
+pub use oneoff_futures_executor::FuturesExecutor;
 #[cfg(feature = "futures-lite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures-lite")))]
 pub use oneoff_futures_lite::FuturesLite;
+#[cfg(feature = "monoio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "monoio")))]
+pub use oneoff_monoio::Monoio;
 #[cfg(feature = "pollster")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pollster")))]
 pub use oneoff_pollster::Pollster;
@@ -187,33 +184,37 @@ pub use oneoff_smol::{Smol, spawn as smol_spawn};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use oneoff_tokio::{Tokio, TokioMultiThread, block_in_place};
-
-/// Keeps the items that need a backend out of a build without one, so that the build fails
-/// with the one message above and nothing else.
-macro_rules! with_a_backend {
-    ($($item:item)*) => {$(
-        #[cfg(any(
-            feature = "tokio",
-            feature = "smol",
-            feature = "futures-lite",
-            feature = "pollster",
-            feature = "async-std"
-        ))]
-        $item
-    )*};
-}
+#[cfg(feature = "tokio-local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-local")))]
+pub use oneoff_tokio_local::TokioLocal;
 
 mod list;
 
-with_a_backend! {
-    mod backend;
-    mod default;
+/// Refuses a build without a backend, naming every backend's feature, and keeps the items that
+/// need a backend out of such a build (so that it fails with that one message and nothing
+/// else): both from the one list of backends.
+macro_rules! backend_gate {
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
+        #[cfg(not(any($(feature = $feature),*)))]
+        compile_error!(concat!(
+            "oneoff needs a backend: enable one of the features of its backends:",
+            $(" ", $name, " (feature `", $feature, "`),",)*
+            " for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`"
+        ));
 
-    pub use crate::{
-        backend::{AnyRunner, Backend, UnknownBackend, spawn},
-        default::{Runner, run, run_timeout, run_with, try_run},
+        #[cfg(any($(feature = $feature),*))]
+        mod backend;
+        #[cfg(any($(feature = $feature),*))]
+        mod default;
+        #[cfg(any($(feature = $feature),*))]
+        pub use crate::{
+            backend::{AnyRunner, Backend, UnknownBackend, spawn},
+            default::{Runner, run, run_timeout, run_with, try_run},
+        };
     };
 }
+
+for_each_backend!(backend_gate);
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
