@@ -132,9 +132,9 @@ impl OneOffRunner for FuturesExecutor {
         if !SPAWNER.is_set() {
             return Err(Error::Unsupported {
                 backend: Self::NAME,
-                reason: "only a reused runner has an executor (a LocalPool) to spawn onto; a \
-                         one-shot run is futures::executor::block_on, which has none: make a \
-                         FuturesExecutor runner and spawn inside its block_on",
+                reason: "a one-shot run (futures::executor::block_on) has no executor to spawn \
+                         tasks onto; make a FuturesExecutor runner and spawn inside its \
+                         block_on, which runs a LocalPool",
             });
         }
         SPAWNER.with(|spawner| {
