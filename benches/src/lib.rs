@@ -28,6 +28,7 @@
 //!
 //! None. Set `ONEOFF_BENCH_QUICK=1` for the quick mode (see [`criterion()`]).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -259,6 +260,103 @@ impl Backend for DirectAsyncStd {
     }
 }
 
+/// tokio's `LocalRuntime` with I/O and timers, as [`oneoff::TokioLocal`] builds it.
+#[derive(Debug)]
+pub struct DirectTokioLocal;
+
+impl Backend for DirectTokioLocal {
+    type Runner = oneoff::TokioLocal;
+    type Kept = tokio::runtime::LocalRuntime;
+
+    fn keep() -> Self::Kept {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build_local(tokio::runtime::LocalOptions::default())
+            .expect("tokio local runtime")
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        Self::keep().block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.block_on(future)
+    }
+}
+
+/// `futures::executor::block_on` for one shot, a kept `LocalPool`'s `run_until` for reuse, as
+/// [`oneoff::FuturesExecutor`] does.
+#[derive(Debug)]
+pub struct DirectFuturesExecutor;
+
+impl Backend for DirectFuturesExecutor {
+    type Runner = oneoff::FuturesExecutor;
+    type Kept = RefCell<futures_executor::LocalPool>;
+
+    fn keep() -> Self::Kept {
+        RefCell::new(futures_executor::LocalPool::new())
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        futures_executor::block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.borrow_mut().run_until(future)
+    }
+}
+
+/// compio's runtime, as [`oneoff::Compio`] builds it.
+#[derive(Debug)]
+pub struct DirectCompio;
+
+impl Backend for DirectCompio {
+    type Runner = oneoff::Compio;
+    type Kept = compio::runtime::Runtime;
+
+    fn keep() -> Self::Kept {
+        compio::runtime::Runtime::new().expect("compio runtime")
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        Self::keep().block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.block_on(future)
+    }
+}
+
+/// monoio's runtime with its timer, io_uring or legacy, as [`oneoff::Monoio`] builds it.
+#[derive(Debug)]
+pub struct DirectMonoio;
+
+impl Backend for DirectMonoio {
+    type Runner = oneoff::Monoio;
+    type Kept = RefCell<
+        monoio::FusionRuntime<
+            monoio::time::TimeDriver<monoio::IoUringDriver>,
+            monoio::time::TimeDriver<monoio::LegacyDriver>,
+        >,
+    >;
+
+    fn keep() -> Self::Kept {
+        let runtime = monoio::RuntimeBuilder::<monoio::FusionDriver>::new()
+            .enable_timer()
+            .build()
+            .expect("monoio runtime");
+        RefCell::new(runtime)
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        Self::keep().borrow_mut().block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.borrow_mut().block_on(future)
+    }
+}
+
 /// Benchmarks the four variants of backend `B` on the futures `make` builds, in `group`:
 /// `oneshot` beside `direct-oneshot`, then `reused` beside `direct-reused`.
 ///
@@ -322,6 +420,10 @@ pub fn bench_workload<Fut: Future>(c: &mut Criterion, workload: &str, make: &imp
     bench_backend::<DirectSmol, _>(&mut group, make);
     bench_backend::<DirectFuturesLite, _>(&mut group, make);
     bench_backend::<DirectPollster, _>(&mut group, make);
+    bench_backend::<DirectTokioLocal, _>(&mut group, make);
+    bench_backend::<DirectFuturesExecutor, _>(&mut group, make);
+    bench_backend::<DirectCompio, _>(&mut group, make);
+    bench_backend::<DirectMonoio, _>(&mut group, make);
     bench_backend::<DirectAsyncStd, _>(&mut group, make);
     group.finish();
 }
