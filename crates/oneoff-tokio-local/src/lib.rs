@@ -1,6 +1,6 @@
-//! oneoff backend for tokio's [`LocalRuntime`](tokio::runtime::LocalRuntime): tokio's
-//! current-thread runtime that also runs `!Send` tasks (`tokio::task::spawn_local`) without a
-//! `LocalSet`, at the price of a runner that stays on the thread that made it.
+//! oneoff backend for tokio's [`LocalRuntime`]: tokio's current-thread runtime that also runs
+//! `!Send` tasks (`tokio::task::spawn_local`) without a `LocalSet`, at the price of a runner
+//! that stays on the thread that made it.
 //!
 //! [`TokioLocal`] builds a `LocalRuntime` with I/O and timers enabled (stable since tokio 1.51;
 //! no `tokio_unstable` needed) and runs the future with its `block_on` on the calling thread.

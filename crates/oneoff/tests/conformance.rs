@@ -328,25 +328,7 @@ mod cases {
     /// One runner, used by four threads at the same time.
     pub(crate) fn shared_concurrently<R: OneOffRunner + Sync>() {
         let runner = R::new().unwrap();
-        thread::scope(|scope| {
-            let threads: Vec<_> = (0..4u64)
-                .map(|i| {
-                    let runner = &runner;
-                    scope.spawn(move || {
-                        (0..50u64)
-                            .map(|j| {
-                                let work = work_with(i + j, Duration::from_micros(200), io::sink());
-                                runner.block_on(work).unwrap()
-                            })
-                            .sum::<u64>()
-                    })
-                })
-                .collect();
-            for (i, thread) in threads.into_iter().enumerate() {
-                let expected: u64 = (0..50u64).map(|j| (i as u64 + j) * 100).sum();
-                assert_eq!(thread.join().unwrap(), expected, "thread {i}");
-            }
-        });
+        on_four_threads(|i| fifty_works(i, |arg| runner.block_on(short_work(arg)).unwrap()));
     }
 
     /// A runner that is `Send` but not `Sync`, shared by four threads one at a time.
@@ -369,25 +351,35 @@ mod cases {
     /// A runner that stays on the thread that made it (`!Send`): four threads, a runner each,
     /// at the same time.
     pub(crate) fn runner_per_thread<R: OneOffRunner>() {
+        on_four_threads(|i| {
+            let runner = R::new().unwrap();
+            fifty_works(i, |arg| runner.block_on(short_work(arg)).unwrap())
+        });
+    }
+
+    /// Runs `thread_sum(i)` on four threads `i` at the same time and checks that each returned
+    /// the sum of [`fifty_works`]'s answers for its `i`.
+    fn on_four_threads(thread_sum: impl Fn(u64) -> u64 + Sync) {
         thread::scope(|scope| {
+            let thread_sum = &thread_sum;
             let threads: Vec<_> = (0..4u64)
-                .map(|i| {
-                    scope.spawn(move || {
-                        let runner = R::new().unwrap();
-                        (0..50u64)
-                            .map(|j| {
-                                let work = work_with(i + j, Duration::from_micros(200), io::sink());
-                                runner.block_on(work).unwrap()
-                            })
-                            .sum::<u64>()
-                    })
-                })
+                .map(|i| scope.spawn(move || thread_sum(i)))
                 .collect();
             for (i, thread) in threads.into_iter().enumerate() {
                 let expected: u64 = (0..50u64).map(|j| (i as u64 + j) * 100).sum();
                 assert_eq!(thread.join().unwrap(), expected, "thread {i}");
             }
         });
+    }
+
+    /// Fifty calls `call(short_work(i + j))` for thread `i`, summed.
+    fn fifty_works(i: u64, call: impl Fn(u64) -> u64) -> u64 {
+        (0..50u64).map(|j| call(i + j)).sum()
+    }
+
+    /// `work_with(arg)` with a 200 µs delay and no output.
+    fn short_work(arg: u64) -> impl Future<Output = u64> {
+        work_with(arg, Duration::from_micros(200), io::sink())
     }
 
     pub(crate) fn spawn_onto_the_run<R: OneOffRunner>() {
