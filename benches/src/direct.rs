@@ -2,6 +2,7 @@
 //! same one-shot and reused runs that oneoff makes, written against the runtime's own API with
 //! no oneoff code in between), with the one list of them.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -109,24 +110,24 @@ impl Backend for DirectTokioMultiThread {
     }
 }
 
-/// `smol::block_on(executor.run(future))`, as [`oneoff::Smol`] runs it.
+/// `smol::block_on(future)`: what [`oneoff::Smol`] does for a future that spawns nothing (it
+/// drives its kept executor only once a task was spawned onto it). The `spawn` bench measures
+/// the executor's path.
 #[derive(Debug)]
 pub struct DirectSmol;
 
 impl Backend for DirectSmol {
     type Runner = oneoff::Smol;
-    type Kept = smol::Executor<'static>;
+    type Kept = ();
 
-    fn keep() -> Self::Kept {
-        smol::Executor::new()
-    }
+    fn keep() -> Self::Kept {}
 
     fn direct_oneshot<F: Future>(future: F) -> F::Output {
-        smol::block_on(smol::Executor::new().run(future))
+        smol::block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
-        smol::block_on(kept.run(future))
+    fn direct_reused<F: Future>((): &Self::Kept, future: F) -> F::Output {
+        smol::block_on(future)
     }
 }
 
@@ -201,6 +202,103 @@ impl Backend for DirectAsyncStd {
     }
 }
 
+/// tokio's `LocalRuntime` with I/O and timers, as [`oneoff::TokioLocal`] builds it.
+#[derive(Debug)]
+pub struct DirectTokioLocal;
+
+impl Backend for DirectTokioLocal {
+    type Runner = oneoff::TokioLocal;
+    type Kept = tokio::runtime::LocalRuntime;
+
+    fn keep() -> Self::Kept {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build_local(tokio::runtime::LocalOptions::default())
+            .expect("tokio local runtime")
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        Self::keep().block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.block_on(future)
+    }
+}
+
+/// `futures::executor::block_on` for one shot, a kept `LocalPool`'s `run_until` for reuse, as
+/// [`oneoff::FuturesExecutor`] does.
+#[derive(Debug)]
+pub struct DirectFuturesExecutor;
+
+impl Backend for DirectFuturesExecutor {
+    type Runner = oneoff::FuturesExecutor;
+    type Kept = RefCell<futures_executor::LocalPool>;
+
+    fn keep() -> Self::Kept {
+        RefCell::new(futures_executor::LocalPool::new())
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        futures_executor::block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.borrow_mut().run_until(future)
+    }
+}
+
+/// compio's runtime, as [`oneoff::Compio`] builds it.
+#[derive(Debug)]
+pub struct DirectCompio;
+
+impl Backend for DirectCompio {
+    type Runner = oneoff::Compio;
+    type Kept = compio::runtime::Runtime;
+
+    fn keep() -> Self::Kept {
+        compio::runtime::Runtime::new().expect("compio runtime")
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        Self::keep().block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.block_on(future)
+    }
+}
+
+/// monoio's runtime with its timer, io_uring or legacy, as [`oneoff::Monoio`] builds it.
+#[derive(Debug)]
+pub struct DirectMonoio;
+
+impl Backend for DirectMonoio {
+    type Runner = oneoff::Monoio;
+    type Kept = RefCell<
+        monoio::FusionRuntime<
+            monoio::time::TimeDriver<monoio::IoUringDriver>,
+            monoio::time::TimeDriver<monoio::LegacyDriver>,
+        >,
+    >;
+
+    fn keep() -> Self::Kept {
+        let runtime = monoio::RuntimeBuilder::<monoio::FusionDriver>::new()
+            .enable_timer()
+            .build()
+            .expect("monoio runtime");
+        RefCell::new(runtime)
+    }
+
+    fn direct_oneshot<F: Future>(future: F) -> F::Output {
+        Self::keep().borrow_mut().block_on(future)
+    }
+
+    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+        kept.borrow_mut().block_on(future)
+    }
+}
+
 /// Something done once per backend with its direct twin: see [`for_each_twin`].
 pub trait EachTwin {
     /// Called with backend `B`.
@@ -232,6 +330,10 @@ pub fn for_each_twin(each: &mut impl EachTwin) {
     each.twin::<DirectSmol>();
     each.twin::<DirectFuturesLite>();
     each.twin::<DirectPollster>();
+    each.twin::<DirectTokioLocal>();
+    each.twin::<DirectFuturesExecutor>();
+    each.twin::<DirectCompio>();
+    each.twin::<DirectMonoio>();
     each.twin::<DirectAsyncStd>();
 }
 

@@ -49,8 +49,9 @@ use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 pub use config::{QUICK_ENV, criterion};
 pub use direct::{
-    Backend, DirectAsyncStd, DirectFuturesLite, DirectPollster, DirectSmol, DirectTokio,
-    DirectTokioMultiThread, EachTwin, floor, for_each_twin,
+    Backend, DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
+    DirectPollster, DirectSmol, DirectTokio, DirectTokioLocal, DirectTokioMultiThread, EachTwin,
+    floor, for_each_twin,
 };
 pub use plan::Plan;
 pub use record::SEED_ENV;

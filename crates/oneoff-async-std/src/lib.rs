@@ -54,6 +54,7 @@ pub struct AsyncStd;
 
 impl OneOffRunner for AsyncStd {
     const NAME: &'static str = "async-std";
+    const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {
         Ok(AsyncStd)

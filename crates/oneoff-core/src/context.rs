@@ -48,7 +48,7 @@ impl AsyncContext {
                 ", or, if this synchronous code must block, call oneoff::block_in_place or move \
                  it into tokio::task::spawn_blocking, where oneoff runs futures"
             }
-            AsyncContext::Tokio | AsyncContext::Oneoff("tokio") => {
+            AsyncContext::Tokio | AsyncContext::Oneoff("tokio" | "tokio-local") => {
                 ", or, if this synchronous code must block, move it into \
                  tokio::task::spawn_blocking, where oneoff runs futures"
             }

@@ -82,7 +82,7 @@ mod timeout;
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
 pub use options::{Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Options};
-pub use task::{Task, TaskHandle};
+pub use task::{Body, Task, TaskHandle};
 pub use timeout::until_deadline;
 
 use std::future::Future;
@@ -125,6 +125,11 @@ use supervise::Call;
 pub trait OneOffRunner: Sized {
     /// The backend's name, as used on the command line, in reports and in benchmark ids.
     const NAME: &'static str;
+
+    /// Whether [`spawn`](Self::spawn) can succeed inside a [`block_on`](Self::block_on) of a
+    /// runner of this backend. `false` (the default) means it always returns
+    /// [`Error::Unsupported`]; a backend that overrides `spawn` sets it to `true`.
+    const CAN_SPAWN: bool = false;
 
     /// Starts the runtime that this runner keeps until it is dropped.
     ///

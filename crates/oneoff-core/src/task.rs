@@ -3,8 +3,11 @@
 
 use std::fmt;
 use std::future::Future;
+use std::mem;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 use crate::Error;
 
@@ -61,6 +64,63 @@ impl<T> Task<T> {
         }
     }
 
+    /// Spawns `future` through a runtime whose own tasks neither report a panic nor can be
+    /// cancelled through their handle: `spawn` hands the runtime a [`Body`] that runs
+    /// `future`, catches its panic for the returned task and stops when the task is cancelled.
+    ///
+    /// When the runtime drops the body before `future` is done (it was torn down), awaiting
+    /// the task gives [`Error::Cancelled`]. An error from `spawn` is returned as it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::{Error, Task};
+    ///
+    /// // A "runtime" that runs every task to completion at once.
+    /// let task = Task::spawn_with("demo", async { 6 * 7 }, |body| {
+    ///     futures_lite::future::block_on(body);
+    ///     Ok(())
+    /// });
+    /// assert_eq!(futures_lite::future::block_on(task.unwrap()).unwrap(), 42);
+    ///
+    /// let panicked = Task::spawn_with("demo", async { panic!("task boom") }, |body| {
+    ///     futures_lite::future::block_on(body);
+    ///     Ok(())
+    /// });
+    /// let err = futures_lite::future::block_on(panicked.unwrap()).unwrap_err();
+    /// assert_eq!(err.to_string(), "the future panicked on demo: task boom");
+    ///
+    /// // A runtime that is gone drops the body unpolled: the task reports the cancellation.
+    /// let dropped = Task::spawn_with("demo", async { 1 }, |body| {
+    ///     drop(body);
+    ///     Ok(())
+    /// });
+    /// let err = futures_lite::future::block_on(dropped.unwrap()).unwrap_err();
+    /// assert!(matches!(err, Error::Cancelled { backend: "demo" }));
+    /// ```
+    pub fn spawn_with<F>(
+        backend: &'static str,
+        future: F,
+        spawn: impl FnOnce(Body<F>) -> Result<(), Error>,
+    ) -> Result<Task<T>, Error>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let shared = Arc::new(Shared {
+            backend,
+            state: Mutex::new(State::Running {
+                body: None,
+                joiner: None,
+            }),
+        });
+        spawn(Body {
+            future: Some(Box::pin(future)),
+            shared: Arc::clone(&shared),
+        })?;
+        Ok(Task::new(Joiner(shared)))
+    }
+
     /// Lets the task run on without anyone awaiting it (the same as dropping the handle).
     pub fn detach(self) {
         drop(self);
@@ -95,5 +155,142 @@ impl<T> fmt::Debug for Task<T> {
         f.debug_struct("Task")
             .field("finished", &self.handle.is_none())
             .finish()
+    }
+}
+
+/// A task's future as [`Task::spawn_with`] hands it to a runtime: it completes when the future
+/// completes, panics or is cancelled through its [`Task`], and never unwinds into the runtime.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Body<F: Future> {
+    future: Option<Pin<Box<F>>>,
+    shared: Arc<Shared<F::Output>>,
+}
+
+/// What a [`Body`] and its [`Task`]'s handle share.
+struct Shared<T> {
+    backend: &'static str,
+    state: Mutex<State<T>>,
+}
+
+enum State<T> {
+    /// The body runs; it is woken when the task is cancelled, the joiner when it finishes.
+    Running {
+        body: Option<Waker>,
+        joiner: Option<Waker>,
+    },
+    /// The task was cancelled through its handle: the body stops at its next poll.
+    Cancelled,
+    /// The body finished (or was dropped unfinished); the output waits to be joined.
+    Finished(Result<T, Error>),
+    /// The output was handed to the joiner.
+    Joined,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // No code that can panic runs while the lock is held, so it is never poisoned; if it
+        // were, the state in it is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records the task's end, unless it already ended, and wakes whoever awaits it.
+    fn finish(&self, output: Result<T, Error>) {
+        let mut state = self.lock();
+        if let State::Running { joiner, .. } = &mut *state {
+            let joiner = joiner.take();
+            *state = State::Finished(output);
+            drop(state);
+            if let Some(joiner) = joiner {
+                joiner.wake();
+            }
+        }
+    }
+}
+
+impl<F: Future> Future for Body<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let running = match &mut *this.shared.lock() {
+            State::Running { body, .. } => {
+                match body {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => *body = Some(cx.waker().clone()),
+                }
+                true
+            }
+            _ => false,
+        };
+        let Some(future) = this.future.as_mut().filter(|_| running) else {
+            this.future = None;
+            return Poll::Ready(());
+        };
+        let output = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(Error::panicked(this.shared.backend, payload)),
+        };
+        this.future = None;
+        this.shared.finish(output);
+        Poll::Ready(())
+    }
+}
+
+impl<F: Future> Drop for Body<F> {
+    fn drop(&mut self) {
+        // Dropped before it finished: its runtime let it go.
+        drop(self.future.take());
+        self.shared.finish(Err(Error::Cancelled {
+            backend: self.shared.backend,
+        }));
+    }
+}
+
+impl<F: Future> fmt::Debug for Body<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Body")
+            .field("backend", &self.shared.backend)
+            .field("finished", &self.future.is_none())
+            .finish()
+    }
+}
+
+/// The handle side of a [`Body`].
+struct Joiner<T>(Arc<Shared<T>>);
+
+impl<T: Send> TaskHandle<T> for Joiner<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let mut state = self.0.lock();
+        match &mut *state {
+            State::Running { joiner, .. } => {
+                match joiner {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => *joiner = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            State::Finished(_) => match mem::replace(&mut *state, State::Joined) {
+                State::Finished(output) => Poll::Ready(output),
+                _ => unreachable!("matched as finished above"),
+            },
+            State::Cancelled | State::Joined => Poll::Ready(Err(Error::Cancelled {
+                backend: self.0.backend,
+            })),
+        }
+    }
+
+    fn cancel(self: Box<Self>) {
+        let mut state = self.0.lock();
+        if let State::Running { body, .. } = &mut *state {
+            let body = body.take();
+            *state = State::Cancelled;
+            drop(state);
+            if let Some(body) = body {
+                body.wake();
+            }
+        }
     }
 }

@@ -202,6 +202,7 @@ impl Drop for Counted<'_> {
 
 impl OneOffRunner for Smol {
     const NAME: &'static str = "smol";
+    const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {
         Ok(Smol::default())

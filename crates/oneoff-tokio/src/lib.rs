@@ -116,6 +116,7 @@ macro_rules! flavour {
     ($runner:ident, $name:literal, $flavor:ident, $new_builder:ident, $path:literal) => {
         impl OneOffRunner for $runner {
             const NAME: &'static str = $name;
+            const CAN_SPAWN: bool = true;
 
             fn new() -> Result<Self, Error> {
                 TokioBuilder::<$runner>::new().build()

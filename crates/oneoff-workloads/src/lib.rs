@@ -21,9 +21,16 @@
 //! assert_eq!(String::from_utf8(out).unwrap(), "Coroutine has started\nCoroutine is done\n");
 //! ```
 //!
+//! The second workload, [`fetch`], is one TCP round trip to a loopback server, written once per
+//! network stack.
+//!
 //! ## Feature flags
 //!
-//! None.
+//! `fetch-tokio`, `fetch-async-io`, `fetch-async-std`, `fetch-compio`, `fetch-monoio`: the
+//! [`fetch`] client on that network stack. The loopback server needs none.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod fetch;
 
 pub mod stats;
 

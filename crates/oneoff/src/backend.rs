@@ -268,11 +268,12 @@ pub struct UnknownBackend {
 /// is: the `asyncio.create_task` analogue, for library code that must not name a runtime.
 ///
 /// Inside a oneoff run it spawns onto that run's runtime ([`OneOffRunner::spawn`]: `tokio::spawn`
-/// on the tokio backends, the run's own executor on `smol`, async-std's global executor on
-/// `async-std`); inside a foreign tokio runtime or async-std task whose backend feature is on,
-/// onto that runtime. Await the returned [`Task`](crate::Task) for the output, or drop it to let
-/// the task run on. Returns [`Error::Unsupported`] on a backend that cannot spawn (`futures-lite`,
-/// `pollster`) and outside any run.
+/// on the tokio backends, the run's own executor on `smol`, compio and monoio, the runner's
+/// `LocalPool` on `futures-executor`, async-std's global executor on `async-std`); inside a
+/// foreign tokio runtime or async-std task whose backend feature is on, onto that runtime.
+/// Await the returned [`Task`](crate::Task) for the output, or drop it to let the task run on.
+/// Returns [`Error::Unsupported`] on a backend that cannot spawn (`futures-lite`, `pollster`, a
+/// one-shot `futures-executor` run) and outside any run.
 ///
 /// Library code that spawns through this function works on whichever backend the binary
 /// picks; library code that needs one runtime names its runner type (`oneoff::Smol::run`)
@@ -320,6 +321,8 @@ fn running() -> Result<Backend, &'static str> {
             .map_err(|_| "the oneoff run on this thread belongs to a backend this build lacks"),
         #[cfg(feature = "tokio")]
         Some(AsyncContext::Tokio | AsyncContext::TokioMultiThread) => Ok(Backend::Tokio),
+        #[cfg(all(feature = "tokio-local", not(feature = "tokio")))]
+        Some(AsyncContext::Tokio | AsyncContext::TokioMultiThread) => Ok(Backend::TokioLocal),
         #[cfg(feature = "async-std")]
         Some(AsyncContext::AsyncStd) => Ok(Backend::AsyncStd),
         Some(_) => Err("the runtime running this code is not one of this build's backends; \

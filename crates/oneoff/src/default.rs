@@ -15,7 +15,8 @@ macro_rules! default_runner {
     };
     (@rung [$($before:literal)*] $feature:literal $runner:ty, $($rest:tt)*) => {
         /// The default reusable runner: the first enabled backend in the priority `tokio`
-        /// (current-thread), `smol`, `futures-lite`, `pollster`, `async-std`. It is meant for
+        /// (current-thread), `smol`, `futures-lite`, `pollster`, `tokio-local`,
+        /// `futures-executor`, `compio`, `monoio`, `async-std`. It is meant for
         /// binaries: features that other crates turn on can move it, so a library names a
         /// runner type (`oneoff::Smol`) or uses [`spawn`](crate::spawn) instead.
         ///

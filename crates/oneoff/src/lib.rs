@@ -90,6 +90,23 @@
 //! | one runner shared by several threads (`Sync`) | yes | yes | yes | **no**: one thread at a time (`Send`) | yes | yes |
 //! | threads left after a one-shot run | none | none (workers joined) | `async-io`'s driver, started once per process | none | none; `futures-timer`'s thread once a timeout was used | global executor and `async-io`'s driver, kept |
 //!
+//! The same for the backends that keep their runtime on the calling thread:
+//!
+//! | guarantee | `tokio-local` | `futures-executor` | `compio` | `monoio` |
+//! |---|---|---|---|---|
+//! | nested call returns [`Error::Nested`] (contexts below) | yes | yes | yes | yes |
+//! | `_timeout` drops the future, also a future that never goes idle | yes | yes (`futures-timer` thread) | yes | yes |
+//! | panic reaches the caller with its payload, runner stays usable | yes | yes | yes; compio also drops the tasks still queued on the runner | yes |
+//! | [`spawn`] | `tokio::spawn` | the runner's `LocalPool`; **`Unsupported` in a one-shot run** (`futures::executor::block_on` has no executor) | the run's runtime | the run's runtime |
+//! | leftover tasks cancelled when a one-shot run returns | yes | cannot spawn there; a runner drops its pool's tasks | yes | **no**: a task left waiting is never dropped (monoio keeps no list of its tasks) |
+//! | panic in a spawned task | [`Error::Panicked`] from its [`Task`] | same | same | same (a `monoio::spawn` task's panic unwinds through the run instead) |
+//! | one runner shared by several threads | **no**: the runner stays on the thread that made it (neither `Send` nor `Sync`); each thread makes its own | same | same | same |
+//! | threads left after a one-shot run | none | none; `futures-timer`'s thread once a timeout was used | none | none |
+//! | the runtime's own sockets and timers | tokio's (`tokio::net`, `tokio::time`) | none | compio's, only under compio | monoio's, only under monoio |
+//!
+//! Because those four runners stay on their thread, an [`AnyRunner`] (and [`Runner`], when one
+//! of them is the default) is `Send` and `Sync` only in builds without them.
+//!
 //! Where a call is made decides whether it may block. Every backend behaves the same here,
 //! because the check runs before the backend is touched:
 //!
@@ -121,7 +138,18 @@
 //!   [`spawn`] on `oneoff::Smol` instead, or `.await` the task.
 //! - Tasks spawned onto global executors (`smol::spawn`, `async_std::task::spawn`) keep running
 //!   after a one-shot run returns, as they would without oneoff; so do tasks on a reused
-//!   runner after a `_timeout` call gives up, until the runner is dropped.
+//!   runner after a `_timeout` call gives up, until the runner is dropped. On `monoio` a task
+//!   left waiting is never dropped at all (`monoio_leaks_leftover_tasks_that_wait` in
+//!   `tests/leftover.rs`).
+//! - `tokio-local`, `futures-executor`, `compio` and `monoio` runners stay on the thread that
+//!   made them (a `compile_fail` example on each type pins it); the conformance suite runs them
+//!   one runner per thread (`shared_by_threads`). `futures-executor` spawns only inside a
+//!   runner's `block_on` (`spawn_onto_the_run`, `futures_executor_runner_cancels_leftover_tasks`).
+//! - A runtime's own sockets work only under that runtime: tokio's under `tokio`, `tokio-mt`
+//!   and `tokio-local`, compio's under `compio`, monoio's under `monoio`; elsewhere they panic
+//!   (tokio's "there is no reactor running", compio's "not in a compio runtime"), which the
+//!   `try_` forms return as [`Error::Panicked`]. `async-io`'s sockets (and so smol's and
+//!   async-std's) run under every backend (`every_stack` in `tests/fetch.rs`).
 //! - A panic in a spawned task that nobody awaits is reported by the process's panic hook, as
 //!   every panic is; it is not re-raised in the caller.
 //!
@@ -133,10 +161,17 @@
 //! | `smol`         | `Smol`                                     | `async-io`'s driver, once | no                |
 //! | `futures-lite` | `FuturesLite` (default feature)            | none                      | no                |
 //! | `pollster`     | `Pollster`                                 | none                      | no                |
+//! | `tokio-local`  | `TokioLocal` (tokio's `LocalRuntime`)      | none                      | yes               |
+//! | `futures-executor` | `FuturesExecutor` (`block_on`, `LocalPool`) | none                  | no                |
+//! | `compio`       | `Compio` (io_uring, or `polling`)          | none                      | no                |
+//! | `monoio`       | `Monoio` (io_uring, or epoll)              | none                      | no                |
 //! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | no                |
 //!
 //! When several backend features are on, [`Runner`] (and so [`run`]) is the first enabled in
-//! this priority: `tokio` (current-thread), `smol`, `futures-lite`, `pollster`, `async-std`.
+//! this priority: `tokio` (current-thread), `smol`, `futures-lite`, `pollster`, `tokio-local`,
+//! `futures-executor`, `compio`, `monoio`, `async-std`. The runners that stay on their thread
+//! come after every one that does not, so turning one of them on moves [`Runner`] only where no
+//! other backend but `async-std` was on.
 //! Every enabled backend stays reachable by its own type and through [`Backend`]. With no
 //! backend feature the crate refuses to compile and names the features to choose from.
 //!
@@ -147,26 +182,15 @@
 //!
 //! ## Feature flags
 //!
-//! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `async-std`: the backends above.
-//!   They add up: any mix builds.
+//! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `tokio-local`, `futures-executor`,
+//!   `compio`, `monoio`, `async-std`: the backends above. They add up: any mix builds.
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
 //!   foreign runtime on the calling thread in every backend, so a nested call returns
-//!   [`Error::Nested`]. `tokio` and `async-std` turn on their own detection. `detect-tokio`
+//!   [`Error::Nested`]. `tokio`, `tokio-local`, `async-std` and `futures-executor` turn on their
+//!   own detection. `detect-tokio`
 //!   needs only tokio's minimal `rt` feature; turn the defaults off only if no tokio runtime
 //!   can ever run the calling code.
 #![cfg_attr(docsrs, feature(doc_cfg))]
-
-#[cfg(not(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "futures-lite",
-    feature = "pollster",
-    feature = "async-std"
-)))]
-compile_error!(
-    "oneoff needs a backend: enable one of the features `tokio`, `smol`, `futures-lite`, \
-     `pollster` or `async-std` (for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`)"
-);
 
 pub use oneoff_core::{
     AsyncContext, Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Error, OneOffRunner, PanicPayload,
@@ -176,9 +200,18 @@ pub use oneoff_core::{
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use oneoff_async_std::AsyncStd;
+#[cfg(feature = "compio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compio")))]
+pub use oneoff_compio::Compio;
+#[cfg(feature = "futures-executor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-executor")))]
+pub use oneoff_futures_executor::FuturesExecutor;
 #[cfg(feature = "futures-lite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "futures-lite")))]
 pub use oneoff_futures_lite::FuturesLite;
+#[cfg(feature = "monoio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "monoio")))]
+pub use oneoff_monoio::Monoio;
 #[cfg(feature = "pollster")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pollster")))]
 pub use oneoff_pollster::Pollster;
@@ -190,33 +223,37 @@ pub use oneoff_smol::{Smol, spawn as smol_spawn};
 pub use oneoff_tokio::{
     DEFAULT_SHUTDOWN_TIMEOUT, Tokio, TokioBuilder, TokioMultiThread, block_in_place,
 };
-
-/// Keeps the items that need a backend out of a build without one, so that the build fails
-/// with the one message above and nothing else.
-macro_rules! with_a_backend {
-    ($($item:item)*) => {$(
-        #[cfg(any(
-            feature = "tokio",
-            feature = "smol",
-            feature = "futures-lite",
-            feature = "pollster",
-            feature = "async-std"
-        ))]
-        $item
-    )*};
-}
+#[cfg(feature = "tokio-local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-local")))]
+pub use oneoff_tokio_local::TokioLocal;
 
 mod list;
 
-with_a_backend! {
-    mod backend;
-    mod default;
+/// Refuses a build without a backend, naming every backend's feature, and keeps the items that
+/// need a backend out of such a build (so that it fails with that one message and nothing
+/// else): both from the one list of backends.
+macro_rules! backend_gate {
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
+        #[cfg(not(any($(feature = $feature),*)))]
+        compile_error!(concat!(
+            "oneoff needs a backend: enable one of the features of its backends:",
+            $(" ", $name, " (feature `", $feature, "`),",)*
+            " for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`"
+        ));
 
-    pub use crate::{
-        backend::{AnyRunner, Backend, UnknownBackend, spawn},
-        default::{Options, Runner, run, run_timeout, run_with, try_run},
+        #[cfg(any($(feature = $feature),*))]
+        mod backend;
+        #[cfg(any($(feature = $feature),*))]
+        mod default;
+        #[cfg(any($(feature = $feature),*))]
+        pub use crate::{
+            backend::{AnyRunner, Backend, UnknownBackend, spawn},
+            default::{Options, Runner, run, run_timeout, run_with, try_run},
+        };
     };
 }
+
+for_each_backend!(backend_gate);
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

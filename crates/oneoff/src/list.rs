@@ -41,6 +41,14 @@ macro_rules! for_each_backend {
             "futures-lite" (feature "futures-lite") FuturesLite => $crate::FuturesLite,
             /// pollster's `block_on`.
             "pollster" (feature "pollster") Pollster => $crate::Pollster,
+            /// tokio's `LocalRuntime`.
+            "tokio-local" (feature "tokio-local") TokioLocal => $crate::TokioLocal,
+            /// `futures::executor::block_on` and a kept `LocalPool`.
+            "futures-executor" (feature "futures-executor") FuturesExecutor => $crate::FuturesExecutor,
+            /// compio's runtime (io_uring).
+            "compio" (feature "compio") Compio => $crate::Compio,
+            /// monoio's runtime (io_uring, or its legacy driver).
+            "monoio" (feature "monoio") Monoio => $crate::Monoio,
             /// async-std's global runtime (discontinued upstream).
             "async-std" (feature "async-std") AsyncStd => $crate::AsyncStd,
         }

@@ -27,9 +27,6 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// it: long enough that nothing but a deadlock takes it.
 const STUCK: Duration = Duration::from_millis(300);
 
-/// The backends that can spawn a task onto the run (the rest return `Unsupported`).
-const CAN_SPAWN: &[&str] = &["tokio", "tokio-mt", "smol", "async-std"];
-
 /// Sets its flag when dropped: proof that a future (or a task) was cancelled.
 struct DropFlag(Arc<AtomicBool>);
 
@@ -331,25 +328,7 @@ mod cases {
     /// One runner, used by four threads at the same time.
     pub(crate) fn shared_concurrently<R: OneOffRunner + Sync>() {
         let runner = R::new().unwrap();
-        thread::scope(|scope| {
-            let threads: Vec<_> = (0..4u64)
-                .map(|i| {
-                    let runner = &runner;
-                    scope.spawn(move || {
-                        (0..50u64)
-                            .map(|j| {
-                                let work = work_with(i + j, Duration::from_micros(200), io::sink());
-                                runner.block_on(work).unwrap()
-                            })
-                            .sum::<u64>()
-                    })
-                })
-                .collect();
-            for (i, thread) in threads.into_iter().enumerate() {
-                let expected: u64 = (0..50u64).map(|j| (i as u64 + j) * 100).sum();
-                assert_eq!(thread.join().unwrap(), expected, "thread {i}");
-            }
-        });
+        on_four_threads(|i| fifty_works(i, |arg| runner.block_on(short_work(arg)).unwrap()));
     }
 
     /// A runner that is `Send` but not `Sync`, shared by four threads one at a time.
@@ -369,6 +348,40 @@ mod cases {
         });
     }
 
+    /// A runner that stays on the thread that made it (`!Send`): four threads, a runner each,
+    /// at the same time.
+    pub(crate) fn runner_per_thread<R: OneOffRunner>() {
+        on_four_threads(|i| {
+            let runner = R::new().unwrap();
+            fifty_works(i, |arg| runner.block_on(short_work(arg)).unwrap())
+        });
+    }
+
+    /// Runs `thread_sum(i)` on four threads `i` at the same time and checks that each returned
+    /// the sum of [`fifty_works`]'s answers for its `i`.
+    fn on_four_threads(thread_sum: impl Fn(u64) -> u64 + Sync) {
+        thread::scope(|scope| {
+            let thread_sum = &thread_sum;
+            let threads: Vec<_> = (0..4u64)
+                .map(|i| scope.spawn(move || thread_sum(i)))
+                .collect();
+            for (i, thread) in threads.into_iter().enumerate() {
+                let expected: u64 = (0..50u64).map(|j| (i as u64 + j) * 100).sum();
+                assert_eq!(thread.join().unwrap(), expected, "thread {i}");
+            }
+        });
+    }
+
+    /// Fifty calls `call(short_work(i + j))` for thread `i`, summed.
+    fn fifty_works(i: u64, call: impl Fn(u64) -> u64) -> u64 {
+        (0..50u64).map(|j| call(i + j)).sum()
+    }
+
+    /// `work_with(arg)` with a 200 µs delay and no output.
+    fn short_work(arg: u64) -> impl Future<Output = u64> {
+        work_with(arg, Duration::from_micros(200), io::sink())
+    }
+
     pub(crate) fn spawn_onto_the_run<R: OneOffRunner>() {
         // Outside a run there is nothing to spawn onto.
         let outside = oneoff::spawn(async { 1 });
@@ -377,8 +390,11 @@ mod cases {
             "{outside:?}"
         );
 
-        let inside = R::run(async { oneoff::spawn(async { 21 }) }).unwrap();
-        if !CAN_SPAWN.contains(&R::NAME) {
+        let runner = R::new().unwrap();
+        let inside = runner
+            .block_on(async { oneoff::spawn(async { 21 }) })
+            .unwrap();
+        if !R::CAN_SPAWN {
             let err = inside.unwrap_err();
             assert!(
                 matches!(err, Error::Unsupported { backend, .. } if backend == R::NAME),
@@ -388,20 +404,39 @@ mod cases {
             return;
         }
         drop(inside);
-        let doubled = R::run(async { oneoff::spawn(async { 21 }).unwrap().await.unwrap() * 2 });
+        let doubled =
+            runner.block_on(async { oneoff::spawn(async { 21 }).unwrap().await.unwrap() * 2 });
         assert_eq!(doubled.unwrap(), 42);
+        // One-shot: the run's runtime, except where a one-shot run has no executor, which
+        // must say so and point to a runner (futures-executor's `block_on`).
+        let one_shot = R::run(async {
+            match oneoff::spawn(async { 21 }) {
+                Ok(task) => task.await.map(|n| n * 2),
+                Err(err) => Err(err),
+            }
+        });
+        match one_shot.unwrap() {
+            Ok(n) => assert_eq!(n, 42),
+            Err(err) => {
+                assert!(
+                    matches!(err, Error::Unsupported { backend, .. } if backend == R::NAME),
+                    "{err:?}"
+                );
+                assert!(err.to_string().contains("runner"), "{err}");
+            }
+        }
         // A panicking task: its payload reaches whoever awaits it, as an error.
-        let panicked = R::run(async {
-            oneoff::spawn(async { std::panic::panic_any(Code(9)) })
-                .unwrap()
-                .await
-        })
-        .unwrap();
+        let panicked = runner
+            .block_on(async {
+                oneoff::spawn(async { std::panic::panic_any(Code(9)) })
+                    .unwrap()
+                    .await
+            })
+            .unwrap();
         let payload = panicked.unwrap_err().into_panic();
         assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(9)));
         // A cancelled task is dropped.
         let (dropped, guard) = flag();
-        let runner = R::new().unwrap();
         runner
             .block_on(async move {
                 let task = oneoff::spawn(async move {
@@ -417,6 +452,8 @@ mod cases {
                 }
             })
             .unwrap();
+        // The runner still works after its task panicked.
+        assert_eq!(runner.block_on(async { 3 }).unwrap(), 3);
     }
 
     /// In async code of a tokio runtime: an error with `detect-tokio`, pinned without it.
@@ -536,8 +573,9 @@ mod cases {
 }
 
 /// Picks, for a concrete runner type, the sharing case it supports: concurrent use when the
-/// runner is `Sync`, one thread at a time otherwise (method resolution tries the `Sync` impl,
-/// on `Sharing<R>`, before the fallback on `&Sharing<R>`).
+/// runner is `Sync`, one thread at a time when it is only `Send`, a runner per thread when it
+/// stays on the thread that made it (called on `&&&Sharing<R>`, method resolution tries the
+/// impl on `&&Sharing<R>`, then on `&Sharing<R>`, then on `Sharing<R>`).
 struct Sharing<R>(PhantomData<R>);
 
 #[allow(dead_code, reason = "unused in builds whose only runners are not Sync")]
@@ -545,7 +583,7 @@ trait Concurrently {
     fn shared_by_threads(&self);
 }
 
-impl<R: OneOffRunner + Sync> Concurrently for Sharing<R> {
+impl<R: OneOffRunner + Sync> Concurrently for &&Sharing<R> {
     fn shared_by_threads(&self) {
         cases::shared_concurrently::<R>();
     }
@@ -559,6 +597,16 @@ trait OneAtATime {
 impl<R: OneOffRunner + Send> OneAtATime for &Sharing<R> {
     fn shared_by_threads(&self) {
         cases::shared_one_at_a_time::<R>();
+    }
+}
+
+trait PerThread {
+    fn shared_by_threads(&self);
+}
+
+impl<R: OneOffRunner> PerThread for Sharing<R> {
+    fn shared_by_threads(&self) {
+        cases::runner_per_thread::<R>();
     }
 }
 
@@ -601,7 +649,7 @@ macro_rules! conformance {
             fn shared_by_threads() {
                 let name = concat!(stringify!($variant), "::shared_by_threads");
                 oneoff_workloads::watchdog(name, LIMIT, || {
-                    (&Sharing::<$runner>(PhantomData)).shared_by_threads()
+                    (&&&Sharing::<$runner>(PhantomData)).shared_by_threads()
                 });
             }
         }

@@ -7,10 +7,25 @@
 //! the conformance suite, in one test that runs them in turn. Items that only some backends'
 //! cases use are named by their full paths there, so that every feature configuration builds
 //! this file without unused imports.
-#![cfg(any(feature = "tokio", feature = "smol", feature = "async-std"))]
+#![cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "async-std",
+    feature = "tokio-local",
+    feature = "compio",
+    feature = "monoio",
+    feature = "futures-executor"
+))]
 
 use std::sync::Mutex;
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "tokio-local",
+    feature = "compio",
+    feature = "monoio",
+    feature = "futures-executor"
+))]
 use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
@@ -23,10 +38,24 @@ use oneoff_workloads::watchdog;
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// Sets its flag when dropped: proof that a task was cancelled.
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "tokio-local",
+    feature = "compio",
+    feature = "monoio",
+    feature = "futures-executor"
+))]
 struct DropFlag(Arc<AtomicBool>);
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "tokio-local",
+    feature = "compio",
+    feature = "monoio",
+    feature = "futures-executor"
+))]
 impl Drop for DropFlag {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
@@ -34,7 +63,14 @@ impl Drop for DropFlag {
 }
 
 /// A task body that never finishes on its own and flags its drop.
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    feature = "tokio-local",
+    feature = "compio",
+    feature = "monoio",
+    feature = "futures-executor"
+))]
 fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
     let dropped = Arc::new(AtomicBool::new(false));
     let guard = DropFlag(Arc::clone(&dropped));
@@ -155,6 +191,106 @@ fn async_std_tasks_outlive_the_run() {
         finished_here
             .recv_timeout(Duration::from_secs(10))
             .expect("the async-std task did not keep running after the run returned");
+    });
+}
+
+/// A one-shot run drops what its future left on the run's runtime with `oneoff::spawn`; a
+/// runner keeps it until the runner is dropped. For the backends whose runtime is the run's
+/// own, added with them (tokio's `LocalRuntime`, compio, monoio); futures-executor spawns only
+/// onto a runner's `LocalPool`.
+#[cfg(any(
+    feature = "tokio-local",
+    feature = "compio",
+    feature = "futures-executor"
+))]
+fn one_shot_and_runner_cancel_leftovers<R: oneoff::OneOffRunner>(one_shot_spawns: bool) {
+    if one_shot_spawns {
+        let (dropped, task) = forever();
+        R::run(async move { oneoff::spawn(task).unwrap().detach() }).unwrap();
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "{}: the leftover task outlived the run",
+            R::NAME
+        );
+    }
+    let runner = R::new().unwrap();
+    let (dropped, task) = forever();
+    runner
+        .block_on(async move { oneoff::spawn(task).unwrap().detach() })
+        .unwrap();
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "{}: the kept runtime dropped a live task",
+        R::NAME
+    );
+    drop(runner);
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "{}: dropping the runner kept the task",
+        R::NAME
+    );
+}
+
+#[cfg(feature = "tokio-local")]
+#[test]
+fn tokio_local_cancels_leftover_tasks() {
+    watchdog("tokio-local leftover", LIMIT, || {
+        one_shot_and_runner_cancel_leftovers::<oneoff::TokioLocal>(true)
+    });
+}
+
+#[cfg(feature = "compio")]
+#[test]
+fn compio_cancels_leftover_tasks() {
+    watchdog("compio leftover", LIMIT, || {
+        one_shot_and_runner_cancel_leftovers::<oneoff::Compio>(true)
+    });
+}
+
+/// monoio keeps no list of its tasks: tearing a runtime down drops only the tasks queued to
+/// run. A task left waiting is never dropped (its future leaks), one-shot or on a runner.
+#[cfg(feature = "monoio")]
+#[test]
+fn monoio_leaks_leftover_tasks_that_wait() {
+    use oneoff_workloads::yield_times;
+    watchdog("monoio leftover", LIMIT, || {
+        let (dropped, task) = forever();
+        oneoff::Monoio::run(async move {
+            oneoff::spawn(task).unwrap().detach();
+            yield_times(3).await; // the task runs and waits, with nobody to wake it
+        })
+        .unwrap();
+        assert!(
+            !dropped.load(Ordering::SeqCst),
+            "monoio dropped a waiting task"
+        );
+        let runner = oneoff::Monoio::new().unwrap();
+        let (dropped, task) = forever();
+        runner
+            .block_on(async move {
+                oneoff::spawn(task).unwrap().detach();
+                yield_times(3).await;
+            })
+            .unwrap();
+        drop(runner);
+        assert!(
+            !dropped.load(Ordering::SeqCst),
+            "monoio dropped a waiting task"
+        );
+    });
+}
+
+#[cfg(feature = "futures-executor")]
+#[test]
+fn futures_executor_runner_cancels_leftover_tasks() {
+    watchdog("futures-executor leftover", LIMIT, || {
+        // A one-shot run is `futures::executor::block_on`: nothing to spawn onto.
+        let refused = oneoff::FuturesExecutor::run(async { oneoff::spawn(async {}).map(drop) });
+        assert!(matches!(
+            refused.unwrap(),
+            Err(oneoff::Error::Unsupported { .. })
+        ));
+        one_shot_and_runner_cancel_leftovers::<oneoff::FuturesExecutor>(false)
     });
 }
 

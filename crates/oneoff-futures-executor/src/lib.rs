@@ -1,0 +1,157 @@
+//! oneoff backend for [futures-executor](https://docs.rs/futures-executor): the `block_on` of
+//! the `futures` crate, the most used after tokio's, with no reactor and no thread of its own.
+//!
+//! [`FuturesExecutor`] runs a one-shot future with `futures::executor::block_on`, which polls it
+//! on the calling thread and parks the thread between wake-ups; it has no executor, so nothing
+//! can be spawned in a one-shot run. A reused runner keeps a `futures::executor::LocalPool`:
+//! each `block_on` is the pool's `run_until`, which also drives the tasks spawned onto the pool
+//! with [`OneOffRunner::spawn`] (or `oneoff::spawn`), and dropping the runner drops them. Like
+//! futures-lite and pollster it cannot drive I/O or timers itself: a future that needs a reactor
+//! must bring one that runs on its own thread, as `async-io`'s timers do.
+//!
+//! # Examples
+//!
+//! ```
+//! use oneoff_core::OneOffRunner;
+//! use oneoff_futures_executor::FuturesExecutor;
+//!
+//! assert_eq!(FuturesExecutor::run(async { 42 }).unwrap(), 42);
+//!
+//! let runner = FuturesExecutor::new().unwrap();
+//! let sum = runner.block_on(async {
+//!     let task = FuturesExecutor::spawn(async { 40 }).unwrap();
+//!     task.await.unwrap() + 2
+//! });
+//! assert_eq!(sum.unwrap(), 42);
+//! ```
+//!
+//! ## Feature flags
+//!
+//! None. The crate enables `oneoff-core`'s `detect-futures-executor`, so that every oneoff
+//! backend refuses to block inside a running futures executor.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Instant;
+
+use futures_executor::{LocalPool, LocalSpawner};
+use futures_task::{FutureObj, Spawn};
+use oneoff_core::{Entered, Error, OneOffRunner, Task, until_deadline};
+
+scoped_tls::scoped_thread_local! {
+    /// The pool spawner of the oneoff futures-executor runner whose `block_on` runs on this
+    /// thread.
+    static SPAWNER: LocalSpawner
+}
+
+/// `futures::executor::block_on` for one-shot runs, a kept `LocalPool` for a reused runner.
+///
+/// Threads: the future and the tasks spawned onto the pool run on the calling thread, and only
+/// while a `block_on` is running; nothing else is started. A timeout is timed by
+/// `futures-timer`'s one global timer thread, started at the first timeout and kept for the
+/// life of the process (the deadline is also checked after every poll). Dropping the runner
+/// drops (cancels) the tasks still on its pool. Panics in the future unwind through the call;
+/// the pool stays usable. The runner is neither `Send` nor `Sync`: a `LocalPool` stays on the
+/// thread that made it (each thread makes its own; it costs an allocation).
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_futures_executor::FuturesExecutor;
+///
+/// let runner = FuturesExecutor::new().unwrap();
+/// // A task spawned in one run keeps its place on the pool for the next.
+/// let task = runner.block_on(async { FuturesExecutor::spawn(async { 7 }).unwrap() }).unwrap();
+/// assert_eq!(runner.block_on(task).unwrap().unwrap(), 7);
+/// ```
+///
+/// The pool stays on its thread:
+///
+/// ```compile_fail,E0277
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_futures_executor::FuturesExecutor;
+///
+/// let runner = FuturesExecutor::new().unwrap();
+/// std::thread::spawn(move || runner.block_on(async { 1 })); // error[E0277]: cannot be sent
+/// ```
+#[derive(Debug)]
+pub struct FuturesExecutor {
+    /// Borrowed mutably by one `block_on` at a time: `enter` refuses a nested call on this
+    /// thread before the borrow, and the runner cannot be shared with another thread.
+    pool: RefCell<LocalPool>,
+    spawner: LocalSpawner,
+}
+
+impl FuturesExecutor {
+    /// Runs `future` on the pool, with its spawner reachable by [`OneOffRunner::spawn`].
+    fn run_until<F: Future>(&self, future: F) -> F::Output {
+        SPAWNER.set(&self.spawner, || self.pool.borrow_mut().run_until(future))
+    }
+}
+
+impl OneOffRunner for FuturesExecutor {
+    const NAME: &'static str = "futures-executor";
+    const CAN_SPAWN: bool = true;
+
+    fn new() -> Result<Self, Error> {
+        let pool = LocalPool::new();
+        let spawner = pool.spawner();
+        Ok(FuturesExecutor {
+            pool: RefCell::new(pool),
+            spawner,
+        })
+    }
+
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+        self.run_until(future)
+    }
+
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.run_until(until_deadline(future, deadline, timer(deadline)))
+    }
+
+    fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(futures_executor::block_on(future))
+    }
+
+    /// Spawns onto the `LocalPool` of the runner whose `block_on` runs the calling code.
+    ///
+    /// A one-shot run (`futures::executor::block_on`) has no executor: there it returns
+    /// [`Error::Unsupported`], as it does outside any run.
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if !SPAWNER.is_set() {
+            return Err(Error::Unsupported {
+                backend: Self::NAME,
+                reason: "a one-shot run (futures::executor::block_on) has no executor to spawn \
+                         tasks onto; make a FuturesExecutor runner and spawn inside its \
+                         block_on, which runs a LocalPool",
+            });
+        }
+        SPAWNER.with(|spawner| {
+            Task::spawn_with(Self::NAME, future, |body| {
+                spawner
+                    .spawn_obj(FutureObj::new(Box::new(body)))
+                    .map_err(|_| Error::Cancelled {
+                        backend: Self::NAME,
+                    })
+            })
+        })
+    }
+}
+
+oneoff_core::inherent_methods!(FuturesExecutor, "oneoff_futures_executor::FuturesExecutor");
+
+/// `futures-timer`'s delay until `deadline`.
+fn timer(deadline: Instant) -> futures_timer::Delay {
+    futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()))
+}

@@ -1,0 +1,168 @@
+//! oneoff backend for [monoio](https://docs.rs/monoio): ByteDance's thread-per-core runtime
+//! on io_uring, with an epoll ("legacy") driver where io_uring is unavailable, whose I/O runs
+//! only under monoio itself.
+//!
+//! [`Monoio`] keeps a monoio runtime with its timer enabled and runs each future with its
+//! `block_on` on the calling thread: the future, the tasks spawned onto the runtime and the I/O
+//! driver all run there, and nothing else is started. The driver is chosen when the runner is
+//! made: io_uring where the kernel offers every operation monoio needs, the legacy driver
+//! otherwise (or when `MONOIO_FORCE_LEGACY_DRIVER=1` is set); [`Monoio::driver`] says which one
+//! runs. monoio's sockets, files and timers register with that driver, so they work only inside
+//! a monoio runtime: a future that uses them fails on any other backend, as tokio's I/O does
+//! outside tokio. Runtime-neutral futures, and `async-io`'s timers and sockets (driven by
+//! `async-io`'s own thread), run here as everywhere; monoio's `sync` feature, which this crate
+//! turns on, lets a waker from another thread reach the runtime.
+//!
+//! # Examples
+//!
+//! ```
+//! use oneoff_core::OneOffRunner;
+//! use oneoff_monoio::Monoio;
+//!
+//! let answer = Monoio::run(async {
+//!     monoio::time::sleep(std::time::Duration::from_millis(1)).await;
+//!     42
+//! });
+//! assert_eq!(answer.unwrap(), 42);
+//! ```
+//!
+//! ## Feature flags
+//!
+//! None.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::time::Instant;
+
+use monoio::time::TimeDriver;
+use monoio::{FusionDriver, FusionRuntime, IoUringDriver, LegacyDriver, RuntimeBuilder};
+use oneoff_core::{AsyncContext, Entered, Error, OneOffRunner, Task, until_deadline};
+
+/// A monoio runtime on io_uring or on the legacy driver, with its timer.
+type Runtime = FusionRuntime<TimeDriver<IoUringDriver>, TimeDriver<LegacyDriver>>;
+
+/// monoio's runtime, kept for the runner's life.
+///
+/// Threads: the future, the tasks spawned onto the runtime (`monoio::spawn`, or
+/// `oneoff::spawn`) and the I/O driver all run on the calling thread, only while a `block_on`
+/// is running; nothing else is started. Dropping the runner drops (cancels) the tasks left on
+/// it, so a one-shot run cancels them, as `asyncio.run` does. A panic in the future unwinds
+/// through the call with its payload and the runner stays usable; a panic in a task spawned
+/// with `monoio::spawn` does the same (monoio does not catch it), where one spawned with
+/// `oneoff::spawn` is reported by its [`Task`]. The runner is neither `Send` nor `Sync`: a
+/// monoio runtime belongs to the thread that made it, so each thread makes its own.
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_monoio::Monoio;
+///
+/// let runner = Monoio::new().unwrap();
+/// let task = runner.block_on(async { monoio::spawn(async { 7 }) }).unwrap();
+/// assert_eq!(runner.block_on(task).unwrap(), 7);
+/// ```
+///
+/// The runtime stays on its thread:
+///
+/// ```compile_fail,E0277
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_monoio::Monoio;
+///
+/// let runner = Monoio::new().unwrap();
+/// std::thread::spawn(move || runner.block_on(async { 1 })); // error[E0277]: cannot be sent
+/// ```
+pub struct Monoio {
+    /// Borrowed mutably by one `block_on` at a time: `enter` refuses a nested call on this
+    /// thread before the borrow, and the runner cannot be shared with another thread.
+    runtime: RefCell<Runtime>,
+}
+
+impl Monoio {
+    /// The I/O driver this runner's runtime uses: `"io_uring"`, or `"legacy"` (epoll) where
+    /// the kernel lacks an io_uring operation monoio needs, io_uring is disabled, or
+    /// `MONOIO_FORCE_LEGACY_DRIVER=1` is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::OneOffRunner;
+    /// use oneoff_monoio::Monoio;
+    ///
+    /// let driver = Monoio::new().unwrap().driver();
+    /// assert!(["io_uring", "legacy"].contains(&driver), "{driver}");
+    /// ```
+    pub fn driver(&self) -> &'static str {
+        match &*self.runtime.borrow() {
+            FusionRuntime::Uring(_) => "io_uring",
+            FusionRuntime::Legacy(_) => "legacy",
+        }
+    }
+}
+
+impl fmt::Debug for Monoio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Monoio")
+            .field("driver", &self.driver())
+            .finish()
+    }
+}
+
+impl OneOffRunner for Monoio {
+    const NAME: &'static str = "monoio";
+    const CAN_SPAWN: bool = true;
+
+    fn new() -> Result<Self, Error> {
+        let runtime = RuntimeBuilder::<FusionDriver>::new()
+            .enable_timer()
+            .build()
+            .map_err(|source| Error::Start {
+                backend: Self::NAME,
+                source,
+            })?;
+        Ok(Monoio {
+            runtime: RefCell::new(runtime),
+        })
+    }
+
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+        self.runtime.borrow_mut().block_on(future)
+    }
+
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.runtime.borrow_mut().block_on(async {
+            let timer = monoio::time::sleep_until(deadline.into());
+            until_deadline(future, deadline, timer).await
+        })
+    }
+
+    /// Spawns onto the monoio runtime of the oneoff run on this thread.
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // monoio offers no way to ask whether its runtime runs here (`monoio::spawn` panics
+        // where none does), so only oneoff's own monoio runs are spawned onto.
+        if oneoff_core::current_context() != Some(AsyncContext::Oneoff(Self::NAME)) {
+            return Err(Error::Unsupported {
+                backend: Self::NAME,
+                reason: "no oneoff monoio run is in progress on this thread; spawn from inside \
+                         the future given to Monoio::run or Runner::block_on",
+            });
+        }
+        // monoio's tasks neither catch a panic nor can be cancelled: the body does both.
+        Task::spawn_with(Self::NAME, future, |body| {
+            drop(monoio::spawn(body));
+            Ok(())
+        })
+    }
+}
+
+oneoff_core::inherent_methods!(Monoio, "oneoff_monoio::Monoio");
