@@ -50,7 +50,9 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("oneoff-core", "current_context"), |b| {
         b.iter(oneoff_core::current_context)
     });
-    group.bench_function(BenchmarkId::new("replica", "flag-only"), |b| {
+    // The check's detectors, each alone (`overhead/detector/<name>`): bench-report holds the
+    // check (`overhead/oneoff-core/enter`) to at most their sum.
+    group.bench_function(BenchmarkId::new("detector", "oneoff-flag"), |b| {
         b.iter(|| {
             // What `enter` does with its own flag alone: read it, set it, clear it on drop.
             if RUNNING.get().is_none() {
@@ -62,8 +64,14 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("replica", "enter-inlined"), |b| {
         b.iter(|| enter_inlined(black_box("bench")).expect("not nested"))
     });
-    group.bench_function(BenchmarkId::new("tokio", "try_current"), |b| {
+    group.bench_function(BenchmarkId::new("detector", "tokio"), |b| {
         b.iter(|| tokio::runtime::Handle::try_current().is_ok())
+    });
+    group.bench_function(BenchmarkId::new("detector", "async-std"), |b| {
+        b.iter(|| async_std::task::try_current().is_some())
+    });
+    group.bench_function(BenchmarkId::new("detector", "futures-executor"), |b| {
+        b.iter(|| futures_executor::enter().is_err())
     });
     // Where a tokio handle is set, the check also reads tokio's budget: in the worst case
     // (no budget, as in `spawn_blocking` or under `Runtime::enter`) by spending 256 steps.
@@ -81,9 +89,6 @@ fn overhead(c: &mut Criterion) {
         BenchmarkId::new("oneoff-core", "current_context-in-block_on"),
         |b| b.iter(|| runtime.block_on(async { oneoff_core::current_context() })),
     );
-    group.bench_function(BenchmarkId::new("async-std", "try_current"), |b| {
-        b.iter(|| async_std::task::try_current().is_some())
-    });
     // The same ready future on a kept futures-lite runner three ways: through `block_on` (the
     // nested-call check, then the backend), the check followed by the same loop written by
     // hand, and the loop alone. `enter-then-by-hand` beside `block_on` shows that oneoff costs

