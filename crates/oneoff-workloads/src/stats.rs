@@ -4,7 +4,8 @@
 //!
 //! Both are by nearest rank: the value at rank ⌈n·p⌉ of the sorted samples, always one of the
 //! samples (never an average of two), so an even count takes the lower of the two middle
-//! values.
+//! values. Beside them, [`median_interval`] says how far the median of so many samples can be
+//! trusted.
 
 /// The `percent` percentile of `values` by nearest rank: the smallest value that at least
 /// `percent`% of the values are at or below. `None` for no values. Sorts `values` in place.
@@ -61,6 +62,39 @@ pub fn median<T: PartialOrd + Copy>(values: &mut [T]) -> Option<T> {
     percentile(values, 50)
 }
 
+/// A 95% confidence interval for the median of the distribution `values` were drawn from,
+/// free of any assumption about its shape: two of the samples, at ranks n/2 - 0.98·√n and
+/// n/2 + 1 + 0.98·√n of the sorted values, each rounded to the nearest (the normal approximation of the binomial
+/// distribution of the number of samples below the median; at 100 samples, ranks 40 and 61).
+/// Its width shrinks as 1/√n: four times the samples, half the width. `None` below 6 values,
+/// where no pair of samples covers 95%. Sorts `values` in place.
+///
+/// # Panics
+///
+/// When two values cannot be ordered (a NaN).
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_workloads::stats::median_interval;
+///
+/// let mut values: Vec<u32> = (1..=100).collect();
+/// assert_eq!(median_interval(&mut values), Some((40, 61)));
+/// assert_eq!(median_interval(&mut [1, 2, 3]), None);
+/// ```
+pub fn median_interval<T: PartialOrd + Copy>(values: &mut [T]) -> Option<(T, T)> {
+    let count = values.len();
+    if count < 6 {
+        return None;
+    }
+    percentile(values, 50)?;
+    let half = count as f64 / 2.0;
+    let reach = 0.98 * (count as f64).sqrt();
+    let lower = ((half - reach).round() as usize).clamp(1, count);
+    let upper = ((half + 1.0 + reach).round() as usize).clamp(1, count);
+    Some((values[lower - 1], values[upper - 1]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +117,27 @@ mod tests {
         let ms = Duration::from_millis;
         assert_eq!(median(&mut [ms(4), ms(1), ms(3), ms(2)]), Some(ms(2)));
         assert_eq!(median(&mut [1.5, -0.5, 9.0]), Some(1.5));
+    }
+
+    #[test]
+    fn the_interval_narrows_with_the_square_root_of_the_count() {
+        // Ranks from the binomial tables: n = 6 takes the extremes, n = 25 ranks 8 and 18.
+        let mut six: Vec<u32> = (1..=6).rev().collect();
+        assert_eq!(median_interval(&mut six), Some((1, 6)));
+        let mut values: Vec<u32> = (1..=25).collect();
+        assert_eq!(median_interval(&mut values), Some((8, 18)));
+        let width = |n: u32| {
+            let mut values: Vec<u32> = (1..=n).collect();
+            let (low, high) = median_interval(&mut values).unwrap();
+            high - low
+        };
+        assert_eq!(width(100), 21);
+        assert_eq!(
+            width(400),
+            41,
+            "four times the samples, half the width in ranks/n"
+        );
+        assert_eq!(median_interval(&mut [1, 2, 3, 4, 5]), None);
     }
 
     #[test]
