@@ -12,6 +12,10 @@
 //! | [`fetch_compio`] | `fetch-compio` | compio only |
 //! | [`fetch_monoio`] | `fetch-monoio` | monoio only |
 //!
+//! [`fetch_on`] picks one of them by its [`Stack`] at run time. Beside them, [`fetch_std`]
+//! makes the same round trip with blocking `std::net` and no runtime: the baseline that
+//! `cargo xtask compare` measures the others against.
+//!
 //! The wire format is one line each way: `fetch <arg>\n`, answered by `<arg * 100>\n` (the
 //! answer of [`work_with`](crate::work_with)), after which the server closes the connection.
 
@@ -302,6 +306,88 @@ fn serve(stream: TcpStream) -> io::Result<()> {
     let mut line = String::new();
     BufReader::new(&stream).read_line(&mut line)?;
     (&stream).write_all(respond(&line).as_bytes())
+}
+
+/// `fetch(arg)` on `stack`, picked at run time: one future type for every stack, for code that
+/// chooses the stack by a value (`Stack::native(backend)`).
+///
+/// # Errors
+///
+/// When the connection fails or the answer is not a number; `Unsupported` when this build
+/// lacks the stack's feature.
+///
+/// # Panics
+///
+/// Where the stack's client panics: outside the runtime whose sockets it uses.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use oneoff_workloads::fetch::{LoopbackServer, Stack, fetch_on};
+///
+/// let server = LoopbackServer::start(1, Duration::from_secs(30)).unwrap();
+/// let fetched = futures_lite::future::block_on(fetch_on(Stack::AsyncIo, server.addr(), 2));
+/// if cfg!(feature = "fetch-async-io") {
+///     assert_eq!(fetched.unwrap(), 200);
+/// } else {
+///     assert_eq!(fetched.unwrap_err().kind(), io::ErrorKind::Unsupported);
+/// }
+/// ```
+pub async fn fetch_on(stack: Stack, addr: SocketAddr, arg: u64) -> io::Result<u64> {
+    match stack {
+        #[cfg(feature = "fetch-tokio")]
+        Stack::Tokio => fetch_tokio(addr, arg).await,
+        #[cfg(feature = "fetch-async-io")]
+        Stack::AsyncIo => fetch_async_io(addr, arg).await,
+        #[cfg(feature = "fetch-async-std")]
+        Stack::AsyncStd => fetch_async_std(addr, arg).await,
+        #[cfg(feature = "fetch-compio")]
+        Stack::Compio => fetch_compio(addr, arg).await,
+        #[cfg(feature = "fetch-monoio")]
+        Stack::Monoio => fetch_monoio(addr, arg).await,
+        #[allow(
+            unreachable_patterns,
+            reason = "reachable in every build without all the features"
+        )]
+        stack => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "fetch({arg}) from {addr}: this build has no {} client: turn on \
+                 oneoff-workloads' `{}` feature",
+                stack.name(),
+                stack.feature()
+            ),
+        )),
+    }
+}
+
+/// `fetch(arg)` with blocking `std::net` sockets and no runtime at all: the same round trip as
+/// the async clients, the baseline they are measured against.
+///
+/// # Errors
+///
+/// When the connection fails or the answer is not a number.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use oneoff_workloads::fetch::{LoopbackServer, fetch_std};
+///
+/// let server = LoopbackServer::start(1, Duration::from_secs(30)).unwrap();
+/// assert_eq!(fetch_std(server.addr(), 3).unwrap(), 300);
+/// ```
+pub fn fetch_std(addr: SocketAddr, arg: u64) -> io::Result<u64> {
+    use std::io::Read;
+
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    stream.write_all(&request(arg))?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    parse_answer(&answer)
 }
 
 /// `fetch(arg)` on tokio's `tokio::net`: runs under tokio's runtimes only.
