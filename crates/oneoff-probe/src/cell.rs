@@ -3,14 +3,20 @@
 //! The parent runs each cell in its own process under a timeout and calls a silent deadlock
 //! `hung`.
 //!
+//! The two `fetch` cases run `fetch(arg)` against the parent's loopback server on a network
+//! stack that is not the backend's choice: `tokio::net`, whose sockets need tokio's reactor,
+//! and `async-io`'s, which drives its own where no runtime does.
+//!
 //! Each outcome comes in two lengths: the full message (the first line of a panic, the whole
 //! error) for the Markdown and JSON reports, and a short label such as `error: nested` or
 //! `panic: no reactor` that keeps the terminal's table narrow.
 
+use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::Duration;
 
 use oneoff::Backend;
+use oneoff_workloads::fetch::{answer, fetch_async_io, fetch_tokio};
 use oneoff_workloads::{woken_from_thread, yield_times};
 use serde::Serialize;
 
@@ -30,6 +36,10 @@ pub(crate) enum Case {
     /// A one-shot call of the neutral future from a `spawn_blocking` thread of a tokio
     /// current-thread runtime, where tokio tells users to put blocking code.
     InSpawnBlocking,
+    /// `fetch(arg)` on `tokio::net`, whose sockets register with tokio's reactor.
+    TokioFetch,
+    /// `fetch(arg)` on `async-io`'s `Async<TcpStream>`.
+    AsyncIoFetch,
 }
 
 /// The outcome of one cell.
@@ -44,9 +54,9 @@ pub(crate) struct Report {
 /// What every case's future returns when it went well.
 const ANSWER: u64 = 42;
 
-/// Runs `case` on `backend` and says how it went.
-pub(crate) fn run(backend: Backend, case: Case) -> Report {
-    let outcome = catch_unwind(AssertUnwindSafe(|| attempt(backend, case)));
+/// Runs `case` on `backend` and says how it went; the `fetch` cases connect to `server`.
+pub(crate) fn run(backend: Backend, case: Case, server: Option<SocketAddr>) -> Report {
+    let outcome = catch_unwind(AssertUnwindSafe(|| attempt(backend, case, server)));
     let (cell, short) = match outcome {
         Ok(Attempt::Done(ANSWER)) => ("ok".to_owned(), "ok"),
         Ok(Attempt::Done(other)) => (
@@ -110,7 +120,7 @@ fn short_panic(first_line: &str) -> &'static str {
     }
 }
 
-fn attempt(backend: Backend, case: Case) -> Attempt {
+fn attempt(backend: Backend, case: Case, server: Option<SocketAddr>) -> Attempt {
     let short = Duration::from_millis(1);
     match case {
         Case::Neutral => backend.run(neutral()).into(),
@@ -151,6 +161,33 @@ fn attempt(backend: Backend, case: Case) -> Attempt {
             }
             Err(failed) => failed,
         },
+        Case::TokioFetch | Case::AsyncIoFetch => match server {
+            Some(addr) => fetch(backend, case, addr),
+            None => Attempt::Failed {
+                message: "the fetch cases need the loopback server's address (--fetch ADDR)".into(),
+                short: "error: no server",
+            },
+        },
+    }
+}
+
+/// `fetch(ANSWER)` on the case's network stack; its answer, `ANSWER * 100`, counts as the
+/// case's `ANSWER`.
+fn fetch(backend: Backend, case: Case, addr: SocketAddr) -> Attempt {
+    let fetched = backend.run(async move {
+        match case {
+            Case::TokioFetch => fetch_tokio(addr, ANSWER).await,
+            _ => fetch_async_io(addr, ANSWER).await,
+        }
+    });
+    match fetched {
+        Ok(Ok(got)) if got == answer(ANSWER) => Attempt::Done(ANSWER),
+        Ok(Ok(got)) => Attempt::Done(got),
+        Ok(Err(err)) => Attempt::Failed {
+            message: format!("the round trip failed: {err}"),
+            short: "error: io",
+        },
+        Err(err) => Err(err).into(),
     }
 }
 
@@ -224,11 +261,31 @@ mod tests {
     }
 
     #[test]
+    fn a_fetch_case_without_a_server_says_so() {
+        let report = run(Backend::ALL[0], Case::AsyncIoFetch, None);
+        assert_eq!(report.short, "error: no server");
+    }
+
+    #[test]
+    fn async_io_fetch_runs_on_every_backend() {
+        let server = oneoff_workloads::fetch::LoopbackServer::start(100, Duration::from_secs(60))
+            .expect("a loopback server");
+        let addr = server.addr();
+        for backend in Backend::ALL {
+            let backend = *backend;
+            let report = watchdog(backend.name(), Duration::from_secs(60), move || {
+                run(backend, Case::AsyncIoFetch, Some(addr))
+            });
+            assert_eq!(report.cell, "ok", "{}", backend.name());
+        }
+    }
+
+    #[test]
     fn every_build_runs_the_neutral_case() {
         for backend in Backend::ALL {
             let backend = *backend;
             let report = watchdog(backend.name(), Duration::from_secs(60), move || {
-                run(backend, Case::Neutral)
+                run(backend, Case::Neutral, None)
             });
             assert_eq!((report.cell.as_str(), report.short.as_str()), ("ok", "ok"));
         }

@@ -10,8 +10,12 @@
 //!   in-process figures: runner construction to first poll, the timer's real duration,
 //!   completion to return (teardown), threads during and after, peak RSS. With `--backend
 //!   baseline` it writes the same lines around a plain thread sleep and runs no async code.
+//!   With `--fetch ADDR` the work is `fetch(arg)` from the loopback server at `ADDR` instead,
+//!   on the backend's own network stack (the baseline: blocking `std::net`): it writes the
+//!   answer as one line the moment it arrives, and reports the round trip in place of the timer.
 //! - `warm`: nanoseconds per call in one process, one-shot and reused, on a ready future and on
-//!   one that yields once.
+//!   one that yields once, or with `--fetch ADDR` on `fetch(arg)`; with the I/O driver of the
+//!   runner, for compio and monoio.
 //! - `cell`: one cell of the reactor compatibility matrix; the parent runs it under a timeout.
 //!   Its report carries the outcome twice: in full and as a short label for the terminal.
 //!
@@ -31,7 +35,10 @@
 //! ## Feature flags
 //!
 //! One per feature of the `oneoff` facade, of the same name, each turning on the facade's:
-//! `tokio`, `smol`, `futures-lite`, `pollster`, `async-std` and the `detect-*` features. With
+//! the backends (`tokio`, `smol`, `futures-lite`, `pollster`, `async-std`, `tokio-local`,
+//! `futures-executor`, `compio`, `monoio`), `ctrl-c` and the `detect-*` features. A backend
+//! with a network stack of its own (`async-std`, `compio`, `monoio`) also turns on that
+//! stack's `fetch` in `oneoff-workloads`; `tokio::net` and `async-io`'s are in every build. With
 //! no flags the probe has the facade's default features; `cargo xtask compare` builds it once
 //! with each backend's feature (plus the defaults), the configuration a user with that one
 //! feature has, and once with `--all-features` (every backend, every detector). A backend
@@ -39,15 +46,19 @@
 
 mod cell;
 mod cold;
+mod fetch;
 mod proc_status;
 mod warm;
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use oneoff::Backend;
 
-use crate::cold::Subject;
+use crate::cold::{Subject, Workload};
+use crate::warm::Batches;
 
 /// One measurement of one backend; the last line of stdout is JSON.
 #[derive(Debug, Parser)]
@@ -59,29 +70,42 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// One cold one-shot run of work(arg) with its in-process figures.
+    /// One cold one-shot run of work(arg), or fetch(arg), with its in-process figures.
     Cold {
         /// A backend name, or `baseline` for a process that runs no async code.
         #[arg(long)]
         backend: Subject,
-        /// The argument of work(arg).
+        /// The argument of work(arg) or fetch(arg).
         #[arg(long, default_value_t = 100)]
         arg: u64,
         /// The delay work awaits, in nanoseconds.
         #[arg(long, default_value_t = 0)]
         delay_ns: u64,
+        /// Run fetch(arg) from the loopback server at this address instead of work(arg).
+        #[arg(long, value_name = "ADDR")]
+        fetch: Option<SocketAddr>,
     },
-    /// Nanoseconds per call, one-shot and reused, ready and yield-once futures.
+    /// Nanoseconds per call, one-shot and reused: work's ready and yield-once futures, or
+    /// fetch(arg).
     Warm {
-        /// The backend to measure.
+        /// The backend to measure; `baseline` (blocking std::net) only with --fetch.
         #[arg(long)]
-        backend: Backend,
+        backend: Subject,
         /// Repetitions; the median is reported.
         #[arg(long, default_value_t = 11)]
         reps: usize,
         /// How long one repetition should take, in microseconds.
         #[arg(long, default_value_t = 10_000)]
         target_us: u64,
+        /// The most calls in one repetition.
+        #[arg(long, default_value_t = 1 << 30)]
+        max_calls: u64,
+        /// Time fetch(arg) from the loopback server at this address instead of work's futures.
+        #[arg(long, value_name = "ADDR")]
+        fetch: Option<SocketAddr>,
+        /// The argument of fetch(arg).
+        #[arg(long, default_value_t = 100)]
+        arg: u64,
     },
     /// One cell of the reactor compatibility matrix.
     Cell {
@@ -91,33 +115,66 @@ enum Command {
         /// The case.
         #[arg(long, value_enum)]
         case: cell::Case,
+        /// The loopback server the fetch cases connect to.
+        #[arg(long, value_name = "ADDR")]
+        fetch: Option<SocketAddr>,
     },
 }
 
 fn main() -> ExitCode {
-    let outcome = match Cli::parse().command {
-        Command::Cold {
-            backend,
-            arg,
-            delay_ns,
-        } => cold::run(backend, arg, delay_ns).map(|report| emit(&report)),
-        Command::Warm {
-            backend,
-            reps,
-            target_us,
-        } => warm::run(backend, reps, target_us).map(|report| emit(&report)),
-        Command::Cell { backend, case } => {
-            emit(&cell::run(backend, case));
-            Ok(())
-        }
-    };
-    match outcome {
+    match run(Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Cold {
+            backend,
+            arg,
+            delay_ns,
+            fetch,
+        } => {
+            let workload = match fetch {
+                Some(addr) => Workload::Fetch { addr },
+                None => Workload::Work {
+                    delay: Duration::from_nanos(delay_ns),
+                },
+            };
+            emit(&cold::run(backend, arg, workload)?);
+        }
+        Command::Warm {
+            backend,
+            reps,
+            target_us,
+            max_calls,
+            fetch,
+            arg,
+        } => {
+            let batches = Batches {
+                reps,
+                target: Duration::from_micros(target_us),
+                max_calls,
+            };
+            match (fetch, backend) {
+                (Some(addr), subject) => emit(&warm::run_fetch(subject, addr, arg, batches)?),
+                (None, Subject::Backend(backend)) => emit(&warm::run(backend, batches)?),
+                (None, Subject::Baseline) => {
+                    return Err("the baseline has only a fetch to time: give --fetch ADDR".into());
+                }
+            }
+        }
+        Command::Cell {
+            backend,
+            case,
+            fetch,
+        } => emit(&cell::run(backend, case, fetch)),
+    }
+    Ok(())
 }
 
 /// Writes the report as the last line of stdout.

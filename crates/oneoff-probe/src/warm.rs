@@ -1,15 +1,33 @@
 //! Per-call cost in a warm process: the one-shot form (a fresh runtime per call) against a
-//! reused runner, on a future that is ready at once and on one that yields once.
+//! reused runner, on `work`'s futures (ready at once, yields once) or on `fetch(arg)`, with
+//! the I/O driver of the runner where the backend has a choice of one.
 
+use std::error::Error;
 use std::future;
 use std::hint::black_box;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use oneoff::Backend;
+use oneoff::{AnyRunner, Backend};
+use oneoff_workloads::fetch::fetch_std;
 use oneoff_workloads::{stats, yield_times};
 use serde::Serialize;
 
-/// Median nanoseconds per call of each variant.
+use crate::cold::Subject;
+use crate::fetch;
+
+/// How long one batch takes, and how many batches each variant times.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batches {
+    /// Timed batches per variant; the median is reported.
+    pub(crate) reps: usize,
+    /// How long one batch should take.
+    pub(crate) target: Duration,
+    /// The most calls in one batch (the loopback server serves a bounded number).
+    pub(crate) max_calls: u64,
+}
+
+/// Median nanoseconds per call of each of `work`'s variants.
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
     one_shot_ready_ns: f64,
@@ -18,29 +36,44 @@ pub(crate) struct Report {
     reused_yield_ns: f64,
     /// Timed batches behind each median.
     reps: usize,
+    /// The runner's I/O driver, for a backend that picks one (compio, monoio).
+    driver: Option<&'static str>,
 }
 
-/// Measures the four variants on `backend`: the one-shot ones first, with no runner alive,
-/// then the reused ones on a runner made for them (a runner kept during the one-shot calls
-/// would have its threads and memory share the machine with them: tokio-mt's idle workers).
-pub(crate) fn run(backend: Backend, reps: usize, target_us: u64) -> Result<Report, oneoff::Error> {
-    let target = Duration::from_micros(target_us);
+/// Median nanoseconds per call of `fetch(arg)`.
+#[derive(Debug, Serialize)]
+pub(crate) struct FetchReport {
+    /// A one-shot run per call, on the backend's own stack.
+    one_shot_fetch_ns: Option<f64>,
+    /// A kept runner's `block_on` per call.
+    reused_fetch_ns: Option<f64>,
+    /// The baseline: blocking `std::net`, no runtime.
+    blocking_fetch_ns: Option<f64>,
+    reps: usize,
+    driver: Option<&'static str>,
+}
+
+/// Measures `work`'s four variants on `backend`: the one-shot ones first, with no runner
+/// alive, then the reused ones on a runner made for them (a runner kept during the one-shot
+/// calls would have its threads and memory share the machine with them: tokio-mt's idle
+/// workers).
+pub(crate) fn run(backend: Backend, batches: Batches) -> Result<Report, oneoff::Error> {
     // A failing call fails the whole measurement: check each variant once before timing it.
     backend.run(future::ready(()))?;
     backend.run(yield_times(1))?;
-    let one_shot_ready_ns = ns_per_call(reps, target, || {
+    let one_shot_ready_ns = ns_per_call(batches, || {
         black_box(backend.run(future::ready(black_box(1_u64))).ok());
     });
-    let one_shot_yield_ns = ns_per_call(reps, target, || {
+    let one_shot_yield_ns = ns_per_call(batches, || {
         black_box(backend.run(yield_times(black_box(1))).ok());
     });
     let runner = backend.runner()?;
     runner.block_on(future::ready(()))?;
     runner.block_on(yield_times(1))?;
-    let reused_ready_ns = ns_per_call(reps, target, || {
+    let reused_ready_ns = ns_per_call(batches, || {
         black_box(runner.block_on(future::ready(black_box(1_u64))).ok());
     });
-    let reused_yield_ns = ns_per_call(reps, target, || {
+    let reused_yield_ns = ns_per_call(batches, || {
         black_box(runner.block_on(yield_times(black_box(1))).ok());
     });
     Ok(Report {
@@ -48,14 +81,87 @@ pub(crate) fn run(backend: Backend, reps: usize, target_us: u64) -> Result<Repor
         one_shot_yield_ns,
         reused_ready_ns,
         reused_yield_ns,
-        reps,
+        reps: batches.reps,
+        driver: driver(&runner),
     })
 }
 
+/// Measures `fetch(arg)` from `addr`: on a backend, one-shot first (no runner alive), then on
+/// a kept runner; for the baseline, the blocking `std::net` call. Every answer is checked; the
+/// first wrong or failed one fails the measurement.
+pub(crate) fn run_fetch(
+    subject: Subject,
+    addr: SocketAddr,
+    arg: u64,
+    batches: Batches,
+) -> Result<FetchReport, Box<dyn Error>> {
+    let mut failed: Option<String> = None;
+    let mut report = FetchReport {
+        one_shot_fetch_ns: None,
+        reused_fetch_ns: None,
+        blocking_fetch_ns: None,
+        reps: batches.reps,
+        driver: None,
+    };
+    match subject {
+        Subject::Baseline => {
+            let call = || fetch::checked(Ok(fetch_std(addr, arg)), addr, arg);
+            call()?;
+            report.blocking_fetch_ns = Some(ns_per_call(batches, || note(&mut failed, call())));
+        }
+        Subject::Backend(backend) => {
+            let one_shot =
+                || fetch::checked(backend.run(fetch::native(backend, addr, arg)), addr, arg);
+            one_shot()?;
+            report.one_shot_fetch_ns = Some(ns_per_call(batches, || note(&mut failed, one_shot())));
+            let runner = backend.runner()?;
+            let reused = || {
+                fetch::checked(
+                    runner.block_on(fetch::native(backend, addr, arg)),
+                    addr,
+                    arg,
+                )
+            };
+            reused()?;
+            report.reused_fetch_ns = Some(ns_per_call(batches, || note(&mut failed, reused())));
+            report.driver = driver(&runner);
+        }
+    }
+    match failed {
+        Some(failure) => Err(failure.into()),
+        None => Ok(report),
+    }
+}
+
+/// Keeps the first failure of a timed call.
+fn note(failed: &mut Option<String>, outcome: Result<u64, String>) {
+    if let Err(failure) = black_box(outcome) {
+        failed.get_or_insert(failure);
+    }
+}
+
+/// The I/O driver `runner` uses, for the backends that pick one when they start: compio
+/// (io_uring or polling) and monoio (io_uring or legacy).
+fn driver(runner: &AnyRunner) -> Option<&'static str> {
+    match runner {
+        #[cfg(feature = "compio")]
+        AnyRunner::Compio(runner) => Some(runner.driver()),
+        #[cfg(feature = "monoio")]
+        AnyRunner::Monoio(runner) => Some(runner.driver()),
+        _ => None,
+    }
+}
+
 /// The median over `reps` repetitions of the time per call, each repetition a batch of calls
-/// sized to take about `target` (the median of the batches' times, by
+/// sized to take about `target`, at most `max_calls` (the median of the batches' times, by
 /// `oneoff_workloads::stats`, divided by the batch size).
-fn ns_per_call(reps: usize, target: Duration, mut call: impl FnMut()) -> f64 {
+fn ns_per_call(batches: Batches, mut call: impl FnMut()) -> f64 {
+    let Batches {
+        reps,
+        target,
+        max_calls,
+    } = batches;
+    let max_calls = max_calls.max(1);
     // Warm up and size the batch: double it until one batch takes a tenth of the target.
     let mut batch: u64 = 1;
     let per_call = loop {
@@ -64,12 +170,12 @@ fn ns_per_call(reps: usize, target: Duration, mut call: impl FnMut()) -> f64 {
             call();
         }
         let took = started.elapsed();
-        if took >= target / 10 || batch >= 1 << 30 {
+        if took >= target / 10 || batch >= max_calls {
             break took.as_secs_f64() / batch as f64;
         }
-        batch *= 2;
+        batch = (batch * 2).min(max_calls);
     };
-    let batch = ((target.as_secs_f64() / per_call).ceil() as u64).max(1);
+    let batch = ((target.as_secs_f64() / per_call).ceil() as u64).clamp(1, max_calls);
     let mut batches: Vec<Duration> = (0..reps.max(1))
         .map(|_| {
             let started = Instant::now();
