@@ -15,6 +15,7 @@ mod probes;
 mod render;
 mod report;
 mod settings;
+mod text;
 mod warm;
 
 use std::fs;

@@ -1,0 +1,205 @@
+//! Text for the report's two outputs: tables, headings and lists written for a terminal (no
+//! line wider than [`WIDTH`], long cells wrapped) or as Markdown (every message whole), and the
+//! number formats every table uses. Nothing here knows what a report holds.
+
+use std::fmt::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+/// No line of the terminal report is wider than this many columns.
+pub(crate) const WIDTH: usize = 120;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Terminal,
+    Markdown,
+}
+
+impl Style {
+    /// Writes a table of `header` and `rows`. In the terminal, each header is wrapped to its
+    /// column's width (the longest word of the header or the widest cell), and cells wrap
+    /// only when the table would still be wider than [`WIDTH`].
+    pub(crate) fn table(self, out: &mut String, header: Vec<String>, rows: Vec<Vec<String>>) {
+        let mut table = Table::new();
+        match self {
+            Style::Markdown => {
+                table.load_style(presets::ASCII_MARKDOWN).set_header(header);
+            }
+            Style::Terminal => {
+                let widths: Vec<usize> = header
+                    .iter()
+                    .enumerate()
+                    .map(|(column, title)| {
+                        let cells = rows.iter().filter_map(|row| row.get(column));
+                        let words = title.split_whitespace().map(|word| word.chars().count());
+                        let cells = cells.map(|cell| cell.chars().count());
+                        words.chain(cells).max().unwrap_or(0)
+                    })
+                    .collect();
+                // Three columns of border and padding per column, one more at the end.
+                let natural: usize = widths.iter().map(|width| width + 3).sum::<usize>() + 1;
+                let header: Vec<String> = header
+                    .iter()
+                    .zip(&widths)
+                    .map(|(title, width)| wrapped(title, *width))
+                    .collect();
+                table
+                    .load_style(presets::UTF8_FULL_CONDENSED)
+                    .set_header(header);
+                if natural > WIDTH {
+                    table
+                        .set_content_arrangement(ContentArrangement::Dynamic)
+                        .set_width(WIDTH as u16);
+                }
+            }
+        }
+        for row in rows {
+            table.add_row(row);
+        }
+        writeln!(out, "{table}").expect("writing to a String");
+    }
+
+    pub(crate) fn heading(self, out: &mut String, text: &str) {
+        match self {
+            Style::Terminal => {
+                out.push('\n');
+                paragraph(out, text, "", "");
+            }
+            Style::Markdown => writeln!(out, "\n## {text}\n").expect("writing to a String"),
+        }
+    }
+
+    /// A `key: value` line of a list.
+    pub(crate) fn entry(self, out: &mut String, key: &str, value: &str) {
+        match self {
+            Style::Terminal => paragraph(out, value, &format!("  {key:<8} "), &" ".repeat(11)),
+            Style::Markdown => writeln!(out, "- **{key}**: {value}").expect("writing to a String"),
+        }
+    }
+
+    /// An item of a list.
+    pub(crate) fn item(self, out: &mut String, text: &str) {
+        match self {
+            Style::Terminal => paragraph(out, text, "  ", "    "),
+            Style::Markdown => writeln!(out, "- {text}").expect("writing to a String"),
+        }
+    }
+}
+
+/// Writes `text` wrapped at [`WIDTH`] columns, its first line after `first`, the others after
+/// `rest`; a word longer than a line is cut.
+pub(crate) fn paragraph(out: &mut String, text: &str, first: &str, rest: &str) {
+    let mut lines = vec![first.to_owned()];
+    // Whether the last line has no word yet.
+    let mut fresh = true;
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let line = lines.last_mut().expect("one line at least");
+            let used = line.chars().count() + usize::from(!fresh);
+            if used + word.len() <= WIDTH {
+                if !fresh {
+                    line.push(' ');
+                }
+                line.extend(&word);
+                fresh = false;
+                break;
+            }
+            if fresh {
+                // Too long for a whole line: cut it.
+                let room = WIDTH.saturating_sub(line.chars().count()).max(1);
+                line.extend(&word[..room]);
+                word.drain(..room);
+            }
+            lines.push(rest.to_owned());
+            fresh = true;
+        }
+    }
+    for line in lines {
+        writeln!(out, "{}", line.trim_end()).expect("writing to a String");
+    }
+}
+
+/// `text` with its words joined into lines of at most `width` columns (a longer word keeps
+/// its own line).
+pub(crate) fn wrapped(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines.join("\n")
+}
+
+pub(crate) fn headers(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+pub(crate) fn sign(value: i64) -> &'static str {
+    if value < 0 { "-" } else { "+" }
+}
+
+pub(crate) fn optional(value: Option<u64>) -> String {
+    value.map_or("-".into(), |v| v.to_string())
+}
+
+/// Nanoseconds as microseconds with about three significant digits.
+pub(crate) fn us(ns: u64) -> String {
+    let us = ns as f64 / 1000.0;
+    if us >= 100.0 {
+        format!("{us:.0}")
+    } else if us >= 10.0 {
+        format!("{us:.1}")
+    } else {
+        format!("{us:.2}")
+    }
+}
+
+pub(crate) fn per_call(ns: f64) -> String {
+    if ns >= 100.0 {
+        format!("{ns:.0}")
+    } else {
+        format!("{ns:.1}")
+    }
+}
+
+pub(crate) fn duration(ns: u64) -> String {
+    humantime::format_duration(std::time::Duration::from_nanos(ns)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microseconds_keep_three_digits() {
+        assert_eq!(us(1_234_567), "1235");
+        assert_eq!(us(12_345), "12.3");
+        assert_eq!(us(1_234), "1.23");
+    }
+
+    #[test]
+    fn paragraphs_wrap_and_cut() {
+        let mut out = String::new();
+        let long = "x".repeat(WIDTH + 10);
+        paragraph(&mut out, &format!("a {long} b"), "> ", "  ");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines.iter().all(|line| line.chars().count() <= WIDTH));
+        assert_eq!(lines[0], "> a");
+        assert!(lines[2].ends_with(" b"), "{out}");
+    }
+
+    #[test]
+    fn headers_wrap_at_their_column() {
+        assert_eq!(
+            wrapped("one-shot inside tokio current-thread", 14),
+            "one-shot\ninside tokio\ncurrent-thread"
+        );
+    }
+}
