@@ -1,6 +1,7 @@
-//! `cargo xtask compare`: the same `work(arg)` on every backend, each cold sample a fresh
-//! process, with results, start-up latency, per-call cost, footprint, timer accuracy and the
-//! reactor compatibility matrix side by side, and Python's `asyncio` as a reference.
+//! `cargo xtask compare`: the same `work(arg)` and `fetch(arg)` (one TCP round trip to a
+//! loopback server it starts) on every backend, each cold sample a fresh process, with results,
+//! start-up latency, per-call cost, footprint, timer accuracy and the reactor compatibility
+//! matrix side by side, and Python's `asyncio` as a reference.
 //!
 //! The measuring is done by the `oneoff-probe` binary (built here once, in release mode);
 //! this module plans the runs, checks each one, and writes the report. `docs/compare.md` says
@@ -33,10 +34,12 @@ use crate::environment;
 use crate::workspace;
 
 /// The time budget of a default run, in cold samples: the Rust rows (the baseline and each
-/// backend) share this many, each row between [`MIN_SAMPLES`] and [`MAX_SAMPLES`], so that
-/// more backends cost fewer samples each rather than a longer run (docs/compare.md).
+/// backend, on each workload) share this many, each row between [`MIN_SAMPLES`] and
+/// [`MAX_SAMPLES`], so that more backends cost fewer samples each rather than a longer run
+/// (docs/compare.md).
 const COLD_SAMPLES: u32 = 1600;
-/// The fewest default cold samples of a Rust row.
+/// The fewest default cold samples of a Rust row: below it, the 95% interval of a paired
+/// difference grows past the gaps between the lighter backends (docs/compare.md).
 const MIN_SAMPLES: u32 = 100;
 /// The most default cold samples of a Rust row.
 const MAX_SAMPLES: u32 = 200;
@@ -45,6 +48,10 @@ const MAX_SAMPLES: u32 = 200;
 const MAX_PYTHON_SAMPLES: u32 = 30;
 /// Cold samples per row with `--quick`.
 const QUICK_SAMPLES: u32 = 15;
+/// The most calls in one timed batch of a warm `fetch` process. A loopback round trip takes
+/// tens of µs, so a batch of ~5 ms holds about a hundred; the cap only bounds the connections
+/// the loopback server is asked for.
+const WARM_FETCH_MAX_CALLS: u64 = 500;
 
 /// Flags of `cargo xtask compare`.
 #[derive(Debug, clap::Args)]
@@ -52,11 +59,12 @@ pub(crate) struct Args {
     /// Backends to compare, comma-separated [default: all of them]
     #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_backend)]
     backends: Vec<Backend>,
-    /// Cold samples (fresh processes) per row, 1 to 2000 [default: 200, fewer past 7 backends
-    /// (1600 in all, at least 100 a row); 15 with --quick]
+    /// Cold samples (fresh processes) per row, 1 to 2000 [default: 1600 shared by the baseline
+    /// and the backends on both workloads, 100 to 200 a row (100 with every backend); 15 with
+    /// --quick]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2000))]
     samples: Option<u32>,
-    /// The argument of work(arg); the expected result is arg * 100
+    /// The argument of work(arg) and fetch(arg); the expected result is arg * 100
     #[arg(long, default_value_t = 100)]
     arg: u64,
     /// The delay work(arg) awaits, such as 1ms, 250us or 0s; at most 1s
@@ -65,7 +73,7 @@ pub(crate) struct Args {
     /// What to print on stdout; both files are written either way
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// A rough pass in a few seconds: fewer samples and shorter warm repetitions
+    /// A rough pass in a few seconds: fewer samples and shorter warm rounds
     #[arg(long)]
     quick: bool,
     /// Where to write compare.json, compare.md and compare.svg [default: target/oneoff]
@@ -121,7 +129,8 @@ impl Args {
 
     fn settings(&self) -> Settings {
         let backends = self.backends();
-        let rust_rows = backends.len() as u32 + 1;
+        // The baseline and each backend, once per workload.
+        let rust_rows = 2 * (backends.len() as u32 + 1);
         let samples = self.samples.unwrap_or(if self.quick {
             QUICK_SAMPLES
         } else {
@@ -135,6 +144,7 @@ impl Args {
             warm_rounds: if self.quick { 3 } else { 5 },
             warm_reps: if self.quick { 2 } else { 3 },
             warm_target_us: if self.quick { 2_000 } else { 5_000 },
+            warm_fetch_max_calls: WARM_FETCH_MAX_CALLS,
             arg: self.arg,
             delay_ns: u64::try_from(self.delay.as_nanos()).expect("at most one second"),
             quick: self.quick,
@@ -235,12 +245,42 @@ mod tests {
 
     #[test]
     fn more_rows_take_fewer_samples_each_down_to_a_floor() {
-        // Today: the baseline and six backends.
         assert_eq!(default_samples(7), 200);
         assert_eq!(default_samples(8), 200);
-        // Five more backends.
         assert_eq!(default_samples(13), 123);
-        assert_eq!(default_samples(30), MIN_SAMPLES);
         assert!(13 * default_samples(13) <= COLD_SAMPLES);
+        assert_eq!(default_samples(30), MIN_SAMPLES);
+    }
+
+    /// The flags of `compare` alone.
+    #[derive(Debug, clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn settings(flags: &[&str]) -> Settings {
+        let words = std::iter::once("compare").chain(flags.iter().copied());
+        <Flags as clap::Parser>::try_parse_from(words)
+            .expect("valid flags")
+            .args
+            .settings()
+    }
+
+    #[test]
+    fn every_backend_on_both_workloads_takes_the_floor() {
+        let settings = settings(&[]);
+        assert_eq!(settings.backends.len(), Backend::ALL.len());
+        // The baseline and each backend, on work and on fetch.
+        let rows = 2 * (Backend::ALL.len() as u32 + 1);
+        assert_eq!(settings.samples, default_samples(rows));
+        assert_eq!(settings.samples, MIN_SAMPLES, "{rows} rows");
+        assert_eq!(settings.python_samples, MIN_SAMPLES / 4);
+        assert_eq!(self::settings(&["--quick"]).samples, QUICK_SAMPLES);
+        // Two backends: six rows share the budget, up to the ceiling.
+        assert_eq!(
+            self::settings(&["--backends", "tokio,smol"]).samples,
+            MAX_SAMPLES
+        );
     }
 }

@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the same work(arg) on every backend and compare start-up latency and results.
+    /// Run the same work(arg) and fetch(arg) on every backend and compare start-up latency,
+    /// per-call cost and results.
     Compare(compare::Args),
     /// Build a minimal program per backend; report binary size added, clean build time, crates.
     Footprint(footprint::Args),

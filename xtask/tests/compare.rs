@@ -1,5 +1,7 @@
-//! `cargo xtask compare` end to end: a quick run on two backends writes a report of the right
-//! shape with the right results, and bad flags are refused with one clear line.
+//! `cargo xtask compare` end to end: a quick run on three backends (futures-lite, tokio and
+//! monoio: `async-io`'s sockets, tokio's, and a runtime's own on a backend that picks its I/O
+//! driver) writes a report of the right shape with the right results for both workloads, and
+//! bad flags are refused with one clear line.
 //!
 //! Timings are never asserted: they depend on the machine. Every run of the xtask binary is
 //! under a watchdog, so a hang fails the test by name instead of stalling the suite.
@@ -106,6 +108,23 @@ fn row<'a>(rows: &'a Value, name: &str, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row {name} in {rows}"))
 }
 
+/// The rows of `workload` (`work` or `fetch`) named `name`.
+fn rows_of<'a>(rows: &'a Value, name: &str, workload: &str) -> Vec<&'a Value> {
+    rows.as_array()
+        .expect("rows are an array")
+        .iter()
+        .filter(|row| row["name"] == name && row["workload"] == workload)
+        .collect()
+}
+
+/// The one row of `workload` named `name`.
+fn row_of<'a>(rows: &'a Value, name: &str, workload: &str) -> &'a Value {
+    match rows_of(rows, name, workload)[..] {
+        [row] => row,
+        ref found => panic!("{} {workload} rows named {name} in {rows}", found.len()),
+    }
+}
+
 /// A measured spread: both figures present, and a median above zero (a zero would mean the
 /// clock was read twice at the same instant, or the figure was never filled in).
 fn assert_spread(row: &Value, field: &str) {
@@ -148,7 +167,7 @@ fn detects_tokio(feature: &str) -> bool {
 }
 
 #[test]
-fn quick_run_on_two_backends_writes_a_checked_report() {
+fn quick_run_on_three_backends_writes_a_checked_report() {
     let out = tempfile::tempdir().expect("a temporary directory");
     let out_dir = out.path().to_str().expect("a UTF-8 temporary path");
     // The first run builds the measurement binary, so the limit is a build's, not a run's.
@@ -159,7 +178,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
             "compare",
             "--quick",
             "--backends",
-            "futures-lite,tokio",
+            "futures-lite,tokio,monoio",
             "--arg",
             "7",
             "--format",
@@ -182,7 +201,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     assert_eq!(printed, report, "stdout and compare.json differ");
 
-    assert_eq!(report["schema"], "oneoff-compare/2");
+    assert_eq!(report["schema"], "oneoff-compare/3");
     assert_eq!(report["ok"], true);
     assert_eq!(report["failures"], serde_json::json!([]));
     for key in [
@@ -222,45 +241,84 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     );
     assert_eq!(
         at(&report, "settings.backends"),
-        &serde_json::json!(["futures-lite", "tokio"])
+        &serde_json::json!(["futures-lite", "tokio", "monoio"])
     );
     assert_eq!(at(&report, "settings.quick"), true);
     let samples = at(&report, "settings.samples").as_u64().unwrap();
 
-    // Results and cold start-up: the baseline and both backends, every sample checked.
+    // Results and cold start-up of work(7): the baseline and every backend, every sample
+    // checked.
     let cold = &report["cold"];
-    for name in ["baseline (no async)", "futures-lite", "tokio"] {
-        let row = row(cold, name, "name");
+    let backends = ["futures-lite", "tokio", "monoio"];
+    for name in ["baseline (no async)"].iter().chain(&backends) {
+        let row = row_of(cold, name, "work");
         assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
         assert_eq!(row["expected_result"], 700, "work(7) returns 700");
         assert_eq!(row["samples"].as_u64(), Some(samples), "{name}");
         for field in ["first_line_ns", "process_ns", "timer_ns"] {
             assert_spread(row, field);
         }
+        assert!(row["round_trip_ns"].is_null(), "work has no round trip");
         assert!(row["threads_during"].as_u64().unwrap() >= 1);
         assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
         assert!(row["first_line_above_baseline_ns"].is_i64());
     }
-    for name in ["futures-lite", "tokio"] {
-        let row = row(cold, name, "name");
+    for name in backends {
+        let row = row_of(cold, name, "work");
         assert_eq!(row["kind"], "backend");
         assert_spread(row, "construct_to_first_poll_ns");
         assert_spread(row, "teardown_ns");
     }
-    let baseline = row(cold, "baseline (no async)", "name");
+    let baseline = row_of(cold, "baseline (no async)", "work");
     assert_eq!(baseline["kind"], "baseline");
     assert!(baseline["construct_to_first_poll_ns"].is_null());
 
-    // Warm per-call figures for both backends, each in its own build and with every feature,
-    // every round counted.
+    // Results and cold start-up of fetch(7): the same round trip on blocking std::net and on
+    // each backend's own stack, every answer checked, each row paired with its own baseline.
+    let stacks = [
+        ("baseline (std::net)", "std::net"),
+        ("futures-lite", "async-io"),
+        ("tokio", "tokio::net"),
+        ("monoio", "monoio::net"),
+    ];
+    for (name, stack) in stacks {
+        let row = row_of(cold, name, "fetch");
+        assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
+        assert_eq!(row["expected_result"], 700, "fetch(7) answers 700");
+        assert_eq!(row["samples"].as_u64(), Some(samples), "{name}");
+        assert_eq!(row["stack"], stack, "{name}");
+        for field in ["first_line_ns", "process_ns", "round_trip_ns"] {
+            assert_spread(row, field);
+        }
+        assert!(row["timer_ns"].is_null(), "fetch has no timer");
+        // The answer arrives before the process ends.
+        assert!(
+            row["first_line_ns"]["median"].as_u64() < row["process_ns"]["median"].as_u64(),
+            "{name}: {row}"
+        );
+        let median = row["first_line_above_baseline_ns"].as_i64().unwrap();
+        let interval = row["first_line_above_baseline_ci_ns"].as_array().unwrap();
+        let (low, high) = (interval[0].as_i64().unwrap(), interval[1].as_i64().unwrap());
+        assert!(
+            low <= median && median <= high,
+            "{name}: {median} outside {interval:?}"
+        );
+    }
+    let fetch_baseline = row_of(cold, "baseline (std::net)", "fetch");
+    assert_eq!(fetch_baseline["kind"], "baseline");
+    assert_eq!(fetch_baseline["first_line_above_baseline_ns"], 0);
+    for name in backends {
+        let row = row_of(cold, name, "fetch");
+        assert_spread(row, "construct_to_first_poll_ns");
+        assert_spread(row, "teardown_ns");
+    }
+
+    // Warm per-call figures of work for every backend, each in its own build and with every
+    // feature, every round counted.
     let rounds = at(&report, "settings.warm_rounds").as_u64().unwrap();
-    for name in ["futures-lite", "tokio"] {
-        let rows: Vec<&Value> = report["warm"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|row| row["name"] == name)
-            .collect();
+    let warm = &report["warm"];
+    for name in backends {
+        let rows = rows_of(warm, name, "work");
         let configs: Vec<&Value> = rows.iter().map(|row| &row["config"]).collect();
         assert_eq!(configs, [name, "all-features"], "{name}");
         for row in rows {
@@ -279,6 +337,40 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
             }
         }
     }
+    // Warm fetch: one-shot and reused on each backend's own stack in its own build, the
+    // blocking call on the baseline.
+    for (name, stack) in stacks {
+        let row = row_of(warm, name, "fetch");
+        assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
+        assert_eq!(row["rounds"].as_u64(), Some(rounds), "{name}");
+        assert_eq!(row["stack"], stack, "{name}");
+        let per_call = &row["per_call_ns"];
+        let fields: &[&str] = if row["kind"] == "baseline" {
+            assert_eq!(row["config"], "default");
+            &["blocking_fetch_ns"]
+        } else {
+            assert_eq!(row["config"], name);
+            &["one_shot_fetch_ns", "reused_fetch_ns"]
+        };
+        let present: Vec<&String> = per_call.as_object().unwrap().keys().collect();
+        assert_eq!(present, fields, "{name}: {per_call}");
+        for field in fields {
+            assert!(per_call[field].as_f64().unwrap() > 0.0, "{name} {field}");
+        }
+    }
+
+    // The loopback server: bounded, and it served every fetch sample (the discarded round's
+    // too) within its bound.
+    let server = &report["fetch_server"];
+    let served = server["served"].as_u64().unwrap();
+    let fetch_samples = 4 * (samples + at(&report, "settings.discarded_rounds").as_u64().unwrap());
+    assert!(served >= fetch_samples, "{server}");
+    assert!(
+        served <= server["max_connections"].as_u64().unwrap(),
+        "{server}"
+    );
+    assert!(server["lifetime_s"].as_u64().unwrap() > 0);
+
     // Every probe build the run needed, each with its own executable.
     let configs: Vec<&str> = report["builds"]
         .as_array()
@@ -288,7 +380,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
         .collect();
     assert_eq!(
         configs,
-        ["default", "futures-lite", "tokio", "all-features"]
+        ["default", "futures-lite", "monoio", "tokio", "all-features"]
     );
 
     // The matrix: every cell filled, and the cells whose outcome is known.
@@ -318,7 +410,7 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
     };
     let cell = |backend: &str, case: &str| cell_of("cells", backend, case);
     let short = |backend: &str, case: &str| cell_of("short", backend, case);
-    for backend in ["futures-lite", "tokio"] {
+    for backend in backends {
         assert_eq!(cell(backend, "neutral"), "ok");
         assert_eq!(cell(backend, "async-io-timer"), "ok");
         // Each backend runs in its own build (the facade's defaults plus its feature), so the
@@ -374,19 +466,30 @@ fn quick_run_on_two_backends_writes_a_checked_report() {
         .expect("compare.md is written");
     assert!(markdown.starts_with("# oneoff compare"), "{markdown}");
     assert!(markdown.contains("| futures-lite"), "{markdown}");
+    assert!(
+        markdown.contains("## fetch(7), results and cold start-up"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| baseline (std::net)"), "{markdown}");
 
-    // The chart: an SVG with a labelled group of bars for each backend measured.
+    // The chart: an SVG with a labelled group of bars for each backend measured and for the
+    // std::net baseline, work's figures and fetch's.
     let chart = std::fs::read_to_string(Path::new(out_dir).join("compare.svg"))
         .expect("compare.svg is written");
     assert!(chart.starts_with("<svg"), "{chart}");
-    for backend in ["futures-lite", "tokio"] {
+    for name in backends.iter().chain(&["baseline (std::net)"]) {
         assert!(
-            chart.lines().any(|line| line.trim() == backend),
-            "no bars for {backend} in compare.svg"
+            chart.lines().any(|line| line.trim() == *name),
+            "no bars for {name} in compare.svg"
         );
     }
     assert!(
-        chart.matches("<rect").count() >= 6,
+        chart.contains("fetch, reused runner, warm"),
+        "no fetch legend"
+    );
+    // Six bars per backend, two for the baseline, six legend swatches, the background.
+    assert!(
+        chart.matches("<rect").count() >= 6 * backends.len() + 2 + 6,
         "compare.svg has too few bars"
     );
 }

@@ -7,34 +7,46 @@ use std::path::Path;
 use anyhow::anyhow;
 use plotters::prelude::*;
 
-use super::report::Report;
+use super::report::{ColdSummary, Report};
+use super::settings::Workload;
 
-/// The three figures drawn for each subject, with their colours.
-const SERIES: [(&str, RGBColor); 3] = [
+/// The figures drawn for each subject, with their colours: `work`'s in warm hues, `fetch`'s
+/// in cool ones.
+const SERIES: [(&str, RGBColor); 6] = [
     (
         "runtime start-up in a fresh process (construction to first poll)",
         RGBColor(214, 96, 77),
     ),
     (
         "one-shot call, warm (fresh runtime per call)",
-        RGBColor(67, 147, 195),
+        RGBColor(244, 165, 60),
     ),
-    ("reused runner, warm (one call)", RGBColor(90, 174, 97)),
+    ("reused runner, warm (one call)", RGBColor(140, 81, 10)),
+    (
+        "fetch round trip in a fresh process (first poll to answer)",
+        RGBColor(33, 102, 172),
+    ),
+    (
+        "fetch, one-shot call, warm (std::net: one blocking call)",
+        RGBColor(103, 169, 207),
+    ),
+    ("fetch, reused runner, warm", RGBColor(90, 174, 97)),
 ];
 
 /// One subject's bars, in nanoseconds; `None` where the report has no figure.
 struct Row {
     name: String,
-    values: [Option<f64>; 3],
+    values: [Option<f64>; SERIES.len()],
 }
 
-/// The rows the chart shows: every backend, then Python's `asyncio` as the reference.
+/// The rows the chart shows: every backend, Python's `asyncio` as the reference, and the
+/// `std::net` baseline of `fetch`.
 fn rows(report: &Report) -> Vec<Row> {
-    report
+    let mut rows: Vec<Row> = report
         .warm
         .iter()
         // The figures a user of that one backend gets, not those with every detector on.
-        .filter(|warm| !warm.every_detector())
+        .filter(|warm| warm.workload == Workload::Work && !warm.every_detector())
         .filter_map(|warm| {
             let figures = warm.per_call_ns.as_ref()?;
             // Python's warm row covers both lifecycles; its cold start-up is asyncio.run's.
@@ -43,22 +55,57 @@ fn rows(report: &Report) -> Vec<Row> {
             } else {
                 warm.name.as_str()
             };
-            let start_up = report
-                .cold
-                .iter()
-                .find(|cold| cold.name == cold_name)
-                .and_then(|cold| cold.construct_to_first_poll_ns)
-                .map(|spread| spread.median as f64);
+            let start_up = cold(report, cold_name, Workload::Work)
+                .and_then(|cold| cold.construct_to_first_poll_ns);
+            let [round_trip, one_shot, reused] = fetch_values(report, &warm.name);
             Some(Row {
                 name: warm.name.clone(),
                 values: [
-                    start_up,
-                    Some(figures.one_shot_ready_ns),
-                    Some(figures.reused_ready_ns),
+                    start_up.map(|spread| spread.median as f64),
+                    figures.one_shot_ready_ns,
+                    figures.reused_ready_ns,
+                    round_trip,
+                    one_shot,
+                    reused,
                 ],
             })
         })
-        .collect()
+        .collect();
+    let baseline = "baseline (std::net)";
+    let [round_trip, blocking, _] = fetch_values(report, baseline);
+    if round_trip.or(blocking).is_some() {
+        rows.push(Row {
+            name: baseline.to_owned(),
+            values: [None, None, None, round_trip, blocking, None],
+        });
+    }
+    rows
+}
+
+/// The cold row of `name` on `workload`.
+fn cold<'a>(report: &'a Report, name: &str, workload: Workload) -> Option<&'a ColdSummary> {
+    report
+        .cold
+        .iter()
+        .find(|cold| cold.name == name && cold.workload == workload)
+}
+
+/// `fetch`'s figures of the row `name`: the cold round trip, then the warm one-shot call (the
+/// baseline's blocking call) and the reused runner's.
+fn fetch_values(report: &Report, name: &str) -> [Option<f64>; 3] {
+    let round_trip = cold(report, name, Workload::Fetch)
+        .and_then(|cold| cold.round_trip_ns)
+        .map(|spread| spread.median as f64);
+    let warm = report
+        .warm
+        .iter()
+        .find(|warm| warm.name == name && warm.workload == Workload::Fetch)
+        .and_then(|warm| warm.per_call_ns);
+    [
+        round_trip,
+        warm.and_then(|f| f.one_shot_fetch_ns.or(f.blocking_fetch_ns)),
+        warm.and_then(|f| f.reused_fetch_ns),
+    ]
 }
 
 /// The right end of the time axis: a power of ten past the longest bar, with room for its label.
@@ -88,7 +135,7 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
     // Each group: one line for the name, then one per series.
     let slot = SERIES.len() as f64 + 1.0;
     let legend_height = 26 * SERIES.len() as u32 + 10;
-    let height = 90 + rows.len() as u32 * 80 + legend_height;
+    let height = 90 + rows.len() as u32 * 20 * (SERIES.len() as u32 + 1) + legend_height;
     let root = SVGBackend::new(path, (960, height)).into_drawing_area();
     root.fill(&WHITE).map_err(draw)?;
     let (plot, legend) = root.split_vertically(height - legend_height);

@@ -3,6 +3,7 @@
 //! environment rather than the one cargo made for xtask, each under a time limit.
 
 use std::ffi::OsStr;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -40,10 +41,12 @@ pub(crate) enum Kind {
     Python,
 }
 
-/// What every child needs: the binaries, the environment, the settings, and the progress bar
-/// each finished child moves on.
+/// What every child needs: the binaries, the environment, the settings, the loopback server,
+/// and the progress bar each finished child moves on.
 pub(crate) struct Children<'a> {
     pub(crate) probes: &'a Probes,
+    /// The address of the loopback server that `fetch(arg)` connects to.
+    pub(crate) fetch: SocketAddr,
     /// `LD_LIBRARY_PATH` for the measured children (`None`: unset).
     pub(crate) library_path: Option<&'a OsStr>,
     pub(crate) python: Option<&'a Python>,

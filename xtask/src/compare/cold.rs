@@ -1,15 +1,16 @@
-//! Cold samples: one fresh process per sample, a one-shot run of `work(arg)` in it, rows
-//! interleaved round by round, each sample checked before its figures count.
+//! Cold samples: one fresh process per sample, a one-shot run of `work(arg)` or `fetch(arg)`
+//! in it, rows interleaved round by round, each sample checked before its figures count.
 
 use std::time::Duration;
 
 use oneoff::Backend;
+use oneoff_workloads::fetch::Stack;
 use oneoff_workloads::{DONE, STARTED};
 use serde::Deserialize;
 
 use super::children::{Children, Kind};
 use super::probes::Config;
-use super::settings::Settings;
+use super::settings::{Settings, Workload};
 use crate::cmd::{Cmd, Ran};
 
 /// Seeds the shuffled order of the cold samples, so that the same flags give the same
@@ -19,10 +20,11 @@ const SCHEDULE_SEED: u64 = 0x5eed;
 /// What a cold row runs in each of its processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Subject {
-    /// The probe with no async code: the same two lines around a thread sleep.
-    Baseline,
-    /// The probe with one one-shot run on a backend.
-    Backend(Backend),
+    /// The probe with no async code: for `work`, the same two lines around a thread sleep;
+    /// for `fetch`, the same round trip with blocking `std::net`.
+    Baseline(Workload),
+    /// The probe with one one-shot run on a backend (`fetch` on the backend's own stack).
+    Backend(Backend, Workload),
     /// Python with no asyncio: Python's own baseline.
     PythonPlain,
     /// Python's `asyncio.run`.
@@ -32,11 +34,12 @@ pub(crate) enum Subject {
 }
 
 impl Subject {
-    /// The row's name in the report.
+    /// The row's name in the report (a backend's rows of both workloads share its name).
     pub(crate) fn name(self) -> String {
         match self {
-            Subject::Baseline => "baseline (no async)".into(),
-            Subject::Backend(backend) => backend.name().into(),
+            Subject::Baseline(Workload::Work) => "baseline (no async)".into(),
+            Subject::Baseline(Workload::Fetch) => "baseline (std::net)".into(),
+            Subject::Backend(backend, _) => backend.name().into(),
             Subject::PythonPlain => "python (no asyncio)".into(),
             Subject::PythonRun => "python asyncio.run".into(),
             Subject::PythonRunner => "python asyncio.Runner".into(),
@@ -46,10 +49,29 @@ impl Subject {
     /// What kind of row it is.
     pub(crate) fn kind(self) -> Kind {
         match self {
-            Subject::Baseline => Kind::Baseline,
-            Subject::Backend(_) => Kind::Backend,
+            Subject::Baseline(_) => Kind::Baseline,
+            Subject::Backend(..) => Kind::Backend,
             Subject::PythonPlain => Kind::PythonBaseline,
             Subject::PythonRun | Subject::PythonRunner => Kind::Python,
+        }
+    }
+
+    /// What it runs; Python runs `work` only.
+    pub(crate) fn workload(self) -> Workload {
+        match self {
+            Subject::Baseline(workload) | Subject::Backend(_, workload) => workload,
+            Subject::PythonPlain | Subject::PythonRun | Subject::PythonRunner => Workload::Work,
+        }
+    }
+
+    /// For `fetch`, the network stack it runs on: the backend's own, or `std::net`.
+    pub(crate) fn stack(self) -> Option<&'static str> {
+        match self {
+            Subject::Baseline(Workload::Fetch) => Some("std::net"),
+            Subject::Backend(backend, Workload::Fetch) => {
+                Some(Stack::native(backend.name()).name())
+            }
+            _ => None,
         }
     }
 
@@ -63,7 +85,10 @@ impl Subject {
 pub(crate) struct Inside {
     pub(crate) result: u64,
     pub(crate) construct_to_first_poll_ns: Option<u64>,
-    pub(crate) timer_ns: u64,
+    /// `work`: how long the delay took.
+    pub(crate) timer_ns: Option<u64>,
+    /// `fetch`: from the first poll (the baseline: the connect) to the answer received.
+    pub(crate) round_trip_ns: Option<u64>,
     pub(crate) teardown_ns: Option<u64>,
     pub(crate) threads_during: Option<u64>,
     pub(crate) threads_after: Option<u64>,
@@ -76,7 +101,8 @@ pub(crate) struct ColdSample {
     /// The round it was taken in: the baseline's sample of the same round was taken moments
     /// apart, under the same load.
     pub(crate) round: u32,
-    /// From just before the process was started to the arrival of its first line of work.
+    /// From just before the process was started to the arrival of its first line: `work`'s
+    /// "Coroutine has started", `fetch`'s answer.
     pub(crate) first_line: Duration,
     /// From just before the process was started to its exit: the whole process.
     pub(crate) process: Duration,
@@ -98,6 +124,15 @@ pub(crate) fn children(settings: &Settings, subjects: &[Subject]) -> u64 {
     let rust_rows = subjects.len() as u64 - python_rows;
     u64::from(settings.discarded_rounds + settings.samples) * rust_rows
         + u64::from(settings.discarded_rounds + settings.python_samples) * python_rows
+}
+
+/// The connections the `fetch` rows among `subjects` make: one per sample.
+pub(crate) fn fetch_connections(settings: &Settings, subjects: &[Subject]) -> u64 {
+    let rows = subjects
+        .iter()
+        .filter(|subject| subject.workload() == Workload::Fetch)
+        .count();
+    u64::from(settings.discarded_rounds + settings.samples) * rows as u64
 }
 
 /// Cold samples of every subject, interleaved: each round starts one process per row, so
@@ -139,7 +174,7 @@ pub(crate) fn measure(
             }
             let ran = command(children, row.subject).run()?;
             children.progress.inc(1);
-            match check(&ran, settings.arg, expected) {
+            match check(&ran, row.subject.workload(), settings.arg, expected) {
                 Ok(sample) if kept => row.samples.push(ColdSample { round, ..sample }),
                 Ok(_) => {}
                 Err(error) => row.error = Some(error),
@@ -153,13 +188,19 @@ pub(crate) fn measure(
 fn command(children: &Children<'_>, subject: Subject) -> Cmd {
     let arg = children.settings.arg.to_string();
     let delay = children.settings.delay_ns.to_string();
-    let cmd = match subject {
-        Subject::Baseline => children
-            .measured(children.probes.path(Config::Default))
-            .args(["cold", "--backend", "baseline"]),
-        Subject::Backend(backend) => children
-            .measured(children.probes.path(Config::of(backend)))
-            .args(["cold", "--backend", backend.name()]),
+    let (cmd, workload) = match subject {
+        Subject::Baseline(workload) => (
+            children
+                .measured(children.probes.path(Config::Default))
+                .args(["cold", "--backend", "baseline"]),
+            workload,
+        ),
+        Subject::Backend(backend, workload) => (
+            children
+                .measured(children.probes.path(Config::of(backend)))
+                .args(["cold", "--backend", backend.name()]),
+            workload,
+        ),
         Subject::PythonPlain | Subject::PythonRun | Subject::PythonRunner => {
             let mode = match subject {
                 Subject::PythonPlain => "cold-plain",
@@ -171,8 +212,11 @@ fn command(children: &Children<'_>, subject: Subject) -> Cmd {
                 .timeout(children.child_timeout());
         }
     };
-    cmd.args(["--arg", &arg, "--delay-ns", &delay])
-        .timeout(children.child_timeout())
+    let cmd = match workload {
+        Workload::Work => cmd.args(["--delay-ns", &delay]),
+        Workload::Fetch => cmd.args(["--fetch", &children.fetch.to_string()]),
+    };
+    cmd.args(["--arg", &arg]).timeout(children.child_timeout())
 }
 
 /// Whether kept round `round` (counted from 0) of `rounds` is one of the `wanted` rounds
@@ -182,9 +226,15 @@ fn spread(round: u32, rounds: u32, wanted: u32) -> bool {
     share(round + 1) > share(round)
 }
 
-/// Checks one cold sample: the process succeeded, printed the work's two lines in order and
-/// then its report, and work(arg) returned arg * 100.
-pub(crate) fn check(ran: &Ran, arg: u64, expected: u64) -> Result<ColdSample, String> {
+/// Checks one cold sample: the process succeeded, printed the lines of its workload and then
+/// its report, and the workload returned arg * 100. `work` prints its two lines in order;
+/// `fetch` prints the answer it received.
+pub(crate) fn check(
+    ran: &Ran,
+    workload: Workload,
+    arg: u64,
+    expected: u64,
+) -> Result<ColdSample, String> {
     if !ran.success() {
         return Err(format!("the process failed ({})", ran.failure()));
     }
@@ -192,17 +242,26 @@ pub(crate) fn check(ran: &Ran, arg: u64, expected: u64) -> Result<ColdSample, St
         return Err("the process printed nothing".into());
     };
     let printed: Vec<&str> = work.iter().map(|line| line.text.as_str()).collect();
-    if printed != [STARTED, DONE] {
+    let answer = expected.to_string();
+    let (wanted, name): (Vec<&str>, &str) = match workload {
+        Workload::Work => (vec![STARTED, DONE], "work"),
+        Workload::Fetch => (vec![&answer], "fetch"),
+    };
+    if printed != wanted {
+        let order = if wanted.len() > 1 {
+            " in that order"
+        } else {
+            ""
+        };
         return Err(format!(
-            "the work printed {printed:?}, expected {:?} in that order",
-            [STARTED, DONE]
+            "{name}({arg}) printed {printed:?}, expected {wanted:?}{order}"
         ));
     }
     let inside: Inside = serde_json::from_str(&report.text)
         .map_err(|err| format!("unreadable report {:?}: {err}", report.text))?;
     if inside.result != expected {
         return Err(format!(
-            "work({arg}) returned {}, expected {expected}",
+            "{name}({arg}) returned {}, expected {expected}",
             inside.result
         ));
     }
@@ -222,13 +281,16 @@ mod tests {
         Cmd::new("sh").args(["-c", script]).run().unwrap()
     }
 
-    const REPORT: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":7,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
+    const REPORT: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":7,"round_trip_ns":null,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
+
+    const FETCHED: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":null,"round_trip_ns":40000,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
 
     #[test]
     fn accepts_a_good_sample() {
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
-        let sample = check(&ran, 100, 10_000).unwrap();
+        let sample = check(&ran, Workload::Work, 100, 10_000).unwrap();
         assert_eq!(sample.inside.teardown_ns, Some(3));
+        assert_eq!(sample.inside.timer_ns, Some(7));
     }
 
     #[test]
@@ -236,7 +298,7 @@ mod tests {
         let report = REPORT.replace("10000", "9999");
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{report}'"));
         assert_eq!(
-            check(&ran, 100, 10_000).unwrap_err(),
+            check(&ran, Workload::Work, 100, 10_000).unwrap_err(),
             "work(100) returned 9999, expected 10000"
         );
     }
@@ -244,7 +306,7 @@ mod tests {
     #[test]
     fn rejects_lines_out_of_order() {
         let ran = sh(&format!("echo '{DONE}'; echo '{STARTED}'; echo '{REPORT}'"));
-        let err = check(&ran, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
         assert!(err.contains("in that order"), "{err}");
     }
 
@@ -254,9 +316,30 @@ mod tests {
             "echo '{STARTED}'; echo 'error: runtime refused' >&2; exit 1"
         ));
         assert_eq!(
-            check(&ran, 100, 10_000).unwrap_err(),
+            check(&ran, Workload::Work, 100, 10_000).unwrap_err(),
             "the process failed (exit status: 1: error: runtime refused)"
         );
+    }
+
+    #[test]
+    fn a_fetch_sample_is_its_answer_line_and_the_same_result() {
+        let ran = sh(&format!("echo 10000; echo '{FETCHED}'"));
+        let sample = check(&ran, Workload::Fetch, 100, 10_000).unwrap();
+        assert_eq!(sample.inside.round_trip_ns, Some(40_000));
+        assert_eq!(sample.first_line, ran.lines[0].at);
+        // The answer printed must be the one expected, and so must the one reported.
+        let ran = sh(&format!("echo 10001; echo '{FETCHED}'"));
+        let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
+        assert_eq!(err, r#"fetch(100) printed ["10001"], expected ["10000"]"#);
+        let ran = sh(&format!(
+            "echo 10000; echo '{}'",
+            FETCHED.replace("10000", "700")
+        ));
+        let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
+        assert_eq!(err, "fetch(100) returned 700, expected 10000");
+        // work's lines are not a fetch's.
+        let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
+        assert!(check(&ran, Workload::Fetch, 100, 10_000).is_err());
     }
 
     #[test]

@@ -1,21 +1,28 @@
 //! Running the measurements, in three stages: cold samples (one fresh process each,
 //! interleaved across rows), warm per-call figures (rounds interleaved across rows and
 //! builds), and the reactor compatibility matrix; each child under a timeout, each result
-//! checked.
+//! checked. A loopback server answers the `fetch` rows for the whole run, bounded in
+//! connections and lifetime, and stopped at its end.
 
 use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use oneoff::Backend;
+use oneoff_workloads::fetch::LoopbackServer;
 use serde::Serialize;
 
 use super::children::{Children, Python};
 use super::cold::{self, ColdRow, Subject};
 use super::matrix::{self, MatrixRow};
 use super::probes::Probes;
-use super::settings::Settings;
+use super::settings::{Settings, Workload};
 use super::warm::{self, WarmRow};
+
+/// How long the loopback server answers at most: far past any run (a default one takes about
+/// a minute), so that only a hung `compare` outlives it.
+const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Everything measured.
 #[derive(Debug)]
@@ -24,6 +31,19 @@ pub(crate) struct Measured {
     pub(crate) warm: Vec<WarmRow>,
     pub(crate) matrix: Vec<MatrixRow>,
     pub(crate) took: Stages,
+    pub(crate) server: ServerUse,
+}
+
+/// The loopback server's bounds and what it served.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub(crate) struct ServerUse {
+    /// The most connections it would accept: what the planned `fetch` samples, warm batches
+    /// and matrix cells can make at most.
+    pub(crate) max_connections: u64,
+    /// How long it would answer at most, in seconds.
+    pub(crate) lifetime_s: u64,
+    /// The connections it served.
+    pub(crate) served: u64,
 }
 
 /// How long each stage took, in seconds, so that the time budget can be checked.
@@ -50,15 +70,7 @@ pub(crate) fn all(
         .map(|name| name.parse().expect("the flags were checked"))
         .collect();
     let python = python.ok();
-    let mut cold_subjects = vec![Subject::Baseline];
-    cold_subjects.extend(backends.iter().map(|b| Subject::Backend(*b)));
-    if python.is_some() {
-        cold_subjects.extend([
-            Subject::PythonPlain,
-            Subject::PythonRun,
-            Subject::PythonRunner,
-        ]);
-    }
+    let cold_subjects = cold_subjects(&backends, python.is_some());
     let warm_subjects = warm::subjects(&backends, python.is_some());
     let total = cold::children(settings, &cold_subjects)
         + warm::children(settings, &warm_subjects)
@@ -68,8 +80,17 @@ pub(crate) fn all(
             .expect("the template is valid")
             .progress_chars("=> "),
     );
+    let mut server_use = ServerUse {
+        max_connections: cold::fetch_connections(settings, &cold_subjects)
+            + warm::fetch_connections(settings, &warm_subjects),
+        lifetime_s: SERVER_LIFETIME.as_secs(),
+        served: 0,
+    };
+    let server = LoopbackServer::start(server_use.max_connections, SERVER_LIFETIME)
+        .context("could not start the loopback server for fetch(arg) on 127.0.0.1")?;
     let children = Children {
         probes,
+        fetch: server.addr(),
         library_path,
         python,
         settings,
@@ -87,12 +108,39 @@ pub(crate) fn all(
     progress.set_message("reactor compatibility");
     let matrix = timed(&mut took.matrix_s, || matrix::measure(&children, &backends))?;
     progress.finish_and_clear();
+    server_use.served = server.stop();
     Ok(Measured {
         cold,
         warm,
         matrix,
         took,
+        server: server_use,
     })
+}
+
+/// The cold rows: the baseline and each backend on `work`, Python's when it is there, then
+/// the baseline and each backend on `fetch`.
+pub(crate) fn cold_subjects(backends: &[Backend], python: bool) -> Vec<Subject> {
+    let mut subjects = vec![Subject::Baseline(Workload::Work)];
+    subjects.extend(
+        backends
+            .iter()
+            .map(|b| Subject::Backend(*b, Workload::Work)),
+    );
+    if python {
+        subjects.extend([
+            Subject::PythonPlain,
+            Subject::PythonRun,
+            Subject::PythonRunner,
+        ]);
+    }
+    subjects.push(Subject::Baseline(Workload::Fetch));
+    subjects.extend(
+        backends
+            .iter()
+            .map(|b| Subject::Backend(*b, Workload::Fetch)),
+    );
+    subjects
 }
 
 /// Runs `stage`, writing how long it took into `seconds`.

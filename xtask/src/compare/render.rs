@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::report::{ColdSummary, Report, Spread, WarmSummary};
-use super::settings::ProbeProfile;
+use super::settings::{ProbeProfile, Workload};
 use super::text::{Style, duration, headers, optional, paragraph, per_call, sign, us};
 
 /// The report for a terminal.
@@ -24,6 +24,8 @@ fn render(report: &Report, style: Style) -> String {
     cold(&mut out, report, style);
     warm(&mut out, report, style);
     footprint(&mut out, report, style);
+    fetch_cold(&mut out, report, style);
+    fetch_warm(&mut out, report, style);
     matrix(&mut out, report, style);
     environment(&mut out, report, style);
     notes(&mut out, report, style);
@@ -34,9 +36,10 @@ fn title(w: &mut String, report: &Report, style: Style) {
     let s = &report.settings;
     let env = &report.environment;
     let title = format!(
-        "oneoff compare: work({}) with a {} delay, on {} ({} cores), git {}",
+        "oneoff compare: work({}) with a {} delay and fetch({}), on {} ({} cores), git {}",
         s.arg,
         duration(s.delay_ns),
+        s.arg,
         env.host,
         env.cores,
         env.git_revision
@@ -60,14 +63,23 @@ fn title(w: &mut String, report: &Report, style: Style) {
     }
 }
 
-/// Results and cold start-up.
+/// The cold rows of `workload`.
+fn cold_rows(report: &Report, workload: Workload) -> impl Iterator<Item = &ColdSummary> {
+    report
+        .cold
+        .iter()
+        .filter(move |row| row.workload == workload)
+}
+
+/// Results and cold start-up of `work`.
 fn cold(w: &mut String, report: &Report, style: Style) {
     let s = &report.settings;
     style.heading(
         w,
         &format!(
-            "Results and cold start-up: µs, median (p90), each sample a fresh process \
+            "work({}), results and cold start-up: µs, median (p90), each sample a fresh process \
              ({} samples per row{}, after {} discarded round)",
+            s.arg,
             s.samples,
             if report.python.available {
                 format!(", {} for Python", s.python_samples)
@@ -87,17 +99,13 @@ fn cold(w: &mut String, report: &Report, style: Style) {
         "runtime start",
         "teardown",
     ]);
-    let rows = report.cold.iter().map(|row| {
+    let rows = cold_rows(report, Workload::Work).map(|row| {
         vec![
             row.name.clone(),
             result(row),
             row.samples.to_string(),
             spread_us(row.first_line_ns),
-            row.first_line_above_baseline_ns
-                .map_or("-".into(), |ns| match ns {
-                    0 => "0".into(),
-                    _ => format!("{}{}", sign(ns), us(ns.unsigned_abs())),
-                }),
+            above_baseline(row),
             spread_us(row.process_ns),
             spread_us(row.construct_to_first_poll_ns),
             spread_us(row.teardown_ns),
@@ -106,13 +114,23 @@ fn cold(w: &mut String, report: &Report, style: Style) {
     style.table(w, header, rows.collect());
 }
 
-/// Per-call cost, warm: each backend in its own build and with every detector, side by side.
+/// The paired difference to the baseline, signed.
+fn above_baseline(row: &ColdSummary) -> String {
+    row.first_line_above_baseline_ns
+        .map_or("-".into(), |ns| match ns {
+            0 => "0".into(),
+            _ => format!("{}{}", sign(ns), us(ns.unsigned_abs())),
+        })
+}
+
+/// Per-call cost of `work`, warm: each backend in its own build and with every detector,
+/// side by side.
 fn warm(w: &mut String, report: &Report, style: Style) {
     let s = &report.settings;
     style.heading(
         w,
         &format!(
-            "Per call, warm: ns per call, median over {} rounds (each round a fresh process per row, \
+            "work, per call, warm: ns per call, median over {} rounds (each round a fresh process per row, \
              rows interleaved; in each, the median of {} batches of ~{} µs). Default features: the \
              facade's defaults plus the backend's feature; every detector: all of its features",
             s.warm_rounds, s.warm_reps, s.warm_target_us
@@ -126,7 +144,7 @@ fn warm(w: &mut String, report: &Report, style: Style) {
         "reused runner, ready",
         "reused runner, yields once",
     ]);
-    let rows = report.warm.iter().map(|row| {
+    let rows = warm_rows(report, Workload::Work).map(|row| {
         let build = match row.config {
             None => "-",
             Some(_) if row.every_detector() => "every detector",
@@ -139,6 +157,14 @@ fn warm(w: &mut String, report: &Report, style: Style) {
     style.table(w, header, rows.collect());
 }
 
+/// The warm rows of `workload`.
+fn warm_rows(report: &Report, workload: Workload) -> impl Iterator<Item = &WarmSummary> {
+    report
+        .warm
+        .iter()
+        .filter(move |row| row.workload == workload)
+}
+
 fn warm_cells(row: &WarmSummary) -> Vec<String> {
     match (&row.per_call_ns, &row.error) {
         (Some(f), _) => [
@@ -147,18 +173,26 @@ fn warm_cells(row: &WarmSummary) -> Vec<String> {
             f.reused_ready_ns,
             f.reused_yield_ns,
         ]
-        .map(per_call)
+        .map(per_call_cell)
         .to_vec(),
-        (None, error) => vec![format!("FAILED: {}", error.as_deref().unwrap_or("?"))],
+        (None, error) => vec![failed(error)],
     }
 }
 
-/// Footprint and timer.
+fn failed(error: &Option<String>) -> String {
+    format!("FAILED: {}", error.as_deref().unwrap_or("?"))
+}
+
+fn per_call_cell(ns: Option<f64>) -> String {
+    ns.map_or("-".into(), per_call)
+}
+
+/// Footprint and timer of `work`.
 fn footprint(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         &format!(
-            "Footprint and timer: threads, peak RSS (KiB), and how long the {} delay took (µs, median (p90))",
+            "work, footprint and timer: threads, peak RSS (KiB), and how long the {} delay took (µs, median (p90))",
             duration(report.settings.delay_ns)
         ),
     );
@@ -170,7 +204,7 @@ fn footprint(w: &mut String, report: &Report, style: Style) {
         "above baseline",
         "delay took",
     ]);
-    let rows = report.cold.iter().map(|row| {
+    let rows = cold_rows(report, Workload::Work).map(|row| {
         vec![
             row.name.clone(),
             optional(row.threads_during),
@@ -183,6 +217,81 @@ fn footprint(w: &mut String, report: &Report, style: Style) {
         ]
     });
     style.table(w, header, rows.collect());
+}
+
+/// Results and cold start-up of `fetch`: process start to the answer received, beside the
+/// same round trip with blocking `std::net`.
+fn fetch_cold(w: &mut String, report: &Report, style: Style) {
+    let s = &report.settings;
+    style.heading(
+        w,
+        &format!(
+            "fetch({}), results and cold start-up: one TCP round trip to a loopback server, each \
+             backend on its own network stack (below), the baseline on blocking std::net; µs, \
+             median (p90), each sample a fresh process ({} samples per row, interleaved with \
+             work's)",
+            s.arg, s.samples
+        ),
+    );
+    // Runtime start is work's (the same call, before either workload begins), and each
+    // backend's stack is in the warm table: both are in compare.json.
+    let header = headers(&[
+        "row",
+        "result",
+        "n",
+        "start → answer",
+        "vs baseline",
+        "whole process",
+        "round trip",
+        "teardown",
+    ]);
+    let rows = cold_rows(report, Workload::Fetch).map(|row| {
+        vec![
+            row.name.clone(),
+            result(row),
+            row.samples.to_string(),
+            spread_us(row.first_line_ns),
+            above_baseline(row),
+            spread_us(row.process_ns),
+            spread_us(row.round_trip_ns),
+            spread_us(row.teardown_ns),
+        ]
+    });
+    style.table(w, header, rows.collect());
+}
+
+/// Per-call cost of `fetch`, warm: one-shot and on a kept runner, beside blocking `std::net`.
+fn fetch_warm(w: &mut String, report: &Report, style: Style) {
+    let s = &report.settings;
+    style.heading(
+        w,
+        &format!(
+            "fetch, per call, warm: µs per call, median over {} rounds, each backend in its own \
+             build; the baseline makes the same round trip with blocking std::net",
+            s.warm_rounds
+        ),
+    );
+    let header = headers(&["row", "stack", "one-shot", "reused runner"]);
+    let rows = warm_rows(report, Workload::Fetch).map(|row| {
+        let stack = row.stack.unwrap_or("-");
+        let mut cells = vec![row.name.clone(), stack.to_owned()];
+        match (&row.per_call_ns, &row.error) {
+            (Some(f), _) => {
+                // The baseline's blocking call stands in both columns, as the floor of each.
+                let one_shot = f.one_shot_fetch_ns.or(f.blocking_fetch_ns);
+                let reused = f.reused_fetch_ns.or(f.blocking_fetch_ns);
+                cells.extend([one_shot, reused].map(|ns| ns.map_or("-".into(), ns_as_us)));
+            }
+            (None, error) => cells.push(failed(error)),
+        }
+        cells
+    });
+    style.table(w, header, rows.collect());
+}
+
+/// Nanoseconds as microseconds with about three significant digits.
+fn ns_as_us(ns: f64) -> String {
+    us(ns.round() as u64)
 }
 
 /// The reactor compatibility matrix: full messages in Markdown, short labels in the terminal
@@ -329,9 +438,9 @@ mod tests {
 
     use super::*;
     use crate::compare::children::Python;
-    use crate::compare::cold::{ColdRow, ColdSample, Inside, Subject};
+    use crate::compare::cold::{ColdRow, ColdSample, Inside};
     use crate::compare::matrix::{CASES, MatrixRow};
-    use crate::compare::measure::{Measured, Stages};
+    use crate::compare::measure::{self, Measured, ServerUse, Stages};
     use crate::compare::probes::{Build, Config};
     use crate::compare::settings::Settings;
     use crate::compare::warm::{WarmFigures, WarmRow};
@@ -341,15 +450,17 @@ mod tests {
     const LONG: &str = "cannot block on a future with futures-lite from inside a running tokio \
         current-thread runtime: blocking here would panic or deadlock; .await the future instead";
 
-    /// A report with every kind of row and the longest texts compare produces: every backend,
-    /// Python, a failed cold row, a failed warm row, full error messages in every matrix cell,
-    /// labels the legend does not know, a long command line and notes.
+    /// A report with every kind of row and the longest texts compare produces: every backend on
+    /// both workloads, Python, a failed cold row of each workload, a failed warm row of each,
+    /// full error messages in every matrix cell, labels the legend does not know, a long
+    /// command line and notes.
     fn worst_case() -> Report {
         let backends = Backend::ALL;
         let inside = Inside {
             result: 10_000,
             construct_to_first_poll_ns: Some(123_456_789),
-            timer_ns: 1_234_567_890,
+            timer_ns: Some(1_234_567_890),
+            round_trip_ns: Some(1_234_567_890),
             teardown_ns: Some(98_765_432),
             threads_during: Some(12),
             threads_after: Some(11),
@@ -361,28 +472,25 @@ mod tests {
             process: Duration::from_micros(987_654_321),
             inside: inside.clone(),
         };
-        let mut subjects = vec![Subject::Baseline];
-        subjects.extend(backends.iter().map(|b| Subject::Backend(*b)));
-        subjects.extend([
-            Subject::PythonPlain,
-            Subject::PythonRun,
-            Subject::PythonRunner,
-        ]);
-        let cold = subjects
+        let subjects = measure::cold_subjects(backends, true);
+        let cold: Vec<ColdRow> = subjects
             .iter()
             .enumerate()
             .map(|(index, subject)| ColdRow {
                 subject: *subject,
                 samples: (0..200).map(sample).collect(),
-                error: (index == 2)
+                error: (index == 2 || index + 1 == subjects.len())
                     .then(|| format!("the process failed (exit status: 101: {LONG})")),
             })
             .collect();
         let figures = WarmFigures {
-            one_shot_ready_ns: 123_456_789.0,
-            one_shot_yield_ns: 123_456_789.0,
-            reused_ready_ns: 0.7,
-            reused_yield_ns: 1_234.5,
+            one_shot_ready_ns: Some(123_456_789.0),
+            one_shot_yield_ns: Some(123_456_789.0),
+            reused_ready_ns: Some(0.7),
+            reused_yield_ns: Some(1_234.5),
+            one_shot_fetch_ns: Some(123_456_789.0),
+            reused_fetch_ns: Some(123_456_789.0),
+            blocking_fetch_ns: Some(123_456_789.0),
         };
         let mut warm: Vec<WarmRow> = crate::compare::warm::subjects(backends, true)
             .into_iter()
@@ -393,6 +501,7 @@ mod tests {
             })
             .collect();
         warm[3].error = Some(LONG.to_owned());
+        warm.last_mut().expect("warm rows").error = Some(LONG.to_owned());
         let matrix = backends
             .iter()
             .map(|backend| MatrixRow {
@@ -423,6 +532,7 @@ mod tests {
             warm_rounds: 5,
             warm_reps: 3,
             warm_target_us: 5_000,
+            warm_fetch_max_calls: 500,
             arg: u64::MAX,
             delay_ns: 999_999_999,
             quick: false,
@@ -480,6 +590,7 @@ mod tests {
             warm,
             matrix,
             took: Stages::default(),
+            server: ServerUse::default(),
         };
         Report::new(environment, settings, builds, python, measured)
     }
@@ -498,6 +609,7 @@ mod tests {
         }
         // Nothing was left out to make it fit: the full messages are wrapped, not dropped.
         assert!(text.contains("error: nested"), "{text}");
+        assert!(text.contains("\nfetch, per call, warm"), "{text}");
         assert!(text.contains("deadlock"), "{text}");
         assert!(text.contains("full messages: compare.md"), "{text}");
     }

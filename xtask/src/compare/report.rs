@@ -11,14 +11,15 @@ use serde::Serialize;
 use super::children::{Kind, Python};
 use super::cold::{ColdRow, ColdSample};
 use super::matrix::{CASES, MatrixRow};
-use super::measure::{Measured, Stages};
+use super::measure::{Measured, ServerUse, Stages};
 use super::probes::Build;
-use super::settings::Settings;
+use super::settings::{Settings, Workload};
 use super::warm::{WarmFigures, WarmRow};
 use crate::environment::Environment;
 
-/// Names the shape of `compare.json`, so that scripts can tell when it changes.
-const SCHEMA: &str = "oneoff-compare/2";
+/// Names the shape of `compare.json`, so that scripts can tell when it changes (3: the `fetch`
+/// rows, each row's `workload` and the loopback server).
+const SCHEMA: &str = "oneoff-compare/3";
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -32,12 +33,15 @@ pub(crate) struct Report {
     pub(crate) builds: Vec<Build>,
     /// How long each stage of the run took.
     pub(crate) took: Stages,
-    /// Results and cold start-up, one row per subject, baselines first.
+    /// Results and cold start-up, one row per subject and workload, each workload's baseline
+    /// first.
     pub(crate) cold: Vec<ColdSummary>,
     /// Warm per-call cost.
     pub(crate) warm: Vec<WarmSummary>,
     /// The reactor compatibility matrix.
     pub(crate) matrix: Matrix,
+    /// The loopback server that `fetch(arg)` connected to.
+    pub(crate) fetch_server: ServerUse,
     pub(crate) python: PythonSummary,
     /// One line per failed backend; empty when all went well.
     pub(crate) failures: Vec<String>,
@@ -57,27 +61,37 @@ pub(crate) struct Spread {
 pub(crate) struct ColdSummary {
     pub(crate) name: String,
     pub(crate) kind: Kind,
+    pub(crate) workload: Workload,
+    /// `fetch`: the network stack it ran on (the backend's own, or `std::net`).
+    pub(crate) stack: Option<&'static str>,
     /// Whether every sample passed its check.
     pub(crate) ok: bool,
     /// The first failed check, when one failed.
     pub(crate) error: Option<String>,
-    /// What work(arg) must return: arg * 100.
+    /// What work(arg) and fetch(arg) must return: arg * 100.
     pub(crate) expected_result: u64,
     /// Kept samples, each a fresh process.
     pub(crate) samples: usize,
-    /// Process start to the first line of work: what the user feels.
+    /// Process start to the first line: `work`'s first line, `fetch`'s answer received. What
+    /// the user feels.
     pub(crate) first_line_ns: Option<Spread>,
     /// The median over rounds of this row's first line minus its baseline's in the same round
-    /// (Rust rows: the Rust baseline; Python rows: Python without asyncio).
+    /// (Rust rows: the Rust baseline of the same workload; Python rows: Python without
+    /// asyncio).
     pub(crate) first_line_above_baseline_ns: Option<i64>,
+    /// The 95% confidence interval of that median (`stats::median_interval`), absent under 6
+    /// pairs.
+    pub(crate) first_line_above_baseline_ci_ns: Option<[i64; 2]>,
     /// Process start to process exit: what hyperfine or `time` measure.
     pub(crate) process_ns: Option<Spread>,
     /// Runner construction to the future's first poll, inside the process.
     pub(crate) construct_to_first_poll_ns: Option<Spread>,
     /// The work's completion to the return of the one-shot call (teardown).
     pub(crate) teardown_ns: Option<Spread>,
-    /// How long the delay really took.
+    /// `work`: how long the delay really took.
     pub(crate) timer_ns: Option<Spread>,
+    /// `fetch`: from the first poll (the baseline: the connect) to the answer received.
+    pub(crate) round_trip_ns: Option<Spread>,
     /// OS threads at the end of the work, inside the call (median).
     pub(crate) threads_during: Option<u64>,
     /// OS threads after the call returned (median).
@@ -93,6 +107,9 @@ pub(crate) struct ColdSummary {
 pub(crate) struct WarmSummary {
     pub(crate) name: String,
     pub(crate) kind: Kind,
+    pub(crate) workload: Workload,
+    /// `fetch`: the network stack it ran on.
+    pub(crate) stack: Option<&'static str>,
     /// The probe build it ran in: the backend's feature (with the facade's defaults) or
     /// `all-features`; absent for Python.
     pub(crate) config: Option<&'static str>,
@@ -109,6 +126,8 @@ impl WarmSummary {
         WarmSummary {
             name: row.subject.name(),
             kind: row.subject.kind(),
+            workload: row.subject.workload(),
+            stack: row.subject.stack(),
             config: row.subject.config().map(|config| config.name()),
             ok: row.error.is_none(),
             error: row.error.clone(),
@@ -150,6 +169,25 @@ pub(crate) struct PythonSummary {
     pub(crate) note: Option<String>,
 }
 
+impl PythonSummary {
+    fn new(python: Result<Python, String>) -> Self {
+        match python {
+            Ok(python) => PythonSummary {
+                available: true,
+                executable: Some(python.executable.display().to_string()),
+                version: Some(python.version),
+                note: None,
+            },
+            Err(note) => PythonSummary {
+                available: false,
+                executable: None,
+                version: None,
+                note: Some(note),
+            },
+        }
+    }
+}
+
 impl Report {
     /// Summarises the measurements.
     pub(crate) fn new(
@@ -189,23 +227,8 @@ impl Report {
                 failed(&row.name, row.kind, &format!("warm run{build}"), error);
             }
         }
-        let python = match python {
-            Ok(python) => PythonSummary {
-                available: true,
-                executable: Some(python.executable.display().to_string()),
-                version: Some(python.version),
-                note: None,
-            },
-            Err(note) => {
-                notes.push(note.clone());
-                PythonSummary {
-                    available: false,
-                    executable: None,
-                    version: None,
-                    note: Some(note),
-                }
-            }
-        };
+        let python = PythonSummary::new(python);
+        notes.extend(python.note.clone());
         Report {
             schema: SCHEMA,
             ok: failures.is_empty(),
@@ -219,6 +242,7 @@ impl Report {
                 cases: CASES.iter().map(|(id, title)| Case { id, title }).collect(),
                 rows: measured.matrix,
             },
+            fetch_server: measured.server,
             python,
             failures,
             notes,
@@ -237,16 +261,20 @@ fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {
     ColdSummary {
         name: row.subject.name(),
         kind: row.subject.kind(),
+        workload: row.subject.workload(),
+        stack: row.subject.stack(),
         ok,
         error: row.error.clone(),
         expected_result: expected,
         samples: row.samples.len(),
         first_line_ns: spread(all(&|s| Some(ns(s.first_line)))),
         first_line_above_baseline_ns: None,
+        first_line_above_baseline_ci_ns: None,
         process_ns: spread(all(&|s| Some(ns(s.process)))),
         construct_to_first_poll_ns: spread(all(&|s| s.inside.construct_to_first_poll_ns)),
         teardown_ns: spread(all(&|s| s.inside.teardown_ns)),
-        timer_ns: spread(all(&|s| Some(s.inside.timer_ns))),
+        timer_ns: spread(all(&|s| s.inside.timer_ns)),
+        round_trip_ns: spread(all(&|s| s.inside.round_trip_ns)),
         threads_during: spread(all(&|s| s.inside.threads_during)).map(|s| s.median),
         threads_after: spread(all(&|s| s.inside.threads_after)).map(|s| s.median),
         peak_rss_kib: spread(all(&|s| s.inside.peak_rss_kib)).map(|s| s.median),
@@ -254,13 +282,15 @@ fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {
     }
 }
 
-/// Fills in the differences to each row's baseline. The first-line difference is the median
-/// of paired differences (this row's sample minus the baseline's sample of the same round),
-/// which a change of the machine's load during the run moves far less than a difference of
-/// medians would.
+/// Fills in the differences to each row's baseline (of the same kind and workload). The
+/// first-line difference is the median of paired differences (this row's sample minus the
+/// baseline's sample of the same round), which a change of the machine's load during the run
+/// moves far less than a difference of medians would; beside it, that median's 95% interval.
 fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
-    let baseline = |kind: Kind| {
-        let index = rows.iter().position(|row| row.kind == kind && row.ok)?;
+    let baseline = |kind: Kind, workload: Workload| {
+        let index = rows
+            .iter()
+            .position(|row| row.kind == kind && row.workload == workload && row.ok)?;
         let by_round: HashMap<u32, Duration> = measured[index]
             .samples
             .iter()
@@ -268,14 +298,20 @@ fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
             .collect();
         Some((by_round, rows[index].peak_rss_kib))
     };
-    let rust = baseline(Kind::Baseline);
-    let python = baseline(Kind::PythonBaseline);
+    let bases = [
+        (Kind::Baseline, Workload::Work),
+        (Kind::Baseline, Workload::Fetch),
+        (Kind::PythonBaseline, Workload::Work),
+    ]
+    .map(|(kind, workload)| ((kind, workload), baseline(kind, workload)));
     for (row, samples) in rows.iter_mut().zip(measured) {
-        let base = match row.kind {
-            Kind::Baseline | Kind::Backend => &rust,
-            Kind::PythonBaseline | Kind::Python => &python,
+        let kind = match row.kind {
+            Kind::Baseline | Kind::Backend => Kind::Baseline,
+            Kind::PythonBaseline | Kind::Python => Kind::PythonBaseline,
         };
-        let Some((first_lines, rss)) = base else {
+        let Some((_, Some((first_lines, rss)))) =
+            bases.iter().find(|(of, _)| *of == (kind, row.workload))
+        else {
             continue;
         };
         if row.ok {
@@ -288,6 +324,8 @@ fn relate_to_baselines(rows: &mut [ColdSummary], measured: &[ColdRow]) {
                 })
                 .collect();
             row.first_line_above_baseline_ns = stats::median(&mut paired);
+            row.first_line_above_baseline_ci_ns =
+                stats::median_interval(&mut paired).map(|(low, high)| [low, high]);
         }
         row.rss_above_baseline_kib = row
             .peak_rss_kib

@@ -13,6 +13,16 @@ pub(crate) enum ProbeProfile {
     Dev,
 }
 
+/// What a row runs: the two workloads of `oneoff-workloads`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Workload {
+    /// `work(arg)`: two lines around an awaited delay.
+    Work,
+    /// `fetch(arg)`: one TCP round trip to the loopback server that `compare` starts.
+    Fetch,
+}
+
 /// How much to measure, resolved from the flags.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Settings {
@@ -32,7 +42,10 @@ pub(crate) struct Settings {
     pub(crate) warm_reps: u32,
     /// How long one batch takes, in microseconds.
     pub(crate) warm_target_us: u64,
-    /// The argument of work(arg).
+    /// The most calls in one batch of a warm `fetch` process, so that the loopback server's
+    /// bound on connections can be computed before the run.
+    pub(crate) warm_fetch_max_calls: u64,
+    /// The argument of work(arg) and fetch(arg).
     pub(crate) arg: u64,
     /// The delay work(arg) awaits, in nanoseconds.
     pub(crate) delay_ns: u64,

@@ -1,16 +1,18 @@
-//! Warm per-call figures: each backend in its own build and in the all-features build, and
-//! Python's asyncio, measured in rounds. Each round starts one process per subject, in an
-//! order shuffled every round (seeded), like the cold samples, so that drift of the machine
-//! spreads over every row alike; each process times its calls in a few batches and reports
-//! their median, and a row's figure is the median over its rounds.
+//! Warm per-call figures: `work`'s calls on each backend in its own build and in the
+//! all-features build, and Python's asyncio; `fetch(arg)` on each backend's own stack in its
+//! own build, and with blocking `std::net`. Measured in rounds: each round starts one process
+//! per subject, in an order shuffled every round (seeded), like the cold samples, so that
+//! drift of the machine spreads over every row alike; each process times its calls in a few
+//! batches and reports their median, and a row's figure is the median over its rounds.
 
 use oneoff::Backend;
+use oneoff_workloads::fetch::Stack;
 use oneoff_workloads::stats;
 use serde::{Deserialize, Serialize};
 
 use super::children::{Children, Kind, parse_last};
 use super::probes::Config;
-use super::settings::Settings;
+use super::settings::{Settings, Workload};
 use crate::cmd::Cmd;
 
 /// Seeds the shuffled order of the warm rounds.
@@ -19,18 +21,25 @@ const SCHEDULE_SEED: u64 = 0x3a7e;
 /// What one warm row measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WarmSubject {
-    /// A backend, in one of the probe's builds.
+    /// `work`'s calls on a backend, in one of the probe's builds.
     Backend(Backend, Config),
     /// Python's asyncio.
     Python,
+    /// `fetch(arg)` on a backend's own network stack, in its own build.
+    Fetch(Backend),
+    /// `fetch(arg)` with blocking `std::net`, in the default build.
+    FetchBaseline,
 }
 
 impl WarmSubject {
     /// The row's name in the report.
     pub(crate) fn name(self) -> String {
         match self {
-            WarmSubject::Backend(backend, _) => backend.name().to_owned(),
+            WarmSubject::Backend(backend, _) | WarmSubject::Fetch(backend) => {
+                backend.name().to_owned()
+            }
             WarmSubject::Python => "python asyncio".to_owned(),
+            WarmSubject::FetchBaseline => "baseline (std::net)".to_owned(),
         }
     }
 
@@ -38,6 +47,8 @@ impl WarmSubject {
     pub(crate) fn config(self) -> Option<Config> {
         match self {
             WarmSubject::Backend(_, config) => Some(config),
+            WarmSubject::Fetch(backend) => Some(Config::of(backend)),
+            WarmSubject::FetchBaseline => Some(Config::Default),
             WarmSubject::Python => None,
         }
     }
@@ -45,20 +56,50 @@ impl WarmSubject {
     /// What kind of row it is.
     pub(crate) fn kind(self) -> Kind {
         match self {
-            WarmSubject::Backend(..) => Kind::Backend,
+            WarmSubject::Backend(..) | WarmSubject::Fetch(_) => Kind::Backend,
             WarmSubject::Python => Kind::Python,
+            WarmSubject::FetchBaseline => Kind::Baseline,
+        }
+    }
+
+    /// For `fetch`, the network stack it runs on: the backend's own, or `std::net`.
+    pub(crate) fn stack(self) -> Option<&'static str> {
+        match self {
+            WarmSubject::Fetch(backend) => Some(Stack::native(backend.name()).name()),
+            WarmSubject::FetchBaseline => Some("std::net"),
+            WarmSubject::Backend(..) | WarmSubject::Python => None,
+        }
+    }
+
+    /// What it runs.
+    pub(crate) fn workload(self) -> Workload {
+        match self {
+            WarmSubject::Backend(..) | WarmSubject::Python => Workload::Work,
+            WarmSubject::Fetch(_) | WarmSubject::FetchBaseline => Workload::Fetch,
         }
     }
 }
 
-/// Nanoseconds per call of each variant: one process's medians, or a row's median over its
-/// rounds.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+/// Nanoseconds per call of each variant a row has: one process's medians, or a row's median
+/// over its rounds. `work` rows have the first four, `fetch` rows the one-shot and reused
+/// fetch, the `std::net` baseline the blocking one.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub(crate) struct WarmFigures {
-    pub(crate) one_shot_ready_ns: f64,
-    pub(crate) one_shot_yield_ns: f64,
-    pub(crate) reused_ready_ns: f64,
-    pub(crate) reused_yield_ns: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) one_shot_ready_ns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) one_shot_yield_ns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reused_ready_ns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reused_yield_ns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) one_shot_fetch_ns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reused_fetch_ns: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) blocking_fetch_ns: Option<f64>,
 }
 
 /// One warm row: the figures of each round, or the failure that stopped it.
@@ -70,23 +111,31 @@ pub(crate) struct WarmRow {
 }
 
 impl WarmRow {
-    /// The median over the rounds of each variant; `None` without rounds.
+    /// The median over the rounds of each variant the rounds have; `None` without rounds.
     pub(crate) fn median(&self) -> Option<WarmFigures> {
-        let of = |pick: fn(&WarmFigures) -> f64| {
-            let mut values: Vec<f64> = self.rounds.iter().map(pick).collect();
+        if self.rounds.is_empty() {
+            return None;
+        }
+        let of = |pick: fn(&WarmFigures) -> Option<f64>| {
+            let mut values: Vec<f64> = self.rounds.iter().filter_map(pick).collect();
             stats::median(&mut values)
         };
         Some(WarmFigures {
-            one_shot_ready_ns: of(|f| f.one_shot_ready_ns)?,
-            one_shot_yield_ns: of(|f| f.one_shot_yield_ns)?,
-            reused_ready_ns: of(|f| f.reused_ready_ns)?,
-            reused_yield_ns: of(|f| f.reused_yield_ns)?,
+            one_shot_ready_ns: of(|f| f.one_shot_ready_ns),
+            one_shot_yield_ns: of(|f| f.one_shot_yield_ns),
+            reused_ready_ns: of(|f| f.reused_ready_ns),
+            reused_yield_ns: of(|f| f.reused_yield_ns),
+            one_shot_fetch_ns: of(|f| f.one_shot_fetch_ns),
+            reused_fetch_ns: of(|f| f.reused_fetch_ns),
+            blocking_fetch_ns: of(|f| f.blocking_fetch_ns),
         })
     }
 }
 
-/// The warm rows: each backend in its own build, then in the all-features build, then
-/// Python.
+/// The warm rows: each backend's `work` in its own build, then in the all-features build;
+/// Python; the `fetch` baseline, then each backend's `fetch` in its own build (the
+/// nested-call check that the all-features build adds costs nanoseconds, lost in a round trip
+/// of tens of microseconds).
 pub(crate) fn subjects(backends: &[Backend], python: bool) -> Vec<WarmSubject> {
     let mut subjects = Vec::new();
     for backend in backends {
@@ -96,12 +145,31 @@ pub(crate) fn subjects(backends: &[Backend], python: bool) -> Vec<WarmSubject> {
     if python {
         subjects.push(WarmSubject::Python);
     }
+    subjects.push(WarmSubject::FetchBaseline);
+    subjects.extend(backends.iter().map(|backend| WarmSubject::Fetch(*backend)));
     subjects
 }
 
 /// How many child processes [`measure`] starts for `subjects`.
 pub(crate) fn children(settings: &Settings, subjects: &[WarmSubject]) -> u64 {
     u64::from(settings.warm_rounds) * subjects.len() as u64
+}
+
+/// The most connections the `fetch` rows among `subjects` make: per process, each variant
+/// makes one checked call, then at most twice the batch cap while it sizes its batch, then
+/// its timed batches.
+pub(crate) fn fetch_connections(settings: &Settings, subjects: &[WarmSubject]) -> u64 {
+    let per_variant =
+        1 + (2 + u64::from(settings.warm_reps)) * settings.warm_fetch_max_calls.max(1);
+    let variants: u64 = subjects
+        .iter()
+        .map(|subject| match subject {
+            WarmSubject::Fetch(_) => 2,
+            WarmSubject::FetchBaseline => 1,
+            WarmSubject::Backend(..) | WarmSubject::Python => 0,
+        })
+        .sum();
+    u64::from(settings.warm_rounds) * variants * per_variant
 }
 
 /// Every round of every subject; a row stops at its first failed round.
@@ -146,13 +214,25 @@ pub(crate) fn measure(
 
 /// The command of one round of `subject`.
 fn command(children: &Children<'_>, subject: WarmSubject) -> Cmd {
-    let reps = children.settings.warm_reps.to_string();
-    let target = children.settings.warm_target_us.to_string();
-    match subject {
-        WarmSubject::Backend(backend, config) => children
+    let settings = children.settings;
+    let reps = settings.warm_reps.to_string();
+    let target = settings.warm_target_us.to_string();
+    let probe = |backend: &str| {
+        let config = subject.config().expect("a probe subject has a build");
+        children
             .measured(children.probes.path(config))
-            .args(["warm", "--backend", backend.name()])
-            .args(["--reps", &reps, "--target-us", &target]),
+            .args(["warm", "--backend", backend])
+            .args(["--reps", &reps, "--target-us", &target])
+    };
+    let fetch = |cmd: Cmd| {
+        cmd.args(["--fetch", &children.fetch.to_string()])
+            .args(["--arg", &settings.arg.to_string()])
+            .args(["--max-calls", &settings.warm_fetch_max_calls.to_string()])
+    };
+    match subject {
+        WarmSubject::Backend(backend, _) => probe(backend.name()),
+        WarmSubject::Fetch(backend) => fetch(probe(backend.name())),
+        WarmSubject::FetchBaseline => fetch(probe("baseline")),
         WarmSubject::Python => children.python("warm", &["0", "0", &reps, &target]),
     }
 }
@@ -163,10 +243,11 @@ mod tests {
 
     fn figures(ns: f64) -> WarmFigures {
         WarmFigures {
-            one_shot_ready_ns: ns,
-            one_shot_yield_ns: ns * 2.0,
-            reused_ready_ns: ns * 3.0,
-            reused_yield_ns: ns * 4.0,
+            one_shot_ready_ns: Some(ns),
+            one_shot_yield_ns: Some(ns * 2.0),
+            reused_ready_ns: Some(ns * 3.0),
+            reused_yield_ns: Some(ns * 4.0),
+            ..WarmFigures::default()
         }
     }
 
@@ -178,8 +259,13 @@ mod tests {
             error: None,
         };
         let median = row.median().unwrap();
-        assert_eq!(median.one_shot_ready_ns, 20.0, "the lower middle of four");
-        assert_eq!(median.reused_yield_ns, 80.0);
+        assert_eq!(
+            median.one_shot_ready_ns,
+            Some(20.0),
+            "the lower middle of four"
+        );
+        assert_eq!(median.reused_yield_ns, Some(80.0));
+        assert_eq!(median.one_shot_fetch_ns, None, "a work row has no fetch");
         let empty = WarmRow {
             rounds: Vec::new(),
             ..row
@@ -188,12 +274,34 @@ mod tests {
     }
 
     #[test]
-    fn every_backend_is_measured_in_two_builds() {
+    fn a_fetch_report_reads_and_writes_its_own_figures() {
+        let figures: WarmFigures = serde_json::from_str(
+            r#"{"one_shot_fetch_ns":null,"reused_fetch_ns":7.5,"blocking_fetch_ns":null,"reps":3}"#,
+        )
+        .unwrap();
+        assert_eq!(figures.reused_fetch_ns, Some(7.5));
+        assert_eq!(figures.one_shot_ready_ns, None);
+        // Only the figures a row has are written out.
+        let written = serde_json::to_string(&figures).unwrap();
+        assert_eq!(written, r#"{"reused_fetch_ns":7.5}"#);
+    }
+
+    #[test]
+    fn every_backend_is_measured_in_two_builds_and_fetches_in_one() {
         let subjects = subjects(Backend::ALL, true);
-        assert_eq!(subjects.len(), 2 * Backend::ALL.len() + 1);
+        assert_eq!(subjects.len(), 3 * Backend::ALL.len() + 2);
         assert_eq!(
             subjects[1],
             WarmSubject::Backend(Backend::ALL[0], Config::All)
+        );
+        let fetches: Vec<_> = subjects
+            .iter()
+            .filter(|subject| subject.workload() == Workload::Fetch)
+            .collect();
+        assert_eq!(
+            fetches.len(),
+            Backend::ALL.len() + 1,
+            "and the std::net baseline"
         );
     }
 }
