@@ -1,7 +1,7 @@
 //! `cargo xtask compare`: the same `work(arg)` and `fetch(arg)` (one TCP round trip to a
 //! loopback server it starts) on every backend, each cold sample a fresh process, with results,
-//! start-up latency, per-call cost, footprint, timer accuracy and the reactor compatibility
-//! matrix side by side, and Python's `asyncio` as a reference.
+//! start-up latency, per-call cost, footprint, timer accuracy, the I/O drivers and the reactor
+//! compatibility matrix side by side, and Python's `asyncio` as a reference.
 //!
 //! The measuring is done by the `oneoff-probe` binary (built here once, in release mode);
 //! this module plans the runs, checks each one, and writes the report. `docs/compare.md` says

@@ -359,6 +359,21 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         }
     }
 
+    // The drivers: monoio's, from every one of its warm rows; none for the backends that
+    // have no choice of driver.
+    let drivers = report["drivers"].as_object().unwrap();
+    assert_eq!(
+        drivers.keys().collect::<Vec<_>>(),
+        ["monoio"],
+        "{drivers:?}"
+    );
+    let driver = drivers["monoio"].as_str().unwrap();
+    assert!(["io_uring", "legacy"].contains(&driver), "{driver}");
+    for row in warm.as_array().unwrap() {
+        let expected = (row["name"] == "monoio").then_some(driver);
+        assert_eq!(row["driver"].as_str(), expected, "{row}");
+    }
+
     // The loopback server: bounded, and it served every fetch sample (the discarded round's
     // too) within its bound.
     let server = &report["fetch_server"];
@@ -471,6 +486,10 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         "{markdown}"
     );
     assert!(markdown.contains("| baseline (std::net)"), "{markdown}");
+    assert!(
+        markdown.contains(&format!("- **drivers**: monoio: {driver}\n")),
+        "{markdown}"
+    );
 
     // The chart: an SVG with a labelled group of bars for each backend measured and for the
     // std::net baseline, work's figures and fetch's.

@@ -274,7 +274,13 @@ fn fetch_warm(w: &mut String, report: &Report, style: Style) {
     let header = headers(&["row", "stack", "one-shot", "reused runner"]);
     let rows = warm_rows(report, Workload::Fetch).map(|row| {
         let stack = row.stack.unwrap_or("-");
-        let mut cells = vec![row.name.clone(), stack.to_owned()];
+        let mut cells = vec![
+            row.name.clone(),
+            match &row.driver {
+                Some(driver) => format!("{stack} ({driver})"),
+                None => stack.to_owned(),
+            },
+        ];
         match (&row.per_call_ns, &row.error) {
             (Some(f), _) => {
                 // The baseline's blocking call stands in both columns, as the floor of each.
@@ -384,6 +390,16 @@ fn environment(w: &mut String, report: &Report, style: Style) {
             flags => format!("{} ({flags})", build.config),
         })
         .collect();
+    let drivers: Vec<String> = report
+        .drivers
+        .iter()
+        .map(|(backend, driver)| format!("{backend}: {driver}"))
+        .collect();
+    let drivers = if drivers.is_empty() {
+        "none measured (only compio and monoio pick one)".to_owned()
+    } else {
+        drivers.join(", ")
+    };
     for (key, value) in [
         ("host", env.host.clone()),
         ("cpu", format!("{} ({} cores)", env.cpu, env.cores)),
@@ -392,6 +408,7 @@ fn environment(w: &mut String, report: &Report, style: Style) {
         ("crates", crates.join(", ")),
         ("python", python),
         ("probes", builds.join(", ")),
+        ("drivers", drivers),
         ("priority", report.settings.priority.clone()),
         ("git", env.git_revision.clone()),
         ("date", env.date.clone()),
@@ -452,8 +469,8 @@ mod tests {
 
     /// A report with every kind of row and the longest texts compare produces: every backend on
     /// both workloads, Python, a failed cold row of each workload, a failed warm row of each,
-    /// full error messages in every matrix cell, labels the legend does not know, a long
-    /// command line and notes.
+    /// full error messages in every matrix cell, labels the legend does not know, drivers, a
+    /// long command line and notes.
     fn worst_case() -> Report {
         let backends = Backend::ALL;
         let inside = Inside {
@@ -497,6 +514,11 @@ mod tests {
             .map(|subject| WarmRow {
                 subject,
                 rounds: vec![figures; 5],
+                // Disagreeing rounds: the longest a driver cell gets.
+                drivers: match subject.name().as_str() {
+                    "compio" | "monoio" => vec!["io_uring".into(), "legacy".into()],
+                    _ => Vec::new(),
+                },
                 error: None,
             })
             .collect();
@@ -618,5 +640,9 @@ mod tests {
     fn markdown_keeps_every_message_whole() {
         let markdown = markdown(&worst_case());
         assert!(markdown.contains(&format!("error: {LONG}")), "{markdown}");
+        assert!(
+            markdown.contains("- **drivers**: compio: io_uring, legacy, monoio: io_uring, legacy"),
+            "{markdown}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! with the environment and settings beside them. This is what `compare.json` holds; the
 //! tables and `compare.md` are rendered from it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use oneoff_workloads::stats;
@@ -18,7 +18,7 @@ use super::warm::{WarmFigures, WarmRow};
 use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes (3: the `fetch`
-/// rows, each row's `workload` and the loopback server).
+/// rows, each row's `workload`, the drivers and the loopback server).
 const SCHEMA: &str = "oneoff-compare/3";
 
 /// The whole report.
@@ -40,6 +40,9 @@ pub(crate) struct Report {
     pub(crate) warm: Vec<WarmSummary>,
     /// The reactor compatibility matrix.
     pub(crate) matrix: Matrix,
+    /// The I/O driver each backend that picks one (compio, monoio) ran on, as its warm
+    /// processes' runners reported it: `io_uring`, or the fallback (`polling`, `legacy`).
+    pub(crate) drivers: BTreeMap<String, String>,
     /// The loopback server that `fetch(arg)` connected to.
     pub(crate) fetch_server: ServerUse,
     pub(crate) python: PythonSummary,
@@ -119,6 +122,9 @@ pub(crate) struct WarmSummary {
     pub(crate) rounds: usize,
     /// The medians over the rounds, absent when the row failed.
     pub(crate) per_call_ns: Option<WarmFigures>,
+    /// The I/O driver of its runners, for compio and monoio (two, comma-separated, if its
+    /// rounds disagreed).
+    pub(crate) driver: Option<String>,
 }
 
 impl WarmSummary {
@@ -137,6 +143,7 @@ impl WarmSummary {
             } else {
                 None
             },
+            driver: (!row.drivers.is_empty()).then(|| row.drivers.join(", ")),
         }
     }
 
@@ -237,6 +244,7 @@ impl Report {
             builds,
             took: measured.took,
             cold,
+            drivers: drivers(&warm),
             warm,
             matrix: Matrix {
                 cases: CASES.iter().map(|(id, title)| Case { id, title }).collect(),
@@ -248,6 +256,22 @@ impl Report {
             notes,
         }
     }
+}
+
+/// Each backend's driver, from its warm rows (all of them, in case they disagree).
+fn drivers(warm: &[WarmSummary]) -> BTreeMap<String, String> {
+    let mut seen: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for row in warm {
+        for driver in row.driver.iter().flat_map(|drivers| drivers.split(", ")) {
+            let known = seen.entry(row.name.clone()).or_default();
+            if !known.contains(&driver) {
+                known.push(driver);
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(backend, drivers)| (backend, drivers.join(", ")))
+        .collect()
 }
 
 fn summarise(row: &ColdRow, expected: u64) -> ColdSummary {

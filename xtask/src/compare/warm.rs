@@ -102,11 +102,22 @@ pub(crate) struct WarmFigures {
     pub(crate) blocking_fetch_ns: Option<f64>,
 }
 
+/// What a warm process reports: its figures, and the I/O driver of its runner where the
+/// backend picks one (compio, monoio).
+#[derive(Debug, Deserialize)]
+struct Reported {
+    #[serde(flatten)]
+    figures: WarmFigures,
+    driver: Option<String>,
+}
+
 /// One warm row: the figures of each round, or the failure that stopped it.
 #[derive(Debug)]
 pub(crate) struct WarmRow {
     pub(crate) subject: WarmSubject,
     pub(crate) rounds: Vec<WarmFigures>,
+    /// The I/O drivers its runners reported, each once (one, unless the machine changed).
+    pub(crate) drivers: Vec<String>,
     pub(crate) error: Option<String>,
 }
 
@@ -182,6 +193,7 @@ pub(crate) fn measure(
         .map(|subject| WarmRow {
             subject: *subject,
             rounds: Vec::new(),
+            drivers: Vec::new(),
             error: None,
         })
         .collect();
@@ -198,13 +210,20 @@ pub(crate) fn measure(
                 .timeout(children.child_timeout())
                 .run()?;
             children.progress.inc(1);
-            let figures = if ran.success() {
-                parse_last::<WarmFigures>(&ran)
+            let reported = if ran.success() {
+                parse_last::<Reported>(&ran)
             } else {
                 Err(format!("the process failed ({})", ran.failure()))
             };
-            match figures {
-                Ok(figures) => row.rounds.push(figures),
+            match reported {
+                Ok(reported) => {
+                    row.rounds.push(reported.figures);
+                    if let Some(driver) = reported.driver
+                        && !row.drivers.contains(&driver)
+                    {
+                        row.drivers.push(driver);
+                    }
+                }
                 Err(error) => row.error = Some(error),
             }
         }
@@ -256,6 +275,7 @@ mod tests {
         let row = WarmRow {
             subject: WarmSubject::Python,
             rounds: vec![figures(30.0), figures(10.0), figures(20.0), figures(40.0)],
+            drivers: Vec::new(),
             error: None,
         };
         let median = row.median().unwrap();
@@ -274,15 +294,16 @@ mod tests {
     }
 
     #[test]
-    fn a_fetch_report_reads_and_writes_its_own_figures() {
-        let figures: WarmFigures = serde_json::from_str(
-            r#"{"one_shot_fetch_ns":null,"reused_fetch_ns":7.5,"blocking_fetch_ns":null,"reps":3}"#,
+    fn a_fetch_report_reads_with_its_driver() {
+        let reported: Reported = serde_json::from_str(
+            r#"{"one_shot_fetch_ns":null,"reused_fetch_ns":7.5,"blocking_fetch_ns":null,"reps":3,"driver":"io_uring"}"#,
         )
         .unwrap();
-        assert_eq!(figures.reused_fetch_ns, Some(7.5));
-        assert_eq!(figures.one_shot_ready_ns, None);
+        assert_eq!(reported.figures.reused_fetch_ns, Some(7.5));
+        assert_eq!(reported.figures.one_shot_ready_ns, None);
+        assert_eq!(reported.driver.as_deref(), Some("io_uring"));
         // Only the figures a row has are written out.
-        let written = serde_json::to_string(&figures).unwrap();
+        let written = serde_json::to_string(&reported.figures).unwrap();
         assert_eq!(written, r#"{"reused_fetch_ns":7.5}"#);
     }
 
