@@ -413,7 +413,9 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
             "async-io-timer",
             "spawn",
             "nested-in-tokio",
-            "in-spawn-blocking"
+            "in-spawn-blocking",
+            "tokio-fetch",
+            "async-io-fetch"
         ]
     );
     let cell_of = |field: &str, backend: &str, case: &str| -> String {
@@ -428,6 +430,8 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     for backend in backends {
         assert_eq!(cell(backend, "neutral"), "ok");
         assert_eq!(cell(backend, "async-io-timer"), "ok");
+        // async-io's sockets work under every backend.
+        assert_eq!(cell(backend, "async-io-fetch"), "ok", "{backend}");
         // Each backend runs in its own build (the facade's defaults plus its feature), so the
         // nested call is refused exactly where that build recognises a tokio runtime.
         let nested = cell(backend, "nested-in-tokio");
@@ -463,6 +467,16 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         cell("futures-lite", "tokio-sleep")
     );
     assert_eq!(short("futures-lite", "tokio-sleep"), "panic: no reactor");
+    // tokio's sockets work only under tokio: the matrix says so where the fetch rows cannot.
+    assert_eq!(cell("tokio", "tokio-fetch"), "ok");
+    for backend in ["futures-lite", "monoio"] {
+        assert!(
+            cell(backend, "tokio-fetch").starts_with("panic: there is no reactor running"),
+            "{backend}: {}",
+            cell(backend, "tokio-fetch")
+        );
+        assert_eq!(short(backend, "tokio-fetch"), "panic: no reactor");
+    }
 
     // Python's reference rows are there exactly when python3 is.
     let python = report["python"]["available"].as_bool().unwrap();

@@ -1,5 +1,8 @@
 //! The reactor compatibility matrix: each backend, in its own build, running futures that
-//! need something of a runtime; each cell its own process under the cell timeout.
+//! need something of a runtime; each cell its own process under the cell timeout. Two columns
+//! run `fetch(arg)` against the loopback server on a network stack other than the backend's
+//! own: `tokio::net`, whose sockets work only under tokio, and `async-io`'s, which work
+//! everywhere.
 
 use std::time::Duration;
 
@@ -10,14 +13,25 @@ use super::children::{Children, parse_last};
 use super::probes::Config;
 use crate::cmd::Ran;
 
-/// The matrix's cases: the probe's `--case` value and the column title.
-pub(crate) const CASES: &[(&str, &str)] = &[
-    ("neutral", "runtime-neutral future"),
-    ("tokio-sleep", "tokio::time::sleep"),
-    ("async-io-timer", "async-io timer"),
-    ("spawn", "spawn from inside"),
-    ("nested-in-tokio", "one-shot inside tokio current-thread"),
-    ("in-spawn-blocking", "inside spawn_blocking"),
+/// The matrix's cases: the probe's `--case` value, the column title, and a shorter one for
+/// the terminal, whose nine columns must fit in 120 (short words wrap, long ones are cut).
+pub(crate) const CASES: &[(&str, &str, &str)] = &[
+    ("neutral", "runtime-neutral future", "neutral future"),
+    ("tokio-sleep", "tokio::time::sleep", "tokio sleep"),
+    ("async-io-timer", "async-io timer", "async-io timer"),
+    ("spawn", "spawn from inside", "spawn inside"),
+    (
+        "nested-in-tokio",
+        "one-shot inside tokio current-thread",
+        "nested in tokio",
+    ),
+    (
+        "in-spawn-blocking",
+        "inside spawn_blocking",
+        "in spawn_blocking",
+    ),
+    ("tokio-fetch", "fetch on tokio::net", "tokio::net fetch"),
+    ("async-io-fetch", "fetch on async-io", "async-io fetch"),
 ];
 
 /// One backend's row of the matrix, its cells in the order of [`CASES`].
@@ -36,6 +50,15 @@ pub(crate) fn children(backends: &[Backend]) -> u64 {
     backends.len() as u64 * CASES.len() as u64
 }
 
+/// The most connections the matrix makes: one per `fetch` cell (its id ends in `-fetch`).
+pub(crate) fn fetch_connections(backends: &[Backend]) -> u64 {
+    let cases = CASES
+        .iter()
+        .filter(|(id, ..)| id.ends_with("-fetch"))
+        .count();
+    backends.len() as u64 * cases as u64
+}
+
 /// The matrix rows of `backends`.
 pub(crate) fn measure(
     children: &Children<'_>,
@@ -51,10 +74,11 @@ pub(crate) fn measure(
 fn row(children: &Children<'_>, backend: Backend) -> anyhow::Result<MatrixRow> {
     let mut cells = Vec::new();
     let mut short = Vec::new();
-    for (case, _) in CASES {
+    for (case, ..) in CASES {
         let ran = children
             .measured(children.probes.path(Config::of(backend)))
             .args(["cell", "--backend", backend.name(), "--case", case])
+            .args(["--fetch", &children.fetch.to_string()])
             .timeout(Duration::from_secs(children.settings.cell_timeout_s))
             .run()?;
         children.progress.inc(1);

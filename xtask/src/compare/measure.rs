@@ -82,7 +82,8 @@ pub(crate) fn all(
     );
     let mut server_use = ServerUse {
         max_connections: cold::fetch_connections(settings, &cold_subjects)
-            + warm::fetch_connections(settings, &warm_subjects),
+            + warm::fetch_connections(settings, &warm_subjects)
+            + matrix::fetch_connections(&backends),
         lifetime_s: SERVER_LIFETIME.as_secs(),
         served: 0,
     };

@@ -312,7 +312,10 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
         ),
     );
     let mut header = vec!["backend".to_owned()];
-    header.extend(report.matrix.cases.iter().map(|case| case.title.to_owned()));
+    header.extend(report.matrix.cases.iter().map(|case| match style {
+        Style::Terminal => case.short.to_owned(),
+        Style::Markdown => case.title.to_owned(),
+    }));
     let rows = report.matrix.rows.iter().map(|row| {
         let mut cells = vec![row.backend.clone()];
         match style {
@@ -339,7 +342,12 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
                 &" ".repeat(25),
             );
         }
-        paragraph(w, "full messages: compare.md and compare.json", "  ", "  ");
+        paragraph(
+            w,
+            "full titles and messages: compare.md and compare.json",
+            "  ",
+            "  ",
+        );
     }
 }
 
@@ -361,6 +369,8 @@ fn legend(label: &str) -> String {
             "tokio panicked: \"Cannot start a runtime from within a runtime\"".into()
         }
         "error: died" => "the process died without a verdict".into(),
+        "error: io" => "the fetch's round trip to the loopback server failed".into(),
+        "error: no server" => "the cell was not given the loopback server's address".into(),
         other => match other.split_once(": ") {
             Some(("error", what)) => format!("oneoff returned an error ({what})"),
             _ if other.starts_with("panic") => "the future panicked".into(),
@@ -540,7 +550,9 @@ mod tests {
                             "panic",
                             "hung",
                             "n/a",
-                        ][i % 6]
+                            "error: no server",
+                            "error: io",
+                        ][i % 8]
                             .to_owned()
                     })
                     .collect(),
@@ -632,8 +644,51 @@ mod tests {
         // Nothing was left out to make it fit: the full messages are wrapped, not dropped.
         assert!(text.contains("error: nested"), "{text}");
         assert!(text.contains("\nfetch, per call, warm"), "{text}");
+        assert!(
+            text.contains("round trip to the loopback server failed"),
+            "{text}"
+        );
         assert!(text.contains("deadlock"), "{text}");
-        assert!(text.contains("full messages: compare.md"), "{text}");
+        assert!(
+            text.contains("full titles and messages: compare.md"),
+            "{text}"
+        );
+    }
+
+    /// The matrix as the terminal shows it with every backend: cells wrap between words, so
+    /// that no title, backend name or label is cut.
+    #[test]
+    fn the_terminal_matrix_keeps_every_word_whole() {
+        let mut report = worst_case();
+        let labels = [
+            "ok",
+            "panic: no reactor",
+            "ok",
+            "n/a",
+            "error: nested",
+            "ok",
+            "panic: no reactor",
+            "ok",
+        ];
+        assert_eq!(labels.len(), CASES.len());
+        for row in &mut report.matrix.rows {
+            row.short = labels.map(str::to_owned).to_vec();
+        }
+        let mut text = String::new();
+        matrix(&mut text, &report, Style::Terminal);
+        let words = CASES
+            .iter()
+            .map(|(_, _, short)| *short)
+            .chain(Backend::ALL.iter().map(|backend| backend.name()))
+            .chain(labels)
+            .flat_map(str::split_whitespace);
+        for word in words {
+            assert!(text.contains(word), "{word} was cut:\n{text}");
+        }
+        assert!(
+            text.lines().all(|line| line.chars().count() <= 120),
+            "{text}"
+        );
     }
 
     #[test]

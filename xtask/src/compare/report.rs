@@ -165,6 +165,8 @@ pub(crate) struct Matrix {
 pub(crate) struct Case {
     pub(crate) id: &'static str,
     pub(crate) title: &'static str,
+    /// The title in the terminal.
+    pub(crate) short: &'static str,
 }
 
 /// Whether the Python reference ran, and with what.
@@ -247,7 +249,10 @@ impl Report {
             drivers: drivers(&warm),
             warm,
             matrix: Matrix {
-                cases: CASES.iter().map(|(id, title)| Case { id, title }).collect(),
+                cases: CASES
+                    .iter()
+                    .map(|(id, title, short)| Case { id, title, short })
+                    .collect(),
                 rows: measured.matrix,
             },
             fetch_server: measured.server,
