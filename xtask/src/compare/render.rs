@@ -21,10 +21,10 @@ pub(crate) fn markdown(report: &Report) -> String {
 fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     title(&mut out, report, style);
-    cold(&mut out, report, style);
+    cold(&mut out, report, style, Workload::Work);
     warm(&mut out, report, style);
     footprint(&mut out, report, style);
-    fetch_cold(&mut out, report, style);
+    cold(&mut out, report, style, Workload::Fetch);
     fetch_warm(&mut out, report, style);
     matrix(&mut out, report, style);
     environment(&mut out, report, style);
@@ -71,12 +71,13 @@ fn cold_rows(report: &Report, workload: Workload) -> impl Iterator<Item = &ColdS
         .filter(move |row| row.workload == workload)
 }
 
-/// Results and cold start-up of `work`.
-fn cold(w: &mut String, report: &Report, style: Style) {
+/// Results and cold start-up of `workload`. `fetch`'s table has its in-process round trip
+/// where `work`'s has runtime start (the same call in both, before either workload begins);
+/// `compare.json` has both for both.
+fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
     let s = &report.settings;
-    style.heading(
-        w,
-        &format!(
+    let heading = match workload {
+        Workload::Work => format!(
             "work({}), results and cold start-up: µs, median (p90), each sample a fresh process \
              ({} samples per row{}, after {} discarded round)",
             s.arg,
@@ -88,18 +89,35 @@ fn cold(w: &mut String, report: &Report, style: Style) {
             },
             s.discarded_rounds
         ),
-    );
+        Workload::Fetch => format!(
+            "fetch({}), results and cold start-up: one TCP round trip to a loopback server, each \
+             backend on its own network stack (below), the baseline on blocking std::net; µs, \
+             median (p90), each sample a fresh process ({} samples per row, interleaved with \
+             work's)",
+            s.arg, s.samples
+        ),
+    };
+    style.heading(w, &heading);
+    let (first_line, inside, inside_title): (_, fn(&ColdSummary) -> Option<Spread>, _) =
+        match workload {
+            Workload::Work => (
+                "start → first line",
+                |row| row.construct_to_first_poll_ns,
+                "runtime start",
+            ),
+            Workload::Fetch => ("start → answer", |row| row.round_trip_ns, "round trip"),
+        };
     let header = headers(&[
         "row",
         "result",
         "n",
-        "start → first line",
+        first_line,
         "vs baseline",
         "whole process",
-        "runtime start",
+        inside_title,
         "teardown",
     ]);
-    let rows = cold_rows(report, Workload::Work).map(|row| {
+    let rows = cold_rows(report, workload).map(|row| {
         vec![
             row.name.clone(),
             result(row),
@@ -107,7 +125,7 @@ fn cold(w: &mut String, report: &Report, style: Style) {
             spread_us(row.first_line_ns),
             above_baseline(row),
             spread_us(row.process_ns),
-            spread_us(row.construct_to_first_poll_ns),
+            spread_us(inside(row)),
             spread_us(row.teardown_ns),
         ]
     });
@@ -214,47 +232,6 @@ fn footprint(w: &mut String, report: &Report, style: Style) {
                 format!("{}{}", sign(kib), kib.unsigned_abs())
             }),
             spread_us(row.timer_ns),
-        ]
-    });
-    style.table(w, header, rows.collect());
-}
-
-/// Results and cold start-up of `fetch`: process start to the answer received, beside the
-/// same round trip with blocking `std::net`.
-fn fetch_cold(w: &mut String, report: &Report, style: Style) {
-    let s = &report.settings;
-    style.heading(
-        w,
-        &format!(
-            "fetch({}), results and cold start-up: one TCP round trip to a loopback server, each \
-             backend on its own network stack (below), the baseline on blocking std::net; µs, \
-             median (p90), each sample a fresh process ({} samples per row, interleaved with \
-             work's)",
-            s.arg, s.samples
-        ),
-    );
-    // Runtime start is work's (the same call, before either workload begins), and each
-    // backend's stack is in the warm table: both are in compare.json.
-    let header = headers(&[
-        "row",
-        "result",
-        "n",
-        "start → answer",
-        "vs baseline",
-        "whole process",
-        "round trip",
-        "teardown",
-    ]);
-    let rows = cold_rows(report, Workload::Fetch).map(|row| {
-        vec![
-            row.name.clone(),
-            result(row),
-            row.samples.to_string(),
-            spread_us(row.first_line_ns),
-            above_baseline(row),
-            spread_us(row.process_ns),
-            spread_us(row.round_trip_ns),
-            spread_us(row.teardown_ns),
         ]
     });
     style.table(w, header, rows.collect());
