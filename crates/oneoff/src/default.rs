@@ -59,7 +59,7 @@ crate::for_each_backend!(default_runner);
 pub type Options = oneoff_core::Options<Runner>;
 
 /// Runs `future` to completion on a fresh runtime of the default backend, like Python's
-/// `asyncio.run`: see [`OneOffRunner::run`].
+/// `asyncio.run`: see [`OneOffRunner::run`](crate::OneOffRunner::run).
 ///
 /// # Examples
 ///
@@ -73,7 +73,7 @@ pub fn run<F: Future>(future: F) -> Result<F::Output, Error> {
 }
 
 /// Runs the async `function` with `arg` on a fresh runtime of the default backend: see
-/// [`OneOffRunner::run_with`].
+/// [`OneOffRunner::run_with`](crate::OneOffRunner::run_with).
 ///
 /// # Examples
 ///
@@ -95,7 +95,7 @@ where
 }
 
 /// [`run`] that gives up after `timeout`, dropping the future: see
-/// [`OneOffRunner::run_timeout`].
+/// [`OneOffRunner::run_timeout`](crate::OneOffRunner::run_timeout).
 ///
 /// # Examples
 ///
@@ -112,7 +112,7 @@ pub fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output,
 }
 
 /// [`run`] that returns a panic of the future as [`Error::Panicked`]: see
-/// [`OneOffRunner::try_run`].
+/// [`OneOffRunner::try_run`](crate::OneOffRunner::try_run).
 ///
 /// # Examples
 ///

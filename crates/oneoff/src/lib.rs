@@ -107,6 +107,17 @@
 //! Because those four runners stay on their thread, an [`AnyRunner`] (and [`Runner`], when one
 //! of them is the default) is `Send` and `Sync` only in builds without them.
 //!
+//! What a run does besides running the future, as `asyncio.Runner` does:
+//!
+//! | option | backends | how |
+//! |---|---|---|
+//! | Ctrl-C: the first SIGINT cancels the run ([`Error::Interrupted`]), a second ends the process | every backend, Unix (feature `ctrl-c`); [`Error::Unsupported`] elsewhere | [`Options::ctrl_c`](oneoff_core::Options) |
+//! | debug mode: a poll longer than 100 ms is reported through `log` | every backend | [`Options::debug`](oneoff_core::Options), `ONEOFF_DEBUG=1` |
+//! | bounded teardown, what is left reported through `log` | `tokio`, `tokio-mt` (1 s by default, the builder's `shutdown_timeout`); the others have nothing to wait for (leftover tasks are dropped at once, or live on a global executor) | automatic |
+//! | builder with the runtime's own options | `tokio`, `tokio-mt`: `Tokio::builder()` (worker threads, thread names, drivers, thread hooks) | [`TokioBuilder`] (feature `tokio`) |
+//! | adopt a runtime the program has | `tokio`, `tokio-mt`: `from_runtime`, `from_handle`; `smol`: `Smol::with_executor` | per backend type |
+//! | the trait's methods without importing it | every backend type | inherent methods |
+//!
 //! Where a call is made decides whether it may block. Every backend behaves the same here,
 //! because the check runs before the backend is touched:
 //!
@@ -184,6 +195,8 @@
 //!
 //! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `tokio-local`, `futures-executor`,
 //!   `compio`, `monoio`, `async-std`: the backends above. They add up: any mix builds.
+//! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), Ctrl-C handling for a run (Unix;
+//!   adds `signal-hook`).
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
 //!   foreign runtime on the calling thread in every backend, so a nested call returns
 //!   [`Error::Nested`]. `tokio`, `tokio-local`, `async-std` and `futures-executor` turn on their
