@@ -87,6 +87,7 @@ pub struct TokioMultiThread {
 
 impl OneOffRunner for Tokio {
     const NAME: &'static str = "tokio";
+    const PROVIDES_TOKIO: bool = true;
 
     fn new() -> Result<Self, Error> {
         Kept::build(Builder::new_current_thread(), Self::NAME).map(|runtime| Self { runtime })
@@ -116,6 +117,7 @@ impl OneOffRunner for Tokio {
 
 impl OneOffRunner for TokioMultiThread {
     const NAME: &'static str = "tokio-mt";
+    const PROVIDES_TOKIO: bool = true;
 
     fn new() -> Result<Self, Error> {
         Kept::build(Builder::new_multi_thread(), Self::NAME).map(|runtime| Self { runtime })
