@@ -205,6 +205,13 @@ macro_rules! with_a_backend {
 
 mod list;
 
+#[cfg(feature = "tokio-compat")]
+mod compat;
+#[cfg(feature = "tokio-compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-compat")))]
+pub use compat::{COMPAT_THREAD, TokioCompat};
+
+
 with_a_backend! {
     mod backend;
     mod default;

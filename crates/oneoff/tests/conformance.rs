@@ -521,6 +521,58 @@ mod cases {
         }
     }
 
+    /// Futures that need tokio's timer, `tokio::spawn` or tokio's I/O: they run on the backends
+    /// that give tokio's context (the tokio ones, and every backend in `TokioCompat`), and
+    /// panic with tokio's "no reactor running" elsewhere.
+    pub(crate) fn tokio_futures<R: OneOffRunner>() {
+        let sleep = || async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::spawn(async { 20 }).await.unwrap() + 1
+        };
+        if !R::PROVIDES_TOKIO {
+            let payload = catch_unwind(AssertUnwindSafe(|| R::run(sleep())))
+                .expect_err("a tokio timer outside tokio's context panics");
+            let message = panic_message(payload.as_ref());
+            assert!(message.contains("no reactor running"), "{message}");
+            return;
+        }
+        assert_eq!(R::run(sleep()).unwrap(), 21);
+        let runner = R::new().unwrap();
+        for _ in 0..3 {
+            assert_eq!(runner.block_on(sleep()).unwrap(), 21);
+        }
+        let timed = runner.block_on_timeout(
+            async { tokio::time::sleep(Duration::from_secs(3600)).await },
+            Duration::from_millis(20),
+        );
+        assert_timeout(timed, R::NAME);
+        // A loopback round trip on tokio's I/O driver.
+        let echoed = R::run(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let address = listener.local_addr()?;
+            let mut client = tokio::net::TcpStream::connect(address).await?;
+            let (mut server, _) = listener.accept().await?;
+            client.write_all(b"ping").await?;
+            let mut buffer = [0; 4];
+            server.read_exact(&mut buffer).await?;
+            io::Result::Ok(buffer)
+        });
+        assert_eq!(&echoed.unwrap().unwrap(), b"ping");
+        // Tasks spawned through oneoff keep tokio's context, on every backend that spawns.
+        if CAN_SPAWN.contains(&R::NAME) {
+            let spawned = R::run(async {
+                oneoff::spawn(async {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    2
+                })
+                .unwrap()
+                .await
+            });
+            assert_eq!(spawned.unwrap().unwrap(), 2);
+        }
+    }
+
     /// On smol's global executor, which smol offers no way to recognise: the call runs, and a
     /// wait on another task of that executor deadlocks while its one thread is blocked.
     pub(crate) fn in_smol_global_executor<R: OneOffRunner>() {
@@ -567,6 +619,18 @@ macro_rules! conformance {
         mod $variant {
             use super::*;
 
+            conformance!(@suite $runner, $variant);
+
+            /// The same suite on the backend wrapped in `TokioCompat`.
+            #[cfg(feature = "tokio-compat")]
+            mod compat {
+                use super::*;
+
+                conformance!(@suite oneoff::TokioCompat<$runner>, $variant);
+            }
+        }
+    )*};
+    (@suite $runner:ty, $variant:ident) => {
             conformance!(@cases $runner, $variant:
                 ready,
                 work_returns_and_reports_in_order,
@@ -589,6 +653,7 @@ macro_rules! conformance {
                 in_async_std_task,
                 in_futures_executor,
                 in_smol_global_executor,
+                tokio_futures,
             );
 
             #[cfg(feature = "detect-tokio")]
@@ -596,17 +661,16 @@ macro_rules! conformance {
 
             #[test]
             fn shared_by_threads() {
-                let name = concat!(stringify!($variant), "::shared_by_threads");
+                let name = concat!(module_path!(), "::shared_by_threads");
                 oneoff_workloads::watchdog(name, LIMIT, || {
                     (&Sharing::<$runner>(PhantomData)).shared_by_threads()
                 });
             }
-        }
-    )*};
+    };
     (@cases $runner:ty, $variant:ident: $($case:ident,)*) => {$(
         #[test]
         fn $case() {
-            let name = concat!(stringify!($variant), "::", stringify!($case));
+            let name = concat!(module_path!(), "::", stringify!($case));
             oneoff_workloads::watchdog(name, LIMIT, cases::$case::<$runner>);
         }
     )*};
