@@ -211,6 +211,11 @@ mod compat;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio-compat")))]
 pub use compat::{COMPAT_THREAD, TokioCompat};
 
+#[cfg(feature = "portal")]
+mod portal;
+#[cfg(feature = "portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
+pub use portal::{BlockingPortal, CLOSE_TIMEOUT, PORTAL_THREAD, PortalTask};
 
 with_a_backend! {
     mod backend;
