@@ -20,6 +20,9 @@ use std::time::Duration;
 use oneoff::{AsyncContext, Backend, Error, OneOffRunner, panic_message};
 use oneoff_workloads::{DONE, STARTED, woken_from_thread, work_with, yield_times};
 
+mod common;
+use common::{busy, tokio_runtimes};
+
 /// How long any one case may take before the watchdog calls it hung.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -58,13 +61,6 @@ fn assert_timeout<T: std::fmt::Debug>(result: Result<T, Error>, backend: &str) {
     );
 }
 
-/// A future that is never idle: it wakes itself and yields, for ever.
-async fn busy() {
-    loop {
-        futures_lite::future::yield_now().await;
-    }
-}
-
 /// A future that blocks its thread for a while at every poll, then wakes itself, for ever.
 async fn blocks_its_thread() {
     loop {
@@ -76,20 +72,6 @@ async fn blocks_its_thread() {
 /// A panic payload that is not a string.
 #[derive(Debug, PartialEq)]
 struct Code(u32);
-
-/// A two-worker multi-thread tokio runtime and a current-thread one, as users build them.
-fn tokio_runtimes() -> [tokio::runtime::Runtime; 2] {
-    let current = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let multi = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    [current, multi]
-}
 
 mod cases {
     use super::*;

@@ -18,6 +18,9 @@ use std::time::Duration;
 use oneoff::{AsyncContext, Backend, BlockingPortal, Error, OneOffRunner, panic_message};
 use oneoff_workloads::{watchdog, woken_from_thread, work_with, yield_times};
 
+mod common;
+use common::{busy, tokio_runtimes};
+
 /// How long any one case may take before the watchdog calls it hung.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -44,13 +47,6 @@ fn forever() -> (Receiver<()>, impl Future<Output = ()> + Send + 'static) {
     })
 }
 
-/// A future that is never idle: it wakes itself and yields, for ever.
-async fn busy() {
-    loop {
-        futures_lite::future::yield_now().await;
-    }
-}
-
 #[derive(Debug, PartialEq)]
 struct Code(u32);
 
@@ -66,20 +62,6 @@ fn unwrap_closed<T: std::fmt::Debug>(result: Result<T, Error>) -> &'static str {
         Err(Error::Closed { reason, .. }) => reason,
         other => panic!("expected Error::Closed, got {other:?}"),
     }
-}
-
-/// A two-worker multi-thread tokio runtime and a current-thread one.
-fn tokio_runtimes() -> [tokio::runtime::Runtime; 2] {
-    let current = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let multi = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    [current, multi]
 }
 
 mod cases {

@@ -14,6 +14,9 @@ use std::time::Duration;
 use oneoff::{BlockingPortal, OneOffRunner};
 use oneoff_workloads::{watchdog, woken_from_thread, work_with, yield_times};
 
+mod common;
+use common::status;
+
 /// Calls that start every lazily started global thread before the baseline is taken.
 const WARM_UP: u64 = 300;
 /// Portals opened, used and closed per backend, after the calls.
@@ -22,17 +25,6 @@ const PORTALS: u64 = 50;
 /// 5,000 calls it catches a leak of about 800 bytes per call or more; over the full 100,000,
 /// one of about 42 bytes per call.
 const RSS_ALLOWANCE_KIB: u64 = 4 * 1024;
-
-/// One field of `/proc/self/status`, as a number (`Threads:`, `VmRSS:` in KiB).
-fn status(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|number| number.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
-}
 
 fn one_call<R: OneOffRunner>(portal: &BlockingPortal<R>, i: u64) {
     let result = portal
@@ -75,8 +67,7 @@ fn no_growth<R: OneOffRunner + 'static>(calls: u64) {
         "{name}: {calls} calls grew RSS from {rss} to {rss_after} KiB"
     );
     assert_eq!(
-        threads_closed,
-        threads_cycled,
+        threads_closed, threads_cycled,
         "{name}: opening and closing {PORTALS} portals changed the thread count"
     );
     assert!(
