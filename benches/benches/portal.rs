@@ -6,7 +6,8 @@
 //!
 //! Ids: `portal/<backend>/call` (oneoff), `portal/<backend>/direct` (by hand),
 //! `portal/<backend>/compat-call` (the portal's runner in `TokioCompat`), `portal/none/floor`;
-//! `compat/<backend>/{reused,compat-reused,oneshot,compat-oneshot}`.
+//! `compat/<backend>/{reused,compat-reused,oneshot,compat-oneshot,compat-tokio-spawn}` and
+//! `compat/tokio/tokio-spawn`.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -166,11 +167,32 @@ fn bench_compat<R: OneOffRunner>(group: &mut BenchmarkGroup<'_, WallTime>) {
     group.bench_function(BenchmarkId::new(name, "compat-oneshot"), |b| {
         b.iter(|| TokioCompat::<R>::run(ready()).expect("run"))
     });
+    {
+        let runner = TokioCompat::<R>::new().expect("runner");
+        group.bench_function(BenchmarkId::new(name, "compat-tokio-spawn"), |b| {
+            b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
+        });
+    }
+}
+
+/// A future whose progress needs the tokio runtime: a `tokio::spawn` task, awaited. Under
+/// `TokioCompat` the task runs on the compatibility thread; on `Tokio`, on the calling one.
+async fn tokio_spawn() -> u64 {
+    tokio::spawn(async { black_box(1_u64) })
+        .await
+        .expect("the task completes")
 }
 
 fn compat(c: &mut Criterion) {
     let mut group = c.benchmark_group("compat");
     oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
+    {
+        // The baseline of `compat-tokio-spawn`: the same future on tokio's own runtime.
+        let runner = Tokio::new().expect("runner");
+        group.bench_function(BenchmarkId::new(Tokio::NAME, "tokio-spawn"), |b| {
+            b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
+        });
+    }
     bench_compat::<Smol>(&mut group);
     bench_compat::<FuturesLite>(&mut group);
     bench_compat::<Pollster>(&mut group);
