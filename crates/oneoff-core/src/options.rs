@@ -284,6 +284,8 @@ impl<R> Configured<R> {
 
 impl<R: OneOffRunner> OneOffRunner for Configured<R> {
     const NAME: &'static str = R::NAME;
+    const CAN_SPAWN: bool = R::CAN_SPAWN;
+    const PROVIDES_TOKIO: bool = R::PROVIDES_TOKIO;
 
     fn new() -> Result<Self, Error> {
         Options::new().runner()
