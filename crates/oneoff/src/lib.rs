@@ -106,6 +106,9 @@
 //! | one runner shared by several threads | **no**: the runner stays on the thread that made it (neither `Send` nor `Sync`); each thread makes its own | same | same | same |
 //! | threads left after a one-shot run | none | none; `futures-timer`'s thread once a timeout was used | none | none |
 //! | the runtime's own sockets and timers | tokio's (`tokio::net`, `tokio::time`) | none | compio's, only under compio | monoio's, only under monoio |
+//! | futures that need tokio | run | panic "no reactor running"; run in [`TokioCompat`] | same | same |
+//! | the same promises in [`TokioCompat`] | yes, and it adds nothing | yes | yes | yes |
+//! | hosts a [`BlockingPortal`] (the runner is made on the portal's thread) | yes | yes | yes | yes |
 //!
 //! Because those four runners stay on their thread, an [`AnyRunner`] (and [`Runner`], when one
 //! of them is the default) is `Send` and `Sync` only in builds without them.
