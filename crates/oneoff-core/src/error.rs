@@ -92,6 +92,16 @@ pub enum Error {
         /// The backend the task was spawned on.
         backend: &'static str,
     },
+    /// A call to a portal (the facade's `oneoff::BlockingPortal`) that could not run or finish
+    /// because the portal is closed: it was closed, every handle to it was dropped, or its
+    /// thread ended.
+    #[error("the portal on {backend} is closed: {reason}; open a new portal for later calls")]
+    Closed {
+        /// The backend that runs the portal.
+        backend: &'static str,
+        /// Why, as it concerns this call.
+        reason: &'static str,
+    },
 }
 
 impl Error {

@@ -131,6 +131,31 @@ pub trait OneOffRunner: Sized {
     /// [`Error::Unsupported`]; a backend that overrides `spawn` sets it to `true`.
     const CAN_SPAWN: bool = false;
 
+    /// Whether the runtime itself gives the future tokio's context (tokio's reactor, timer and
+    /// `tokio::spawn`): `true` on the tokio backends, `false` by default. A tokio
+    /// compatibility wrapper adds nothing to a backend that says `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::{Entered, Error, OneOffRunner};
+    ///
+    /// struct Spin;
+    /// impl OneOffRunner for Spin {
+    ///     const NAME: &'static str = "spin";
+    ///     fn new() -> Result<Self, Error> { Ok(Spin) }
+    ///     fn drive<F: Future>(&self, _: Entered, f: F) -> F::Output {
+    ///         futures_lite::future::block_on(f)
+    ///     }
+    ///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: std::time::Instant) -> Option<F::Output> {
+    ///         Some(futures_lite::future::block_on(f))
+    ///     }
+    /// }
+    ///
+    /// assert!(!Spin::PROVIDES_TOKIO);
+    /// ```
+    const PROVIDES_TOKIO: bool = false;
+
     /// Starts the runtime that this runner keeps until it is dropped.
     ///
     /// Fails with [`Error::Start`] when the runtime cannot be built (for example when the

@@ -57,8 +57,13 @@ impl Config {
 ///   SIGINT while that happens ends the process as the default handler would (killed by
 ///   SIGINT: exit status 130 in a shell). After the run, SIGINT does what it did before: a
 ///   handler installed earlier (through `signal-hook`, tokio's `signal`, `ctrlc`, or C code)
-///   runs as before, and where there was none, Ctrl-C ends the process. Elsewhere than Unix
-///   the call returns [`Error::Unsupported`].
+///   runs as before, and where there was none, Ctrl-C ends the process. Where the process had
+///   a handler of its own, it also runs on the Ctrl-C that cancels the run, and a second
+///   Ctrl-C is left to it; where SIGINT was ignored (`nohup`), a run does not change that.
+///   The disposition is read once, at the first such run (on Linux from `/proc`; elsewhere the
+///   default is assumed), and a SIGINT handler installed with `signal-hook` after that first
+///   run comes after oneoff's default emulation: install it before. Elsewhere than Unix the
+///   call returns [`Error::Unsupported`].
 /// - **Debug mode** ([`debug`](Self::debug), [`slow_poll`](Self::slow_poll)): every poll of
 ///   the future is timed, and one that takes longer than the threshold (100 ms by default, as
 ///   in asyncio) is reported with a `log` warning (target `oneoff`) naming the backend, the
@@ -279,6 +284,8 @@ impl<R> Configured<R> {
 
 impl<R: OneOffRunner> OneOffRunner for Configured<R> {
     const NAME: &'static str = R::NAME;
+    const CAN_SPAWN: bool = R::CAN_SPAWN;
+    const PROVIDES_TOKIO: bool = R::PROVIDES_TOKIO;
 
     fn new() -> Result<Self, Error> {
         Options::new().runner()

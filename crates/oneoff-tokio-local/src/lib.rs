@@ -82,6 +82,7 @@ impl TokioLocal {
 
 impl OneOffRunner for TokioLocal {
     const NAME: &'static str = "tokio-local";
+    const PROVIDES_TOKIO: bool = true;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

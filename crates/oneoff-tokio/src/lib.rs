@@ -117,6 +117,7 @@ macro_rules! flavour {
         impl OneOffRunner for $runner {
             const NAME: &'static str = $name;
             const CAN_SPAWN: bool = true;
+            const PROVIDES_TOKIO: bool = true;
 
             fn new() -> Result<Self, Error> {
                 TokioBuilder::<$runner>::new().build()

@@ -133,6 +133,32 @@ macro_rules! backends {
                 }
             }
 
+            /// One-shot run of `future` on this backend with tokio's context around it, so
+            /// that a future needing tokio's reactor or timer runs on any backend: see
+            /// [`TokioCompat`](crate::TokioCompat).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            ///
+            /// for backend in oneoff::Backend::ALL {
+            ///     let slept = backend.run_tokio_compat(async {
+            ///         tokio::time::sleep(Duration::from_millis(1)).await;
+            ///         1
+            ///     });
+            ///     assert_eq!(slept?, 1);
+            /// }
+            /// # Ok::<(), oneoff::Error>(())
+            /// ```
+            #[cfg(feature = "tokio-compat")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "tokio-compat")))]
+            pub fn run_tokio_compat<F: Future>(self, future: F) -> Result<F::Output, Error> {
+                match self {
+                    $(#[cfg(feature = $feature)] Backend::$variant => crate::TokioCompat::<$runner>::run(future),)*
+                }
+            }
+
             /// Spawns `future` onto this backend's runtime running the calling code: see
             /// [`OneOffRunner::spawn`].
             ///
@@ -303,6 +329,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // The task keeps the tokio context of the code that spawns it, as the code had it.
+    #[cfg(feature = "tokio-compat")]
+    let future = crate::compat::carry(future);
     match running() {
         Ok(backend) => backend.spawn(future),
         Err(reason) => Err(Error::Unsupported {

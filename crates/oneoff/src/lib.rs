@@ -89,6 +89,9 @@
 //! | panic in a spawned task | [`Error::Panicked`] from its [`Task`] | same | same | cannot spawn | cannot spawn | same |
 //! | one runner shared by several threads (`Sync`) | yes | yes | yes | **no**: one thread at a time (`Send`) | yes | yes |
 //! | threads left after a one-shot run | none | none (workers joined) | `async-io`'s driver, started once per process | none | none; `futures-timer`'s thread once a timeout was used | global executor and `async-io`'s driver, kept |
+//! | futures that need tokio (`tokio::time`, `tokio::net`, reqwest, ...) | run | run | panic "no reactor running"; run in [`TokioCompat`] | same | same | same |
+//! | the same promises in [`TokioCompat`] (feature `tokio-compat`) | yes, and it adds nothing | yes, adds nothing | yes | yes | yes | yes |
+//! | hosts a [`BlockingPortal`] (feature `portal`), its calls waiting concurrently | yes | yes (calls polled on the portal's thread; `tokio::spawn` on the workers) | yes | yes | yes | yes |
 //!
 //! The same for the backends that keep their runtime on the calling thread:
 //!
@@ -103,9 +106,23 @@
 //! | one runner shared by several threads | **no**: the runner stays on the thread that made it (neither `Send` nor `Sync`); each thread makes its own | same | same | same |
 //! | threads left after a one-shot run | none | none; `futures-timer`'s thread once a timeout was used | none | none |
 //! | the runtime's own sockets and timers | tokio's (`tokio::net`, `tokio::time`) | none | compio's, only under compio | monoio's, only under monoio |
+//! | futures that need tokio | run | panic "no reactor running"; run in [`TokioCompat`] | same | same |
+//! | the same promises in [`TokioCompat`] | yes, and it adds nothing | yes | yes | yes |
+//! | hosts a [`BlockingPortal`] (the runner is made on the portal's thread) | yes | yes | yes | yes |
 //!
 //! Because those four runners stay on their thread, an [`AnyRunner`] (and [`Runner`], when one
 //! of them is the default) is `Send` and `Sync` only in builds without them.
+//!
+//! What a run does besides running the future, as `asyncio.Runner` does:
+//!
+//! | option | backends | how |
+//! |---|---|---|
+//! | Ctrl-C: the first SIGINT cancels the run ([`Error::Interrupted`]), a second ends the process | every backend, Unix (feature `ctrl-c`); [`Error::Unsupported`] elsewhere | [`Options::ctrl_c`](oneoff_core::Options) |
+//! | debug mode: a poll longer than 100 ms is reported through `log` | every backend | [`Options::debug`](oneoff_core::Options), `ONEOFF_DEBUG=1` |
+//! | bounded teardown, what is left reported through `log` | `tokio`, `tokio-mt` (1 s by default, the builder's `shutdown_timeout`); the others have nothing to wait for (leftover tasks are dropped at once, or live on a global executor) | automatic |
+//! | builder with the runtime's own options | `tokio`, `tokio-mt`: `Tokio::builder()` (worker threads, thread names, drivers, thread hooks) | [`TokioBuilder`] (feature `tokio`) |
+//! | adopt a runtime the program has | `tokio`, `tokio-mt`: `from_runtime`, `from_handle`; `smol`: `Smol::with_executor` | per backend type |
+//! | the trait's methods without importing it | every backend type | inherent methods |
 //!
 //! Where a call is made decides whether it may block. Every backend behaves the same here,
 //! because the check runs before the backend is touched:
@@ -149,23 +166,68 @@
 //!   and `tokio-local`, compio's under `compio`, monoio's under `monoio`; elsewhere they panic
 //!   (tokio's "there is no reactor running", compio's "not in a compio runtime"), which the
 //!   `try_` forms return as [`Error::Panicked`]. `async-io`'s sockets (and so smol's and
-//!   async-std's) run under every backend (`every_stack` in `tests/fetch.rs`).
+//!   async-std's) run under every backend (`every_stack` in `crates/oneoff-workloads/tests/fetch.rs`).
 //! - A panic in a spawned task that nobody awaits is reported by the process's panic hook, as
 //!   every panic is; it is not re-raised in the caller.
+//!
+//! # Tokio futures on any backend
+//!
+//! With the feature `tokio-compat`, [`TokioCompat<R>`](TokioCompat) is backend `R` with tokio's
+//! context set on the calling thread around each run, like smol-rs's `async-compat`: a future
+//! that needs tokio's reactor, timer or `tokio::spawn` runs on `smol`, `futures-lite`,
+//! `pollster` and `async-std` too (`TokioCompat::<oneoff::Smol>::run(reqwest::get(url))`), and
+//! by name with [`Backend::run_tokio_compat`]. Where the calling code has no tokio runtime
+//! (outside `spawn_blocking`), the first such run starts one process-wide tokio current-thread
+//! runtime on a thread of its own, [`COMPAT_THREAD`], which drives tokio's timers and I/O and
+//! runs `tokio::spawn` tasks until the process exits. A call then costs about 20 ns more than
+//! on `R`; on the tokio backends compatibility adds nothing. Every promise above holds in
+//! `TokioCompat` too (the conformance suite runs on every backend wrapped in it): inside a
+//! tokio runtime's async code a call is still [`Error::Nested`].
+//!
+//! # Calling from any thread: the portal
+//!
+//! With the feature `portal`, a [`BlockingPortal<R>`](BlockingPortal) keeps a runner of `R` on
+//! a thread of its own and lets any number of threads call into it, like anyio's
+//! `BlockingPortal` or the runtime thread behind `reqwest::blocking`: the way to give a
+//! library's async internals a synchronous API that any thread may call, including threads
+//! that some other runtime owns. [`run`] starts a runtime on the calling thread for each call;
+//! a portal keeps one runtime (and its connections, caches and tasks) for every caller, at
+//! about 6 µs a round trip. Where its blocking calls may wait:
+//!
+//! | the calling code runs in | [`BlockingPortal::call`], [`PortalTask::join`] |
+//! |---|---|
+//! | plain synchronous code, any thread; a tokio `spawn_blocking` closure | waits for the output |
+//! | a tokio multi-thread runtime's task (`detect-tokio`) | waits inside `tokio::task::block_in_place` |
+//! | the portal's own thread, or any oneoff run | [`Error::Nested`] |
+//! | a tokio current-thread runtime's async code (`detect-tokio`) | [`Error::Nested`]: it would stall that runtime |
+//! | async code anywhere | `portal.spawn(future)?.await` never blocks |
+//!
+//! A panic in a call's future unwinds out of `call` with its payload (`try_call` and
+//! [`PortalTask`] give [`Error::Panicked`]) and the portal stays usable; a timeout cancels
+//! the call; closing the portal (or dropping its last handle) cancels every call left and
+//! joins its thread within [`CLOSE_TIMEOUT`]; a call after that, or after the portal's thread
+//! died, gets [`Error::Closed`]. Every backend hosts a portal: the portal polls its calls on
+//! its own executor inside `R`'s run, so calls wait concurrently even on `futures-lite` and
+//! `pollster`, which drive one future at a time; `R` decides which reactor the calls may use.
+//! `tests/portal.rs` runs the promise suite on every backend, plain and in [`TokioCompat`].
 //!
 //! # Which backend runs
 //!
 //! | feature        | type                                       | threads started           | can run tokio I/O |
 //! |----------------|--------------------------------------------|---------------------------|-------------------|
 //! | `tokio`        | `Tokio` (current-thread), `TokioMultiThread` | none / one per core     | yes               |
-//! | `smol`         | `Smol`                                     | `async-io`'s driver, once | no                |
-//! | `futures-lite` | `FuturesLite` (default feature)            | none                      | no                |
-//! | `pollster`     | `Pollster`                                 | none                      | no                |
+//! | `smol`         | `Smol`                                     | `async-io`'s driver, once | in `TokioCompat`  |
+//! | `futures-lite` | `FuturesLite` (default feature)            | none                      | in `TokioCompat`  |
+//! | `pollster`     | `Pollster`                                 | none                      | in `TokioCompat`  |
 //! | `tokio-local`  | `TokioLocal` (tokio's `LocalRuntime`)      | none                      | yes               |
-//! | `futures-executor` | `FuturesExecutor` (`block_on`, `LocalPool`) | none                  | no                |
-//! | `compio`       | `Compio` (io_uring, or `polling`)          | none                      | no                |
-//! | `monoio`       | `Monoio` (io_uring, or epoll)              | none                      | no                |
-//! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | no                |
+//! | `futures-executor` | `FuturesExecutor` (`block_on`, `LocalPool`) | none                  | in `TokioCompat`  |
+//! | `compio`       | `Compio` (io_uring, or `polling`)          | none                      | in `TokioCompat`  |
+//! | `monoio`       | `Monoio` (io_uring, or epoll)              | none                      | in `TokioCompat`  |
+//! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | in `TokioCompat`  |
+//!
+//! `TokioCompat` (feature `tokio-compat`) starts one more thread per process, the first time a
+//! run needs it; a [`BlockingPortal`] (feature `portal`) starts one thread per portal, joined
+//! when it closes.
 //!
 //! When several backend features are on, [`Runner`] (and so [`run`]) is the first enabled in
 //! this priority: `tokio` (current-thread), `smol`, `futures-lite`, `pollster`, `tokio-local`,
@@ -184,6 +246,12 @@
 //!
 //! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `tokio-local`, `futures-executor`,
 //!   `compio`, `monoio`, `async-std`: the backends above. They add up: any mix builds.
+//! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), Ctrl-C handling for a run (Unix;
+//!   adds `signal-hook`).
+//! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], tokio futures on every
+//!   backend. Needs tokio's `rt` only; turns on `detect-tokio`.
+//! - `portal`: [`BlockingPortal`] and [`PortalTask`] (adds `async-executor`; with
+//!   `detect-tokio` it turns on tokio's `rt-multi-thread` for `block_in_place`).
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
 //!   foreign runtime on the calling thread in every backend, so a nested call returns
 //!   [`Error::Nested`]. `tokio`, `tokio-local`, `async-std` and `futures-executor` turn on their
@@ -228,6 +296,18 @@ pub use oneoff_tokio::{
 pub use oneoff_tokio_local::TokioLocal;
 
 mod list;
+
+#[cfg(feature = "tokio-compat")]
+mod compat;
+#[cfg(feature = "tokio-compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-compat")))]
+pub use compat::{COMPAT_THREAD, TokioCompat};
+
+#[cfg(feature = "portal")]
+mod portal;
+#[cfg(feature = "portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
+pub use portal::{BlockingPortal, CLOSE_TIMEOUT, PORTAL_THREAD, PortalTask};
 
 /// Refuses a build without a backend, naming every backend's feature, and keeps the items that
 /// need a backend out of such a build (so that it fails with that one message and nothing

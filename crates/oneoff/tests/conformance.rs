@@ -20,6 +20,9 @@ use std::time::Duration;
 use oneoff::{AsyncContext, Backend, Error, OneOffRunner, panic_message};
 use oneoff_workloads::{DONE, STARTED, woken_from_thread, work_with, yield_times};
 
+mod common;
+use common::{busy, tokio_runtimes};
+
 /// How long any one case may take before the watchdog calls it hung.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -55,13 +58,6 @@ fn assert_timeout<T: std::fmt::Debug>(result: Result<T, Error>, backend: &str) {
     );
 }
 
-/// A future that is never idle: it wakes itself and yields, for ever.
-async fn busy() {
-    loop {
-        futures_lite::future::yield_now().await;
-    }
-}
-
 /// A future that blocks its thread for a while at every poll, then wakes itself, for ever.
 async fn blocks_its_thread() {
     loop {
@@ -73,20 +69,6 @@ async fn blocks_its_thread() {
 /// A panic payload that is not a string.
 #[derive(Debug, PartialEq)]
 struct Code(u32);
-
-/// A two-worker multi-thread tokio runtime and a current-thread one, as users build them.
-fn tokio_runtimes() -> [tokio::runtime::Runtime; 2] {
-    let current = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let multi = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    [current, multi]
-}
 
 mod cases {
     use super::*;
@@ -560,6 +542,60 @@ mod cases {
         }
     }
 
+    /// Futures that need tokio's timer, `tokio::spawn` or tokio's I/O: they run on the backends
+    /// that give tokio's context (the tokio ones, and every backend in `TokioCompat`), and
+    /// panic with tokio's "no reactor running" elsewhere.
+    pub(crate) fn tokio_futures<R: OneOffRunner>() {
+        let sleep = || async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::spawn(async { 20 }).await.unwrap() + 1
+        };
+        if !R::PROVIDES_TOKIO {
+            let payload = catch_unwind(AssertUnwindSafe(|| R::run(sleep())))
+                .expect_err("a tokio timer outside tokio's context panics");
+            let message = panic_message(payload.as_ref());
+            assert!(message.contains("no reactor running"), "{message}");
+            return;
+        }
+        assert_eq!(R::run(sleep()).unwrap(), 21);
+        let runner = R::new().unwrap();
+        for _ in 0..3 {
+            assert_eq!(runner.block_on(sleep()).unwrap(), 21);
+        }
+        let timed = runner.block_on_timeout(
+            async { tokio::time::sleep(Duration::from_secs(3600)).await },
+            Duration::from_millis(20),
+        );
+        assert_timeout(timed, R::NAME);
+        // A loopback round trip on tokio's I/O driver.
+        let echoed = R::run(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let address = listener.local_addr()?;
+            let mut client = tokio::net::TcpStream::connect(address).await?;
+            let (mut server, _) = listener.accept().await?;
+            client.write_all(b"ping").await?;
+            let mut buffer = [0; 4];
+            server.read_exact(&mut buffer).await?;
+            io::Result::Ok(buffer)
+        });
+        assert_eq!(&echoed.unwrap().unwrap(), b"ping");
+        // Tasks spawned through oneoff keep tokio's context, on every backend that spawns
+        // (`spawn_onto_the_run` pins which ones cannot).
+        let spawned = R::run(async {
+            match oneoff::spawn(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                2
+            }) {
+                Ok(task) => Some(task.await),
+                Err(_) => None,
+            }
+        });
+        if let Some(spawned) = spawned.unwrap() {
+            assert_eq!(spawned.unwrap(), 2);
+        }
+    }
+
     /// On smol's global executor, which smol offers no way to recognise: the call runs, and a
     /// wait on another task of that executor deadlocks while its one thread is blocked.
     pub(crate) fn in_smol_global_executor<R: OneOffRunner>() {
@@ -620,6 +656,18 @@ macro_rules! conformance {
         mod $variant {
             use super::*;
 
+            conformance!(@suite $runner, $variant);
+
+            /// The same suite on the backend wrapped in `TokioCompat`.
+            #[cfg(feature = "tokio-compat")]
+            mod compat {
+                use super::*;
+
+                conformance!(@suite oneoff::TokioCompat<$runner>, $variant);
+            }
+        }
+    )*};
+    (@suite $runner:ty, $variant:ident) => {
             conformance!(@cases $runner, $variant:
                 ready,
                 work_returns_and_reports_in_order,
@@ -642,6 +690,7 @@ macro_rules! conformance {
                 in_async_std_task,
                 in_futures_executor,
                 in_smol_global_executor,
+                tokio_futures,
             );
 
             #[cfg(feature = "detect-tokio")]
@@ -649,17 +698,16 @@ macro_rules! conformance {
 
             #[test]
             fn shared_by_threads() {
-                let name = concat!(stringify!($variant), "::shared_by_threads");
+                let name = concat!(module_path!(), "::shared_by_threads");
                 oneoff_workloads::watchdog(name, LIMIT, || {
                     (&&&Sharing::<$runner>(PhantomData)).shared_by_threads()
                 });
             }
-        }
-    )*};
+    };
     (@cases $runner:ty, $variant:ident: $($case:ident,)*) => {$(
         #[test]
         fn $case() {
-            let name = concat!(stringify!($variant), "::", stringify!($case));
+            let name = concat!(module_path!(), "::", stringify!($case));
             oneoff_workloads::watchdog(name, LIMIT, cases::$case::<$runner>);
         }
     )*};

@@ -12,23 +12,15 @@ use std::time::Duration;
 use oneoff::Backend;
 use oneoff_workloads::{watchdog, woken_from_thread, work_with, yield_times};
 
+mod common;
+use common::status;
+
 /// Runs that start every lazily started global thread before the baseline is taken.
 const WARM_UP: u64 = 300;
 /// Resident memory a backend may add over its runs: allocator caches, not leaks. Over CI's
 /// 2,000 runs it catches a leak of about 2 KiB per run or more; over the full 100,000 runs, one
 /// of about 42 bytes per run.
 const RSS_ALLOWANCE_KIB: u64 = 4 * 1024;
-
-/// One field of `/proc/self/status`, as a number (`Threads:`, `VmRSS:` in KiB).
-fn status(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|number| number.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
-}
 
 fn one_run(backend: Backend, i: u64) {
     let result = backend

@@ -15,8 +15,7 @@ use oneoff_workloads::fetch::{LoopbackServer, Stack, answer};
 /// How long any one case may take before the watchdog calls it hung.
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// `fetch(arg)` on `stack`, one-shot on `R`, with a panic returned as `Error::Panicked`; `None`
-/// where this build lacks the stack (its backend's feature is off).
+/// `fetch(arg)` on `stack`, one-shot on `R`, with a panic returned as `Error::Panicked`.
 fn fetch_on<R: OneOffRunner>(
     stack: Stack,
     addr: SocketAddr,
@@ -25,16 +24,10 @@ fn fetch_on<R: OneOffRunner>(
     use oneoff_workloads::fetch as on;
     match stack {
         Stack::AsyncIo => Some(R::try_run(on::fetch_async_io(addr, arg))),
-        #[cfg(any(feature = "tokio", feature = "tokio-local"))]
         Stack::Tokio => Some(R::try_run(on::fetch_tokio(addr, arg))),
-        #[cfg(feature = "async-std")]
         Stack::AsyncStd => Some(R::try_run(on::fetch_async_std(addr, arg))),
-        #[cfg(feature = "compio")]
         Stack::Compio => Some(R::try_run(on::fetch_compio(addr, arg))),
-        #[cfg(feature = "monoio")]
         Stack::Monoio => Some(R::try_run(on::fetch_monoio(addr, arg))),
-        #[allow(unreachable_patterns)]
-        _ => None,
     }
 }
 
@@ -100,15 +93,11 @@ fn native_stack_repeatedly<R: OneOffRunner>() {
 async fn fetch_native<R: OneOffRunner>(addr: SocketAddr, arg: u64) -> io::Result<u64> {
     use oneoff_workloads::fetch as on;
     match Stack::native(R::NAME) {
-        #[cfg(any(feature = "tokio", feature = "tokio-local"))]
         Stack::Tokio => on::fetch_tokio(addr, arg).await,
-        #[cfg(feature = "async-std")]
         Stack::AsyncStd => on::fetch_async_std(addr, arg).await,
-        #[cfg(feature = "compio")]
         Stack::Compio => on::fetch_compio(addr, arg).await,
-        #[cfg(feature = "monoio")]
         Stack::Monoio => on::fetch_monoio(addr, arg).await,
-        _ => on::fetch_async_io(addr, arg).await,
+        Stack::AsyncIo => on::fetch_async_io(addr, arg).await,
     }
 }
 
@@ -142,7 +131,6 @@ fn a_bad_answer_is_an_error() {
 /// Instantiates the cases for each backend of the list, each under the watchdog.
 macro_rules! fetch_cases {
     ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
-        #[cfg(feature = $feature)]
         #[allow(non_snake_case)]
         mod $variant {
             use super::*;

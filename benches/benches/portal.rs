@@ -1,0 +1,208 @@
+//! `portal`: the round trip of a ready future through a `BlockingPortal` (sent from the bench's
+//! thread, run on the portal's, its output handed back), per hosting backend, beside its direct
+//! twin: the same round trip written by hand with a channel and a runtime kept on a thread,
+//! as `reqwest::blocking` does. And `compat`: the per-call cost of `TokioCompat` on the
+//! backends that need it, beside the same call without it.
+//!
+//! Ids: `portal/<backend>/call` (oneoff), `portal/<backend>/direct` (by hand),
+//! `portal/<backend>/compat-call` (the portal's runner in `TokioCompat`), `portal/none/floor`;
+//! `compat/<backend>/{reused,compat-reused,oneshot,compat-oneshot,compat-tokio-spawn}` and
+//! `compat/tokio/tokio-spawn`.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use oneoff::{
+    AsyncStd, BlockingPortal, FuturesLite, OneOffRunner, Pollster, Smol, Tokio, TokioCompat,
+    TokioMultiThread,
+};
+
+/// A job of the direct twins: a boxed future that hands its output back itself.
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A runtime kept on a thread of its own, fed jobs over a channel: the portal written by hand.
+struct Direct {
+    send: Box<dyn Fn(Job)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Direct {
+    /// A tokio runtime on a thread, fed over tokio's unbounded channel, each job a
+    /// `tokio::spawn` task.
+    fn tokio(mut builder: tokio::runtime::Builder) -> Direct {
+        let runtime = builder.enable_all().build().expect("tokio runtime");
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Job>();
+        let thread = thread::spawn(move || {
+            runtime.block_on(async move {
+                while let Some(job) = receiver.recv().await {
+                    tokio::spawn(job);
+                }
+            })
+        });
+        Direct {
+            send: Box::new(move |job| sender.send(job).expect("the runtime thread runs")),
+            thread: Some(thread),
+        }
+    }
+
+    /// `block_on` (the backend's) of a smol executor on a thread, fed over smol's unbounded
+    /// channel, each job an executor task.
+    fn executor(block_on: fn(Pin<Box<dyn Future<Output = ()> + Send>>)) -> Direct {
+        let (sender, receiver) = smol::channel::unbounded::<Job>();
+        let thread = thread::spawn(move || {
+            let executor = smol::Executor::new();
+            block_on(Box::pin(async move {
+                executor
+                    .run(async {
+                        while let Ok(job) = receiver.recv().await {
+                            executor.spawn(job).detach();
+                        }
+                    })
+                    .await
+            }))
+        });
+        Direct {
+            send: Box::new(move |job| sender.try_send(job).expect("the runtime thread runs")),
+            thread: Some(thread),
+        }
+    }
+
+    /// Sends a ready future and waits for its output.
+    fn call(&self, value: u64) -> u64 {
+        let (reply, replied) = mpsc::sync_channel(1);
+        (self.send)(Box::pin(async move {
+            let _ = reply.send(black_box(value));
+        }));
+        replied.recv().expect("the runtime thread replies")
+    }
+}
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread's loop.
+        self.send = Box::new(|_| {});
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the runtime thread ends");
+        }
+    }
+}
+
+fn bench_portal<R: OneOffRunner + 'static>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    direct: impl FnOnce() -> Direct,
+) {
+    let name = R::NAME;
+    {
+        let portal = BlockingPortal::<R>::new().expect("portal");
+        group.bench_function(BenchmarkId::new(name, "call"), |b| {
+            b.iter(|| {
+                portal
+                    .call(async { black_box(1_u64) })
+                    .expect("portal call")
+            })
+        });
+        portal.close().expect("portal closes");
+    }
+    {
+        let direct = direct();
+        group.bench_function(BenchmarkId::new(name, "direct"), |b| {
+            b.iter(|| direct.call(1))
+        });
+    }
+    if !R::PROVIDES_TOKIO {
+        let portal = BlockingPortal::<TokioCompat<R>>::new().expect("portal");
+        group.bench_function(BenchmarkId::new(name, "compat-call"), |b| {
+            b.iter(|| {
+                portal
+                    .call(async { black_box(1_u64) })
+                    .expect("portal call")
+            })
+        });
+        portal.close().expect("portal closes");
+    }
+}
+
+fn portal(c: &mut Criterion) {
+    let mut group = c.benchmark_group("portal");
+    oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
+    bench_portal::<Tokio>(&mut group, || {
+        Direct::tokio(tokio::runtime::Builder::new_current_thread())
+    });
+    bench_portal::<TokioMultiThread>(&mut group, || {
+        Direct::tokio(tokio::runtime::Builder::new_multi_thread())
+    });
+    bench_portal::<Smol>(&mut group, || Direct::executor(smol::block_on));
+    bench_portal::<FuturesLite>(&mut group, || {
+        Direct::executor(futures_lite::future::block_on)
+    });
+    bench_portal::<Pollster>(&mut group, || Direct::executor(pollster::block_on));
+    bench_portal::<AsyncStd>(&mut group, || Direct::executor(async_std::task::block_on));
+    group.finish();
+}
+
+/// `TokioCompat<R>` beside `R`, reused and one-shot, on a ready future.
+fn bench_compat<R: OneOffRunner>(group: &mut BenchmarkGroup<'_, WallTime>) {
+    let name = R::NAME;
+    let ready = || async { black_box(1_u64) };
+    {
+        let runner = R::new().expect("runner");
+        group.bench_function(BenchmarkId::new(name, "reused"), |b| {
+            b.iter(|| runner.block_on(ready()).expect("run"))
+        });
+    }
+    {
+        let runner = TokioCompat::<R>::new().expect("runner");
+        group.bench_function(BenchmarkId::new(name, "compat-reused"), |b| {
+            b.iter(|| runner.block_on(ready()).expect("run"))
+        });
+    }
+    group.bench_function(BenchmarkId::new(name, "oneshot"), |b| {
+        b.iter(|| R::run(ready()).expect("run"))
+    });
+    group.bench_function(BenchmarkId::new(name, "compat-oneshot"), |b| {
+        b.iter(|| TokioCompat::<R>::run(ready()).expect("run"))
+    });
+    {
+        let runner = TokioCompat::<R>::new().expect("runner");
+        group.bench_function(BenchmarkId::new(name, "compat-tokio-spawn"), |b| {
+            b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
+        });
+    }
+}
+
+/// A future whose progress needs the tokio runtime: a `tokio::spawn` task, awaited. Under
+/// `TokioCompat` the task runs on the compatibility thread; on `Tokio`, on the calling one.
+async fn tokio_spawn() -> u64 {
+    tokio::spawn(async { black_box(1_u64) })
+        .await
+        .expect("the task completes")
+}
+
+fn compat(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compat");
+    oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
+    {
+        // The baseline of `compat-tokio-spawn`: the same future on tokio's own runtime.
+        let runner = Tokio::new().expect("runner");
+        group.bench_function(BenchmarkId::new(Tokio::NAME, "tokio-spawn"), |b| {
+            b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
+        });
+    }
+    bench_compat::<Smol>(&mut group);
+    bench_compat::<FuturesLite>(&mut group);
+    bench_compat::<Pollster>(&mut group);
+    bench_compat::<AsyncStd>(&mut group);
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = oneoff_benches::criterion();
+    targets = portal, compat
+}
+criterion_main!(benches);

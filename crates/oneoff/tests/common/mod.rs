@@ -1,0 +1,35 @@
+//! Helpers that several of the facade's test binaries share.
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+/// A two-worker multi-thread tokio runtime and a current-thread one, as users build them.
+pub(crate) fn tokio_runtimes() -> [tokio::runtime::Runtime; 2] {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    [current, multi]
+}
+
+/// A future that is never idle: it wakes itself and yields, for ever.
+pub(crate) async fn busy() {
+    loop {
+        futures_lite::future::yield_now().await;
+    }
+}
+
+/// One field of `/proc/self/status`, as a number (`Threads:`, `VmRSS:` in KiB).
+pub(crate) fn status(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
