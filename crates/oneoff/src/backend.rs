@@ -47,6 +47,11 @@ macro_rules! backends {
         /// ```
         #[derive(Debug)]
         #[non_exhaustive]
+        #[allow(
+            clippy::large_enum_variant,
+            reason = "a runner picked at run time is kept, not moved around: boxing the large \
+                      runtimes (monoio's) would add an allocation and an indirection to every call"
+        )]
         pub enum AnyRunner {
             $($(#[$doc])* #[cfg(feature = $feature)] $variant($runner),)*
         }
