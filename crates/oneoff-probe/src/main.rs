@@ -44,6 +44,7 @@
 //! feature has, and once with `--all-features` (every backend, every detector). A backend
 //! whose feature is off is refused by name.
 
+mod batches;
 mod cell;
 mod cold;
 mod fetch;
@@ -57,8 +58,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use oneoff::Backend;
 
+use crate::batches::Batches;
 use crate::cold::{Subject, Workload};
-use crate::warm::Batches;
 
 /// One measurement of one backend; the last line of stdout is JSON.
 #[derive(Debug, Parser)]
