@@ -1,6 +1,7 @@
 //! Per-call cost in a warm process: the one-shot form (a fresh runtime per call) against a
 //! reused runner, on `work`'s futures (ready at once, yields once) or on `fetch(arg)`, with
-//! the I/O driver of the runner where the backend has a choice of one.
+//! the I/O driver of the runner where the backend has a choice of one; on request, the
+//! portal's round trip and the calls in `TokioCompat` after them ([`crate::reach`]).
 
 use std::error::Error;
 use std::future;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::batches::{Batches, ns_per_call};
 use crate::cold::Subject;
 use crate::fetch;
+use crate::reach::{self, Reach, Wanted};
 
 /// Median nanoseconds per call of each of `work`'s variants.
 #[derive(Debug, Serialize)]
@@ -27,6 +29,9 @@ pub(crate) struct Report {
     reps: usize,
     /// The runner's I/O driver, for a backend that picks one (compio, monoio).
     driver: Option<&'static str>,
+    /// The portal's round trip and the calls in `TokioCompat`, where asked for.
+    #[serde(flatten)]
+    reach: Reach,
 }
 
 /// Median nanoseconds per call of `fetch(arg)`.
@@ -45,8 +50,12 @@ pub(crate) struct FetchReport {
 /// Measures `work`'s four variants on `backend`: the one-shot ones first, with no runner
 /// alive, then the reused ones on a runner made for them (a runner kept during the one-shot
 /// calls would have its threads and memory share the machine with them: tokio-mt's idle
-/// workers).
-pub(crate) fn run(backend: Backend, batches: Batches) -> Result<Report, oneoff::Error> {
+/// workers); then, with that runner gone, what `wanted` asks.
+pub(crate) fn run(
+    backend: Backend,
+    batches: Batches,
+    wanted: Wanted,
+) -> Result<Report, Box<dyn Error>> {
     // A failing call fails the whole measurement: check each variant once before timing it.
     backend.run(future::ready(()))?;
     backend.run(yield_times(1))?;
@@ -65,13 +74,16 @@ pub(crate) fn run(backend: Backend, batches: Batches) -> Result<Report, oneoff::
     let reused_yield_ns = ns_per_call(batches, || {
         black_box(runner.block_on(yield_times(black_box(1))).ok());
     });
+    let driver = driver(&runner);
+    drop(runner);
     Ok(Report {
         one_shot_ready_ns,
         one_shot_yield_ns,
         reused_ready_ns,
         reused_yield_ns,
         reps: batches.reps,
-        driver: driver(&runner),
+        driver,
+        reach: reach::measure(backend, batches, wanted)?,
     })
 }
 
