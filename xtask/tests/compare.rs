@@ -201,7 +201,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     assert_eq!(printed, report, "stdout and compare.json differ");
 
-    assert_eq!(report["schema"], "oneoff-compare/3");
+    assert_eq!(report["schema"], "oneoff-compare/4");
     assert_eq!(report["ok"], true);
     assert_eq!(report["failures"], serde_json::json!([]));
     for key in [
@@ -410,6 +410,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         [
             "neutral",
             "tokio-sleep",
+            "tokio-sleep-compat",
             "async-io-timer",
             "spawn",
             "nested-in-tokio",
@@ -429,6 +430,9 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     let short = |backend: &str, case: &str| cell_of("short", backend, case);
     for backend in backends {
         assert_eq!(cell(backend, "neutral"), "ok");
+        // With compatibility, tokio's timer works on every backend.
+        assert_eq!(cell(backend, "tokio-sleep-compat"), "ok", "{backend}");
+        assert_eq!(short(backend, "tokio-sleep-compat"), "ok", "{backend}");
         assert_eq!(cell(backend, "async-io-timer"), "ok");
         // async-io's sockets work under every backend.
         assert_eq!(cell(backend, "async-io-fetch"), "ok", "{backend}");
@@ -500,6 +504,10 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         "{markdown}"
     );
     assert!(markdown.contains("| baseline (std::net)"), "{markdown}");
+    assert!(
+        markdown.contains("tokio::time::sleep with compat"),
+        "{markdown}"
+    );
     assert!(
         markdown.contains(&format!("- **drivers**: monoio: {driver}\n")),
         "{markdown}"

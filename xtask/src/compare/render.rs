@@ -641,6 +641,7 @@ mod tests {
             "ok",
             "panic: no reactor",
             "ok",
+            "ok",
             "n/a",
             "error: nested",
             "ok",

@@ -18,8 +18,9 @@ use super::warm::{WarmFigures, WarmRow};
 use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes (3: the `fetch`
-/// rows, each row's `workload`, the drivers and the loopback server).
-const SCHEMA: &str = "oneoff-compare/3";
+/// rows, each row's `workload`, the drivers and the loopback server; 4: the matrix's
+/// compatible `tokio::time::sleep`).
+const SCHEMA: &str = "oneoff-compare/4";
 
 /// The whole report.
 #[derive(Debug, Serialize)]
