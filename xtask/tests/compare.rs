@@ -1,7 +1,8 @@
 //! `cargo xtask compare` end to end: a quick run on three backends (futures-lite, tokio and
 //! monoio: `async-io`'s sockets, tokio's, and a runtime's own on a backend that picks its I/O
-//! driver) writes a report of the right shape with the right results for both workloads, and
-//! bad flags are refused with one clear line.
+//! driver) writes a report of the right shape with the right results for both workloads, the
+//! portal's round trip and tokio compatibility (beside Python's reference where python3 is),
+//! and bad flags are refused with one clear line.
 //!
 //! Timings are never asserted: they depend on the machine. Every run of the xtask binary is
 //! under a watchdog, so a hang fails the test by name instead of stalling the suite.
@@ -201,7 +202,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     assert_eq!(printed, report, "stdout and compare.json differ");
 
-    assert_eq!(report["schema"], "oneoff-compare/3");
+    assert_eq!(report["schema"], "oneoff-compare/4");
     assert_eq!(report["ok"], true);
     assert_eq!(report["failures"], serde_json::json!([]));
     for key in [
@@ -337,6 +338,38 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
             }
         }
     }
+    // The portal's round trip and the calls in TokioCompat: in each backend's own build, not
+    // again with every detector.
+    for name in backends {
+        let rows = rows_of(warm, name, "work");
+        let own = &rows[0]["per_call_ns"];
+        for field in [
+            "portal_call_ns",
+            "compat_one_shot_ready_ns",
+            "compat_reused_ready_ns",
+        ] {
+            let ns = own[field]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{name}: no {field}: {own}"));
+            assert!(ns > 0.0, "{name} {field}: {ns}");
+        }
+        // A round trip through another thread costs more than a ready call on this one.
+        assert!(
+            own["portal_call_ns"].as_f64() > own["reused_ready_ns"].as_f64(),
+            "{name}: {own}"
+        );
+        let added = &rows[0]["tokio_compat_added_ns"];
+        for field in ["one_shot_ready_ns", "reused_ready_ns"] {
+            assert!(added[field].is_f64(), "{name}: {added}");
+        }
+        let every_detector = &rows[1]["per_call_ns"];
+        assert!(
+            every_detector["portal_call_ns"].is_null(),
+            "{name}: {every_detector}"
+        );
+        assert!(rows[1]["tokio_compat_added_ns"].is_null(), "{name}");
+    }
+
     // Warm fetch: one-shot and reused on each backend's own stack in its own build, the
     // blocking call on the baseline.
     for (name, stack) in stacks {
@@ -410,6 +443,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         [
             "neutral",
             "tokio-sleep",
+            "tokio-sleep-compat",
             "async-io-timer",
             "spawn",
             "nested-in-tokio",
@@ -429,6 +463,9 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     let short = |backend: &str, case: &str| cell_of("short", backend, case);
     for backend in backends {
         assert_eq!(cell(backend, "neutral"), "ok");
+        // With compatibility, tokio's timer works on every backend.
+        assert_eq!(cell(backend, "tokio-sleep-compat"), "ok", "{backend}");
+        assert_eq!(short(backend, "tokio-sleep-compat"), "ok", "{backend}");
         assert_eq!(cell(backend, "async-io-timer"), "ok");
         // async-io's sockets work under every backend.
         assert_eq!(cell(backend, "async-io-fetch"), "ok", "{backend}");
@@ -490,6 +527,18 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     if !python {
         assert!(report["python"]["note"].is_string());
     }
+    // And so is the reference of the portal: run_coroutine_threadsafe's round trip.
+    let python_warm: Vec<&Value> = warm
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["kind"] == "python")
+        .collect();
+    assert_eq!(python_warm.len(), usize::from(python), "{warm}");
+    if let [row] = python_warm[..] {
+        let ns = row["per_call_ns"]["portal_call_ns"].as_f64();
+        assert!(ns.is_some_and(|ns| ns > 0.0), "{row}");
+    }
 
     let markdown = std::fs::read_to_string(Path::new(out_dir).join("compare.md"))
         .expect("compare.md is written");
@@ -500,6 +549,14 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         "{markdown}"
     );
     assert!(markdown.contains("| baseline (std::net)"), "{markdown}");
+    assert!(
+        markdown.contains("## work, from another thread and with tokio compatibility"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("tokio::time::sleep with compat"),
+        "{markdown}"
+    );
     assert!(
         markdown.contains(&format!("- **drivers**: monoio: {driver}\n")),
         "{markdown}"
@@ -520,9 +577,13 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         chart.contains("fetch, reused runner, warm"),
         "no fetch legend"
     );
-    // Six bars per backend, two for the baseline, six legend swatches, the background.
     assert!(
-        chart.matches("<rect").count() >= 6 * backends.len() + 2 + 6,
+        chart.contains("portal round trip, warm"),
+        "no portal legend"
+    );
+    // Seven bars per backend, two for the baseline, seven legend swatches, the background.
+    assert!(
+        chart.matches("<rect").count() >= 7 * backends.len() + 2 + 7,
         "compare.svg has too few bars"
     );
 }

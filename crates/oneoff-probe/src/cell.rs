@@ -7,6 +7,9 @@
 //! stack that is not the backend's choice: `tokio::net`, whose sockets need tokio's reactor,
 //! and `async-io`'s, which drives its own where no runtime does.
 //!
+//! One case runs `tokio::time::sleep` again, in `Backend::run_tokio_compat`: the same future
+//! that panics "no reactor running" on the backends that are not tokio runs there too.
+//!
 //! Each outcome comes in two lengths: the full message (the first line of a panic, the whole
 //! error) for the Markdown and JSON reports, and a short label such as `error: nested` or
 //! `panic: no reactor` that keeps the terminal's table narrow.
@@ -27,6 +30,9 @@ pub(crate) enum Case {
     Neutral,
     /// `tokio::time::sleep`, which needs tokio's timer.
     TokioSleep,
+    /// `tokio::time::sleep` in `Backend::run_tokio_compat`, which sets tokio's context around
+    /// the run (needs the `tokio-compat` feature).
+    TokioSleepCompat,
     /// An `async-io` timer, which brings its own reactor thread where none is running.
     AsyncIoTimer,
     /// Spawning a task from inside the future, with the backend's own spawn.
@@ -130,6 +136,7 @@ fn attempt(backend: Backend, case: Case, server: Option<SocketAddr>) -> Attempt 
                 ANSWER
             })
             .into(),
+        Case::TokioSleepCompat => sleep_compat(backend, short),
         Case::AsyncIoTimer => backend
             .run(async {
                 async_io::Timer::after(short).await;
@@ -188,6 +195,25 @@ fn fetch(backend: Backend, case: Case, addr: SocketAddr) -> Attempt {
             short: "error: io",
         },
         Err(err) => Err(err).into(),
+    }
+}
+
+/// `tokio::time::sleep(delay)` on `backend` with tokio compatibility.
+#[cfg(feature = "tokio-compat")]
+fn sleep_compat(backend: Backend, delay: Duration) -> Attempt {
+    backend
+        .run_tokio_compat(async move {
+            tokio::time::sleep(delay).await;
+            ANSWER
+        })
+        .into()
+}
+
+#[cfg(not(feature = "tokio-compat"))]
+fn sleep_compat(_: Backend, _: Duration) -> Attempt {
+    Attempt::Failed {
+        message: "this build of the probe lacks the `tokio-compat` feature".into(),
+        short: "error: no compat",
     }
 }
 
@@ -266,28 +292,37 @@ mod tests {
         assert_eq!(report.short, "error: no server");
     }
 
-    #[test]
-    fn async_io_fetch_runs_on_every_backend() {
-        let server = oneoff_workloads::fetch::LoopbackServer::start(100, Duration::from_secs(60))
-            .expect("a loopback server");
-        let addr = server.addr();
+    /// `case` reads `ok` on every backend of this build, each under a watchdog.
+    fn ok_on_every_backend(case: Case, server: Option<SocketAddr>) {
         for backend in Backend::ALL {
             let backend = *backend;
             let report = watchdog(backend.name(), Duration::from_secs(60), move || {
-                run(backend, Case::AsyncIoFetch, Some(addr))
+                run(backend, case, server)
             });
-            assert_eq!(report.cell, "ok", "{}", backend.name());
+            assert_eq!(
+                (report.cell.as_str(), report.short.as_str()),
+                ("ok", "ok"),
+                "{case:?} on {}",
+                backend.name()
+            );
         }
     }
 
     #[test]
+    fn async_io_fetch_runs_on_every_backend() {
+        let server = oneoff_workloads::fetch::LoopbackServer::start(100, Duration::from_secs(60))
+            .expect("a loopback server");
+        ok_on_every_backend(Case::AsyncIoFetch, Some(server.addr()));
+    }
+
+    #[cfg(feature = "tokio-compat")]
+    #[test]
+    fn tokio_sleep_with_compat_runs_on_every_backend() {
+        ok_on_every_backend(Case::TokioSleepCompat, None);
+    }
+
+    #[test]
     fn every_build_runs_the_neutral_case() {
-        for backend in Backend::ALL {
-            let backend = *backend;
-            let report = watchdog(backend.name(), Duration::from_secs(60), move || {
-                run(backend, Case::Neutral, None)
-            });
-            assert_eq!((report.cell.as_str(), report.short.as_str()), ("ok", "ok"));
-        }
+        ok_on_every_backend(Case::Neutral, None);
     }
 }

@@ -15,7 +15,9 @@
 //!   answer as one line the moment it arrives, and reports the round trip in place of the timer.
 //! - `warm`: nanoseconds per call in one process, one-shot and reused, on a ready future and on
 //!   one that yields once, or with `--fetch ADDR` on `fetch(arg)`; with the I/O driver of the
-//!   runner, for compio and monoio.
+//!   runner, for compio and monoio. With `--portal`, also the round trip of a ready future
+//!   through a `BlockingPortal` of the backend, called from the probe's main thread; with
+//!   `--compat`, also the ready calls in `TokioCompat`.
 //! - `cell`: one cell of the reactor compatibility matrix; the parent runs it under a timeout.
 //!   Its report carries the outcome twice: in full and as a short label for the terminal.
 //!
@@ -36,18 +38,21 @@
 //!
 //! One per feature of the `oneoff` facade, of the same name, each turning on the facade's:
 //! the backends (`tokio`, `smol`, `futures-lite`, `pollster`, `async-std`, `tokio-local`,
-//! `futures-executor`, `compio`, `monoio`), `ctrl-c` and the `detect-*` features. A backend
-//! with a network stack of its own (`async-std`, `compio`, `monoio`) also turns on that
-//! stack's `fetch` in `oneoff-workloads`; `tokio::net` and `async-io`'s are in every build. With
-//! no flags the probe has the facade's default features; `cargo xtask compare` builds it once
-//! with each backend's feature (plus the defaults), the configuration a user with that one
-//! feature has, and once with `--all-features` (every backend, every detector). A backend
-//! whose feature is off is refused by name.
+//! `futures-executor`, `compio`, `monoio`), `ctrl-c`, `tokio-compat`, `portal` and the
+//! `detect-*` features (`warm --portal` needs `portal`; `warm --compat` and the matrix's
+//! compatible case need `tokio-compat`). A backend with a network stack of its own
+//! (`async-std`, `compio`, `monoio`) also turns on that stack's `fetch` in `oneoff-workloads`;
+//! `tokio::net` and `async-io`'s are in every build. With no flags the probe has the facade's
+//! default features; `cargo xtask compare` builds it once with each backend's feature (plus
+//! the defaults, `portal` and `tokio-compat`), and once with `--all-features` (every backend,
+//! every detector). A backend whose feature is off is refused by name.
 
+mod batches;
 mod cell;
 mod cold;
 mod fetch;
 mod proc_status;
+mod reach;
 mod warm;
 
 use std::net::SocketAddr;
@@ -57,8 +62,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use oneoff::Backend;
 
+use crate::batches::Batches;
 use crate::cold::{Subject, Workload};
-use crate::warm::Batches;
+use crate::reach::Wanted;
 
 /// One measurement of one backend; the last line of stdout is JSON.
 #[derive(Debug, Parser)]
@@ -106,6 +112,14 @@ enum Command {
         /// The argument of fetch(arg).
         #[arg(long, default_value_t = 100)]
         arg: u64,
+        /// Also time portal.call of a ready future from this thread to a BlockingPortal of the
+        /// backend (needs the `portal` feature).
+        #[arg(long, conflicts_with = "fetch")]
+        portal: bool,
+        /// Also time the ready calls, one-shot and reused, in TokioCompat (needs the
+        /// `tokio-compat` feature).
+        #[arg(long, conflicts_with = "fetch")]
+        compat: bool,
     },
     /// One cell of the reactor compatibility matrix.
     Cell {
@@ -154,15 +168,18 @@ fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             max_calls,
             fetch,
             arg,
+            portal,
+            compat,
         } => {
             let batches = Batches {
                 reps,
                 target: Duration::from_micros(target_us),
                 max_calls,
             };
+            let wanted = Wanted { portal, compat };
             match (fetch, backend) {
                 (Some(addr), subject) => emit(&warm::run_fetch(subject, addr, arg, batches)?),
-                (None, Subject::Backend(backend)) => emit(&warm::run(backend, batches)?),
+                (None, Subject::Backend(backend)) => emit(&warm::run(backend, batches, wanted)?),
                 (None, Subject::Baseline) => {
                     return Err("the baseline has only a fetch to time: give --fetch ADDR".into());
                 }

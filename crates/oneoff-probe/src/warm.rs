@@ -1,31 +1,22 @@
 //! Per-call cost in a warm process: the one-shot form (a fresh runtime per call) against a
 //! reused runner, on `work`'s futures (ready at once, yields once) or on `fetch(arg)`, with
-//! the I/O driver of the runner where the backend has a choice of one.
+//! the I/O driver of the runner where the backend has a choice of one; on request, the
+//! portal's round trip and the calls in `TokioCompat` after them ([`crate::reach`]).
 
 use std::error::Error;
 use std::future;
 use std::hint::black_box;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 use oneoff::{AnyRunner, Backend};
 use oneoff_workloads::fetch::fetch_std;
-use oneoff_workloads::{stats, yield_times};
+use oneoff_workloads::yield_times;
 use serde::Serialize;
 
+use crate::batches::{Batches, ns_per_call};
 use crate::cold::Subject;
 use crate::fetch;
-
-/// How long one batch takes, and how many batches each variant times.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Batches {
-    /// Timed batches per variant; the median is reported.
-    pub(crate) reps: usize,
-    /// How long one batch should take.
-    pub(crate) target: Duration,
-    /// The most calls in one batch (the loopback server serves a bounded number).
-    pub(crate) max_calls: u64,
-}
+use crate::reach::{self, Reach, Wanted};
 
 /// Median nanoseconds per call of each of `work`'s variants.
 #[derive(Debug, Serialize)]
@@ -38,6 +29,9 @@ pub(crate) struct Report {
     reps: usize,
     /// The runner's I/O driver, for a backend that picks one (compio, monoio).
     driver: Option<&'static str>,
+    /// The portal's round trip and the calls in `TokioCompat`, where asked for.
+    #[serde(flatten)]
+    reach: Reach,
 }
 
 /// Median nanoseconds per call of `fetch(arg)`.
@@ -56,8 +50,12 @@ pub(crate) struct FetchReport {
 /// Measures `work`'s four variants on `backend`: the one-shot ones first, with no runner
 /// alive, then the reused ones on a runner made for them (a runner kept during the one-shot
 /// calls would have its threads and memory share the machine with them: tokio-mt's idle
-/// workers).
-pub(crate) fn run(backend: Backend, batches: Batches) -> Result<Report, oneoff::Error> {
+/// workers); then, with that runner gone, what `wanted` asks.
+pub(crate) fn run(
+    backend: Backend,
+    batches: Batches,
+    wanted: Wanted,
+) -> Result<Report, Box<dyn Error>> {
     // A failing call fails the whole measurement: check each variant once before timing it.
     backend.run(future::ready(()))?;
     backend.run(yield_times(1))?;
@@ -76,13 +74,16 @@ pub(crate) fn run(backend: Backend, batches: Batches) -> Result<Report, oneoff::
     let reused_yield_ns = ns_per_call(batches, || {
         black_box(runner.block_on(yield_times(black_box(1))).ok());
     });
+    let driver = driver(&runner);
+    drop(runner);
     Ok(Report {
         one_shot_ready_ns,
         one_shot_yield_ns,
         reused_ready_ns,
         reused_yield_ns,
         reps: batches.reps,
-        driver: driver(&runner),
+        driver,
+        reach: reach::measure(backend, batches, wanted)?,
     })
 }
 
@@ -150,41 +151,4 @@ fn driver(runner: &AnyRunner) -> Option<&'static str> {
         AnyRunner::Monoio(runner) => Some(runner.driver()),
         _ => None,
     }
-}
-
-/// The median over `reps` repetitions of the time per call, each repetition a batch of calls
-/// sized to take about `target`, at most `max_calls` (the median of the batches' times, by
-/// `oneoff_workloads::stats`, divided by the batch size).
-fn ns_per_call(batches: Batches, mut call: impl FnMut()) -> f64 {
-    let Batches {
-        reps,
-        target,
-        max_calls,
-    } = batches;
-    let max_calls = max_calls.max(1);
-    // Warm up and size the batch: double it until one batch takes a tenth of the target.
-    let mut batch: u64 = 1;
-    let per_call = loop {
-        let started = Instant::now();
-        for _ in 0..batch {
-            call();
-        }
-        let took = started.elapsed();
-        if took >= target / 10 || batch >= max_calls {
-            break took.as_secs_f64() / batch as f64;
-        }
-        batch = (batch * 2).min(max_calls);
-    };
-    let batch = ((target.as_secs_f64() / per_call).ceil() as u64).clamp(1, max_calls);
-    let mut batches: Vec<Duration> = (0..reps.max(1))
-        .map(|_| {
-            let started = Instant::now();
-            for _ in 0..batch {
-                call();
-            }
-            started.elapsed()
-        })
-        .collect();
-    let median = stats::median(&mut batches).expect("at least one repetition");
-    median.as_nanos() as f64 / batch as f64
 }

@@ -10,9 +10,9 @@ use plotters::prelude::*;
 use super::report::{ColdSummary, Report};
 use super::settings::Workload;
 
-/// The figures drawn for each subject, with their colours: `work`'s in warm hues, `fetch`'s
-/// in cool ones.
-const SERIES: [(&str, RGBColor); 6] = [
+/// The figures drawn for each subject, with their colours: `work`'s in warm hues (the
+/// portal's round trip in purple), `fetch`'s in cool ones.
+const SERIES: [(&str, RGBColor); 7] = [
     (
         "runtime start-up in a fresh process (construction to first poll)",
         RGBColor(214, 96, 77),
@@ -22,6 +22,11 @@ const SERIES: [(&str, RGBColor); 6] = [
         RGBColor(244, 165, 60),
     ),
     ("reused runner, warm (one call)", RGBColor(140, 81, 10)),
+    (
+        "portal round trip, warm (a ready future from another thread; Python: \
+         run_coroutine_threadsafe)",
+        RGBColor(118, 42, 131),
+    ),
     (
         "fetch round trip in a fresh process (first poll to answer)",
         RGBColor(33, 102, 172),
@@ -64,6 +69,7 @@ fn rows(report: &Report) -> Vec<Row> {
                     start_up.map(|spread| spread.median as f64),
                     figures.one_shot_ready_ns,
                     figures.reused_ready_ns,
+                    figures.portal_call_ns,
                     round_trip,
                     one_shot,
                     reused,
@@ -76,7 +82,7 @@ fn rows(report: &Report) -> Vec<Row> {
     if round_trip.or(blocking).is_some() {
         rows.push(Row {
             name: baseline.to_owned(),
-            values: [None, None, None, round_trip, blocking, None],
+            values: [None, None, None, None, round_trip, blocking, None],
         });
     }
     rows

@@ -1,5 +1,6 @@
 //! The reactor compatibility matrix: each backend, in its own build, running futures that
-//! need something of a runtime; each cell its own process under the cell timeout. Two columns
+//! need something of a runtime; each cell its own process under the cell timeout. One column
+//! runs `tokio::time::sleep` again with tokio compatibility (`Backend::run_tokio_compat`). Two
 //! run `fetch(arg)` against the loopback server on a network stack other than the backend's
 //! own: `tokio::net`, whose sockets work only under tokio, and `async-io`'s, which work
 //! everywhere.
@@ -14,10 +15,15 @@ use super::probes::Config;
 use crate::cmd::Ran;
 
 /// The matrix's cases: the probe's `--case` value, the column title, and a shorter one for
-/// the terminal, whose nine columns must fit in 120 (short words wrap, long ones are cut).
+/// the terminal, whose ten columns must fit in 120 (short words wrap, long ones are cut).
 pub(crate) const CASES: &[(&str, &str, &str)] = &[
     ("neutral", "runtime-neutral future", "neutral future"),
     ("tokio-sleep", "tokio::time::sleep", "tokio sleep"),
+    (
+        "tokio-sleep-compat",
+        "tokio::time::sleep with compat",
+        "tokio sleep, compat",
+    ),
     ("async-io-timer", "async-io timer", "async-io timer"),
     ("spawn", "spawn from inside", "spawn inside"),
     (

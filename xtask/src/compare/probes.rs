@@ -4,8 +4,9 @@
 //!
 //! The configurations: `default` (the facade's default features; the baseline row runs in
 //! it), one per backend feature (the defaults plus that feature: what a user with that one
-//! feature gets; the cold rows, warm rows and the matrix of that backend run in it), and
-//! `all-features` (every backend and every detector: the warm figures beside them).
+//! feature gets, plus [`REACH`]; the cold rows, warm rows and the matrix of that backend run
+//! in it), and `all-features` (every backend and every detector: the warm figures beside
+//! them).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -21,12 +22,19 @@ use super::settings::ProbeProfile;
 use crate::cmd::Cmd;
 use crate::workspace;
 
+/// The facade's features that each backend's build adds to the backend's own: `portal` (the
+/// warm portal round trip) and `tokio-compat` (the matrix's compatible `tokio::time::sleep`,
+/// the calls in `TokioCompat`). Neither brings a crate the probe does not build anyway (tokio
+/// and async-executor come with the matrix's cases), nor code on the paths the cold and plain
+/// warm figures time.
+const REACH: &str = "portal,tokio-compat";
+
 /// A configuration of the measurement binary: which of the facade's features it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Config {
     /// The facade's default features.
     Default,
-    /// The defaults plus one backend's feature.
+    /// The defaults plus one backend's feature, and [`REACH`].
     Feature(&'static str),
     /// Every feature of the facade.
     All,
@@ -48,11 +56,11 @@ impl Config {
     }
 
     /// The cargo flags that select it.
-    fn cargo_flags(self) -> Vec<&'static str> {
+    fn cargo_flags(self) -> Vec<String> {
         match self {
             Config::Default => Vec::new(),
-            Config::Feature(feature) => vec!["--features", feature],
-            Config::All => vec!["--all-features"],
+            Config::Feature(feature) => vec!["--features".into(), format!("{feature},{REACH}")],
+            Config::All => vec!["--all-features".into()],
         }
     }
 }
@@ -239,11 +247,16 @@ mod tests {
     }
 
     #[test]
-    fn each_backend_is_measured_with_its_own_feature() {
+    fn each_backend_is_measured_with_its_own_feature_and_the_reach() {
         for backend in Backend::ALL {
+            let flags = Config::of(*backend).cargo_flags();
+            assert_eq!(flags[0], "--features");
+            let features: Vec<&str> = flags[1].split(',').collect();
             assert_eq!(
-                Config::of(*backend).cargo_flags(),
-                ["--features", backend.feature()]
+                features,
+                [backend.feature(), "portal", "tokio-compat"],
+                "{}",
+                backend.name()
             );
         }
         assert_eq!(Config::All.name(), "all-features");

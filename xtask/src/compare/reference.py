@@ -6,11 +6,14 @@ nanoseconds), so both are read by the same code.
 
 Modes: `cold-plain` (no asyncio at all: the Python baseline), `cold-run` (asyncio.run),
 `cold-runner` (asyncio.Runner, one call), `warm` (ns per call, asyncio.run against a kept
-asyncio.Runner, on a coroutine that returns at once and on one that yields once).
+asyncio.Runner, on a coroutine that returns at once and on one that yields once; then the
+round trip of `asyncio.run_coroutine_threadsafe(ready(), loop).result()` to a loop running on
+another thread, the reference of oneoff's `BlockingPortal::call`).
 """
 
 import json
 import sys
+import threading
 import time
 
 STARTED = "Coroutine has started"
@@ -124,8 +127,31 @@ def warm(reps, target_ns):
     with asyncio.Runner() as runner:
         figures["reused_ready_ns"] = ns_per_call(reps, target_ns, lambda: runner.run(ready()))
         figures["reused_yield_ns"] = ns_per_call(reps, target_ns, lambda: runner.run(yield_once()))
+    figures["portal_call_ns"] = threadsafe_call_ns(reps, target_ns, ready)
     figures["reps"] = reps
     return figures
+
+
+def threadsafe_call_ns(reps, target_ns, ready):
+    """ns per asyncio.run_coroutine_threadsafe(ready(), loop).result() from this thread, to a
+    loop running on a daemon thread; the loop is stopped and its thread joined at the end."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="reference-loop", daemon=True)
+    thread.start()
+
+    def call():
+        asyncio.run_coroutine_threadsafe(ready(), loop).result()
+
+    try:
+        for _ in range(1000):
+            call()
+        return ns_per_call(reps, target_ns, call)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
 
 
 def main():

@@ -23,6 +23,7 @@ fn render(report: &Report, style: Style) -> String {
     title(&mut out, report, style);
     cold(&mut out, report, style, Workload::Work);
     warm(&mut out, report, style);
+    reach(&mut out, report, style);
     footprint(&mut out, report, style);
     cold(&mut out, report, style, Workload::Fetch);
     fetch_warm(&mut out, report, style);
@@ -173,6 +174,60 @@ fn warm(w: &mut String, report: &Report, style: Style) {
         cells
     });
     style.table(w, header, rows.collect());
+}
+
+/// The portal's round trip and what tokio compatibility adds to a call, each backend in its
+/// own build, beside Python's `run_coroutine_threadsafe`.
+fn reach(w: &mut String, report: &Report, style: Style) {
+    style.heading(
+        w,
+        &format!(
+            "work, from another thread and with tokio compatibility, warm: ns per call, median \
+             over {} rounds, each backend in its own build (the processes of the rows \
+             \"default features\" above). Portal call: a ready future sent from the process's \
+             main thread to a BlockingPortal of the backend, its output handed back (Python: \
+             asyncio.run_coroutine_threadsafe(ready(), loop).result() to a loop running on \
+             another thread). TokioCompat: the ready calls above, in TokioCompat<backend>, and \
+             what that added (the median over rounds of each process's difference)",
+            report.settings.warm_rounds
+        ),
+    );
+    let header = headers(&[
+        "row",
+        "portal call",
+        "one-shot, ready, in TokioCompat",
+        "added",
+        "reused runner, ready, in TokioCompat",
+        "added",
+    ]);
+    let rows = warm_rows(report, Workload::Work)
+        .filter(|row| !row.every_detector())
+        .map(|row| {
+            let mut cells = vec![row.name.clone()];
+            match (&row.per_call_ns, &row.error) {
+                (Some(f), _) => {
+                    let added = row.tokio_compat_added_ns;
+                    cells.extend([
+                        per_call_cell(f.portal_call_ns),
+                        per_call_cell(f.compat_one_shot_ready_ns),
+                        added_cell(added.map(|a| a.one_shot_ready_ns)),
+                        per_call_cell(f.compat_reused_ready_ns),
+                        added_cell(added.map(|a| a.reused_ready_ns)),
+                    ]);
+                }
+                (None, error) => cells.push(failed(error)),
+            }
+            cells
+        });
+    style.table(w, header, rows.collect());
+}
+
+/// A signed difference in ns per call.
+fn added_cell(ns: Option<f64>) -> String {
+    ns.map_or("-".into(), |ns| {
+        let sign = if ns < 0.0 { "-" } else { "+" };
+        format!("{sign}{}", per_call(ns.abs()))
+    })
 }
 
 /// The warm rows of `workload`.
@@ -492,6 +547,10 @@ mod tests {
             one_shot_yield_ns: Some(123_456_789.0),
             reused_ready_ns: Some(0.7),
             reused_yield_ns: Some(1_234.5),
+            portal_call_ns: Some(123_456_789.0),
+            // The widest differences to the plain calls, either way.
+            compat_one_shot_ready_ns: Some(0.7),
+            compat_reused_ready_ns: Some(123_456_789.0),
             one_shot_fetch_ns: Some(123_456_789.0),
             reused_fetch_ns: Some(123_456_789.0),
             blocking_fetch_ns: Some(123_456_789.0),
@@ -640,6 +699,7 @@ mod tests {
         let labels = [
             "ok",
             "panic: no reactor",
+            "ok",
             "ok",
             "n/a",
             "error: nested",

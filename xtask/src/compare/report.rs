@@ -14,12 +14,14 @@ use super::matrix::{CASES, MatrixRow};
 use super::measure::{Measured, ServerUse, Stages};
 use super::probes::Build;
 use super::settings::{Settings, Workload};
-use super::warm::{WarmFigures, WarmRow};
+use super::warm::{CompatAdded, WarmFigures, WarmRow};
 use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes (3: the `fetch`
-/// rows, each row's `workload`, the drivers and the loopback server).
-const SCHEMA: &str = "oneoff-compare/3";
+/// rows, each row's `workload`, the drivers and the loopback server; 4: the portal's round
+/// trip and the calls in `TokioCompat` among the warm figures, and the matrix's compatible
+/// `tokio::time::sleep`).
+const SCHEMA: &str = "oneoff-compare/4";
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -122,6 +124,9 @@ pub(crate) struct WarmSummary {
     pub(crate) rounds: usize,
     /// The medians over the rounds, absent when the row failed.
     pub(crate) per_call_ns: Option<WarmFigures>,
+    /// What `TokioCompat` added to the ready calls (each round's difference, paired within
+    /// its process; the median over rounds), where the row timed them.
+    pub(crate) tokio_compat_added_ns: Option<CompatAdded>,
     /// The I/O driver of its runners, for compio and monoio (two, comma-separated, if its
     /// rounds disagreed).
     pub(crate) driver: Option<String>,
@@ -140,6 +145,11 @@ impl WarmSummary {
             rounds: row.rounds.len(),
             per_call_ns: if row.error.is_none() {
                 row.median()
+            } else {
+                None
+            },
+            tokio_compat_added_ns: if row.error.is_none() {
+                row.compat_added()
             } else {
                 None
             },

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 /// No line of the terminal report is wider than this many columns.
 pub(crate) const WIDTH: usize = 120;
@@ -16,9 +16,9 @@ pub(crate) enum Style {
 }
 
 impl Style {
-    /// Writes a table of `header` and `rows`. In the terminal, each header is wrapped to its
-    /// column's width (the longest word of the header or the widest cell), and cells wrap
-    /// only when the table would still be wider than [`WIDTH`].
+    /// Writes a table of `header` and `rows`. In the terminal, each column is as wide as its
+    /// widest cell or header word where the table fits in [`WIDTH`]; otherwise as
+    /// [`column_widths`] shares the room out, and cells and headers wrap between words.
     pub(crate) fn table(self, out: &mut String, header: Vec<String>, rows: Vec<Vec<String>>) {
         let mut table = Table::new();
         match self {
@@ -26,18 +26,7 @@ impl Style {
                 table.load_style(presets::ASCII_MARKDOWN).set_header(header);
             }
             Style::Terminal => {
-                let widths: Vec<usize> = header
-                    .iter()
-                    .enumerate()
-                    .map(|(column, title)| {
-                        let cells = rows.iter().filter_map(|row| row.get(column));
-                        let words = title.split_whitespace().map(|word| word.chars().count());
-                        let cells = cells.map(|cell| cell.chars().count());
-                        words.chain(cells).max().unwrap_or(0)
-                    })
-                    .collect();
-                // Three columns of border and padding per column, one more at the end.
-                let natural: usize = widths.iter().map(|width| width + 3).sum::<usize>() + 1;
+                let (widths, fitted) = column_widths(&header, &rows);
                 let header: Vec<String> = header
                     .iter()
                     .zip(&widths)
@@ -46,10 +35,15 @@ impl Style {
                 table
                     .load_style(presets::UTF8_FULL_CONDENSED)
                     .set_header(header);
-                if natural > WIDTH {
+                if fitted {
                     table
                         .set_content_arrangement(ContentArrangement::Dynamic)
-                        .set_width(WIDTH as u16);
+                        .set_width(WIDTH as u16)
+                        .set_constraints(widths.iter().map(|width| {
+                            // comfy-table's fixed width counts the padding, one each side.
+                            let width = u16::try_from(width + 2).unwrap_or(u16::MAX);
+                            ColumnConstraint::Absolute(Width::Fixed(width))
+                        }));
                 }
             }
         }
@@ -84,6 +78,57 @@ impl Style {
             Style::Markdown => writeln!(out, "- {text}").expect("writing to a String"),
         }
     }
+}
+
+/// The width of each column's content in the terminal, and whether it had to be fitted into
+/// [`WIDTH`]. Unfitted, each column is as wide as its widest cell or header word. Fitted, each
+/// column starts as wide as its longest word (cell or header), so that no word is cut, and the
+/// room left is given out a little at a time where it saves a line: each step widens the
+/// column whose tallest cell loses a line for the fewest extra characters.
+fn column_widths(header: &[String], rows: &[Vec<String>]) -> (Vec<usize>, bool) {
+    let chars = |text: &str| text.chars().count();
+    let column = |index: usize| rows.iter().filter_map(move |row| row.get(index));
+    let mut widths: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .map(|(index, title)| {
+            let cells = column(index).flat_map(|cell| cell.split_whitespace());
+            let words = title.split_whitespace().chain(cells);
+            words.map(chars).max().unwrap_or(0)
+        })
+        .collect();
+    let natural: Vec<usize> = widths
+        .iter()
+        .enumerate()
+        .map(|(index, word)| {
+            column(index)
+                .map(|cell| chars(cell))
+                .fold(*word, usize::max)
+        })
+        .collect();
+    // Three columns of border and padding per column, one more at the end.
+    let room = WIDTH.saturating_sub(3 * header.len() + 1);
+    if natural.iter().sum::<usize>() <= room {
+        return (natural, false);
+    }
+    let tallest = |index: usize, width: usize| {
+        let lines = column(index).map(|cell| wrapped(cell, width).lines().count());
+        lines.max().unwrap_or(1)
+    };
+    let mut left = room.saturating_sub(widths.iter().sum());
+    while let Some((index, extra)) = (0..widths.len())
+        .filter_map(|index| {
+            let now = tallest(index, widths[index]);
+            (1..=left)
+                .find(|extra| tallest(index, widths[index] + extra) < now)
+                .map(|extra| (index, extra))
+        })
+        .min_by_key(|(_, extra)| *extra)
+    {
+        widths[index] += extra;
+        left -= extra;
+    }
+    (widths, true)
 }
 
 /// Writes `text` wrapped at [`WIDTH`] columns, its first line after `first`, the others after
@@ -193,6 +238,24 @@ mod tests {
         assert!(lines.iter().all(|line| line.chars().count() <= WIDTH));
         assert_eq!(lines[0], "> a");
         assert!(lines[2].ends_with(" b"), "{out}");
+    }
+
+    #[test]
+    fn fitted_columns_keep_words_whole_and_spend_room_where_it_saves_lines() {
+        let header = headers(&["label", "message"]);
+        let message = "word ".repeat(60);
+        let rows = vec![vec![
+            "panic: no reactor".to_owned(),
+            message.trim().to_owned(),
+        ]];
+        let (widths, fitted) = column_widths(&header, &rows);
+        assert!(fitted);
+        assert_eq!(widths[0], 17, "a line saved for the label is the cheapest");
+        assert!(widths[1] > 17, "the message has the rest: {widths:?}");
+        assert!(widths.iter().map(|width| width + 3).sum::<usize>() < WIDTH);
+        // A table that fits keeps its natural widths.
+        let rows = vec![vec!["ok".to_owned(), "short".to_owned()]];
+        assert_eq!(column_widths(&header, &rows), (vec![5, 7], false));
     }
 
     #[test]

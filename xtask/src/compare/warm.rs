@@ -1,6 +1,7 @@
-//! Warm per-call figures: `work`'s calls on each backend in its own build and in the
-//! all-features build, and Python's asyncio; `fetch(arg)` on each backend's own stack in its
-//! own build, and with blocking `std::net`. Measured in rounds: each round starts one process
+//! Warm per-call figures: `work`'s calls on each backend in its own build (with, after them,
+//! the portal's round trip and the calls in `TokioCompat`) and in the all-features build, and
+//! Python's asyncio (with `run_coroutine_threadsafe`'s round trip); `fetch(arg)` on each
+//! backend's own stack in its own build, and with blocking `std::net`. Measured in rounds: each round starts one process
 //! per subject, in an order shuffled every round (seeded), like the cold samples, so that
 //! drift of the machine spreads over every row alike; each process times its calls in a few
 //! batches and reports their median, and a row's figure is the median over its rounds.
@@ -81,8 +82,10 @@ impl WarmSubject {
 }
 
 /// Nanoseconds per call of each variant a row has: one process's medians, or a row's median
-/// over its rounds. `work` rows have the first four, `fetch` rows the one-shot and reused
-/// fetch, the `std::net` baseline the blocking one.
+/// over its rounds. `work` rows have the first four, and in a backend's own build the portal's
+/// round trip and the ready calls in `TokioCompat` (Python's: `run_coroutine_threadsafe`'s
+/// round trip as its portal call); `fetch` rows the one-shot and reused fetch, the `std::net`
+/// baseline the blocking one.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub(crate) struct WarmFigures {
@@ -94,6 +97,16 @@ pub(crate) struct WarmFigures {
     pub(crate) reused_ready_ns: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reused_yield_ns: Option<f64>,
+    /// A ready future sent from another thread to a `BlockingPortal` (Python: to an event
+    /// loop running on another thread), its output handed back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) portal_call_ns: Option<f64>,
+    /// `one_shot_ready_ns` in `TokioCompat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) compat_one_shot_ready_ns: Option<f64>,
+    /// `reused_ready_ns` in `TokioCompat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) compat_reused_ready_ns: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) one_shot_fetch_ns: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,25 +134,52 @@ pub(crate) struct WarmRow {
     pub(crate) error: Option<String>,
 }
 
+/// What `TokioCompat` added to a ready call, ns per call: the median over rounds of each
+/// process's compatible figure minus its plain one (both timed in the same process, moments
+/// apart).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub(crate) struct CompatAdded {
+    pub(crate) one_shot_ready_ns: f64,
+    pub(crate) reused_ready_ns: f64,
+}
+
 impl WarmRow {
     /// The median over the rounds of each variant the rounds have; `None` without rounds.
     pub(crate) fn median(&self) -> Option<WarmFigures> {
         if self.rounds.is_empty() {
             return None;
         }
-        let of = |pick: fn(&WarmFigures) -> Option<f64>| {
-            let mut values: Vec<f64> = self.rounds.iter().filter_map(pick).collect();
-            stats::median(&mut values)
-        };
+        let of = |pick: fn(&WarmFigures) -> Option<f64>| self.median_of(pick);
         Some(WarmFigures {
             one_shot_ready_ns: of(|f| f.one_shot_ready_ns),
             one_shot_yield_ns: of(|f| f.one_shot_yield_ns),
             reused_ready_ns: of(|f| f.reused_ready_ns),
             reused_yield_ns: of(|f| f.reused_yield_ns),
+            portal_call_ns: of(|f| f.portal_call_ns),
+            compat_one_shot_ready_ns: of(|f| f.compat_one_shot_ready_ns),
+            compat_reused_ready_ns: of(|f| f.compat_reused_ready_ns),
             one_shot_fetch_ns: of(|f| f.one_shot_fetch_ns),
             reused_fetch_ns: of(|f| f.reused_fetch_ns),
             blocking_fetch_ns: of(|f| f.blocking_fetch_ns),
         })
+    }
+
+    /// What `TokioCompat` added, paired within each round; `None` where the rounds have no
+    /// compatible figures.
+    pub(crate) fn compat_added(&self) -> Option<CompatAdded> {
+        let added = |compat: Option<f64>, plain: Option<f64>| Some(compat? - plain?);
+        Some(CompatAdded {
+            one_shot_ready_ns: self
+                .median_of(|f| added(f.compat_one_shot_ready_ns, f.one_shot_ready_ns))?,
+            reused_ready_ns: self
+                .median_of(|f| added(f.compat_reused_ready_ns, f.reused_ready_ns))?,
+        })
+    }
+
+    /// The median over the rounds that have it of `pick`.
+    fn median_of(&self, pick: impl Fn(&WarmFigures) -> Option<f64>) -> Option<f64> {
+        let mut values: Vec<f64> = self.rounds.iter().filter_map(pick).collect();
+        stats::median(&mut values)
     }
 }
 
@@ -249,7 +289,10 @@ fn command(children: &Children<'_>, subject: WarmSubject) -> Cmd {
             .args(["--max-calls", &settings.warm_fetch_max_calls.to_string()])
     };
     match subject {
-        WarmSubject::Backend(backend, _) => probe(backend.name()),
+        // The portal and the compatible calls in the backend's own build only: what every
+        // detector adds to a call shows in the plain figures of both builds already.
+        WarmSubject::Backend(backend, Config::All) => probe(backend.name()),
+        WarmSubject::Backend(backend, _) => probe(backend.name()).args(["--portal", "--compat"]),
         WarmSubject::Fetch(backend) => fetch(probe(backend.name())),
         WarmSubject::FetchBaseline => fetch(probe("baseline")),
         WarmSubject::Python => children.python("warm", &["0", "0", &reps, &target]),
@@ -291,6 +334,37 @@ mod tests {
             ..row
         };
         assert!(empty.median().is_none());
+    }
+
+    #[test]
+    fn compat_adds_the_median_of_paired_differences() {
+        let round = |plain: f64, compat: f64| WarmFigures {
+            one_shot_ready_ns: Some(plain),
+            reused_ready_ns: Some(plain / 2.0),
+            compat_one_shot_ready_ns: Some(compat),
+            compat_reused_ready_ns: Some(compat / 2.0),
+            ..WarmFigures::default()
+        };
+        // The rounds' differences are 30, 5 and 10: their median is 10, where the
+        // difference of the two medians (130 - 100) would be 30.
+        let row = WarmRow {
+            subject: WarmSubject::Python,
+            rounds: vec![round(100.0, 130.0), round(90.0, 95.0), round(140.0, 150.0)],
+            drivers: Vec::new(),
+            error: None,
+        };
+        let added = row.compat_added().unwrap();
+        assert_eq!(added.one_shot_ready_ns, 10.0);
+        assert_eq!(added.reused_ready_ns, 5.0);
+        let plain = WarmRow {
+            rounds: vec![figures(10.0)],
+            ..row
+        };
+        assert_eq!(
+            plain.compat_added(),
+            None,
+            "no compatible figures, nothing added"
+        );
     }
 
     #[test]
