@@ -87,8 +87,11 @@ pub fn current_context() -> Option<AsyncContext> {
     if let Some(backend) = RUNNING.get() {
         return Some(AsyncContext::Oneoff(backend));
     }
+    // The handle is looked up here, on the hot path; only a thread with one reads the budget.
     #[cfg(feature = "detect-tokio")]
-    if let Some(context) = tokio_context() {
+    if let Ok(handle) = tokio::runtime::Handle::try_current()
+        && let Some(context) = tokio_context(&handle)
+    {
         return Some(context);
     }
     #[cfg(feature = "detect-async-std")]
@@ -102,7 +105,8 @@ pub fn current_context() -> Option<AsyncContext> {
     None
 }
 
-/// The tokio runtime polling a future on this thread, if any.
+/// The tokio runtime of `handle` (the calling thread's), if it is polling a future on this
+/// thread.
 ///
 /// A tokio handle is set on every thread of a runtime, blocking ones included, so the handle
 /// alone cannot tell a task from a `spawn_blocking` closure. tokio's cooperative budget can:
@@ -115,11 +119,10 @@ pub fn current_context() -> Option<AsyncContext> {
 /// without a budget, so it reads as a blocking context.
 #[cfg(feature = "detect-tokio")]
 #[cold]
-fn tokio_context() -> Option<AsyncContext> {
+fn tokio_context(handle: &tokio::runtime::Handle) -> Option<AsyncContext> {
     use std::task::{Context, Poll, Waker};
     use tokio::task::coop::poll_proceed;
 
-    let handle = tokio::runtime::Handle::try_current().ok()?;
     let mut cx = Context::from_waker(Waker::noop());
     let budgeted = match poll_proceed(&mut cx) {
         Poll::Pending => true,

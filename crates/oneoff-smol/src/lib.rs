@@ -58,8 +58,8 @@ scoped_tls::scoped_thread_local! {
 ///
 /// A run whose future spawns nothing costs what `smol::block_on` of the same future costs:
 /// the executor is driven (`Executor::run`, which allocates a queue per call) only once a
-/// task was spawned onto it, or another thread runs on the same runner, or the executor was
-/// adopted with [`Smol::with_executor`].
+/// task was spawned onto it, or a second thread has run on the same runner, or the executor
+/// was adopted with [`Smol::with_executor`].
 ///
 /// # Examples
 ///
@@ -76,11 +76,26 @@ pub struct Smol {
     executor: Kept,
     /// Set by the first task spawned onto the executor through oneoff.
     spawned: AtomicBool,
-    /// Runs in progress whose future has been pending at least once.
-    waiting: AtomicUsize,
-    /// The one run that may be waiting without driving the executor, to be woken when it must
-    /// start driving it (a spawn, a second run on another thread).
+    /// The thread that ran on this runner first (see [`thread_mark`]); 0 before any run.
+    owner: AtomicUsize,
+    /// Set for good once a second thread runs on this runner: from then on every run drives
+    /// the executor, as the owner's run might wait for a task that another thread's run left.
+    shared: AtomicBool,
+    /// The run that may be waiting without driving the executor (there is at most one: the
+    /// owner's, while the runner is not shared), to be woken when it must start driving it.
     idle: AtomicWaker,
+    /// The data pointer of the waker in `idle`, or 0 once it was taken: `smol::block_on` keeps
+    /// one waker per thread, so the owner's runs register it once, not once per call.
+    idle_data: AtomicUsize,
+}
+
+/// A number that tells the threads alive at the same time apart: the address of a
+/// thread-local, which reads in a nanosecond where `std::thread::current()` clones an `Arc`.
+fn thread_mark() -> usize {
+    thread_local! {
+        static MARK: u8 = const { 0 };
+    }
+    MARK.with(|mark| std::ptr::from_ref(mark) as usize)
 }
 
 /// The executor, the runner's own or adopted.
@@ -130,21 +145,56 @@ impl Smol {
     /// Whether a pending run must drive the executor.
     fn drives_tasks(&self) -> bool {
         matches!(self.executor, Kept::Adopted(_))
-            || self.waiting.load(Ordering::SeqCst) > 1
+            || self.shared.load(Ordering::SeqCst)
             || (self.spawned.load(Ordering::SeqCst) && !self.executor().is_empty())
+    }
+
+    /// Notes which thread runs now: the first becomes the owner; any other makes the runner
+    /// shared, and wakes the owner's run if it waits without driving the executor.
+    fn note_thread(&self) {
+        let mark = thread_mark();
+        let owner = self.owner.load(Ordering::Relaxed);
+        if owner == mark
+            || (owner == 0
+                && self
+                    .owner
+                    .compare_exchange(0, mark, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok())
+        {
+            return;
+        }
+        if !self.shared.load(Ordering::Relaxed) && !self.shared.swap(true, Ordering::SeqCst) {
+            self.wake_idle();
+        }
+    }
+
+    /// Wakes the run that waits without driving the executor, if one does.
+    fn wake_idle(&self) {
+        self.idle_data.store(0, Ordering::SeqCst);
+        self.idle.wake();
+    }
+
+    /// Registers `waker` as the one to wake when the executor must be driven, unless it is
+    /// the one registered already (the registered clone keeps its data alive, so equal data
+    /// means the same waker).
+    fn register_idle(&self, waker: &std::task::Waker) {
+        let data = waker.data() as usize;
+        if self.idle_data.load(Ordering::SeqCst) != data {
+            self.idle.register(waker);
+            self.idle_data.store(data, Ordering::SeqCst);
+        }
     }
 
     /// `future`, with the executor's tasks driven beside it from the moment it must be.
     ///
     /// `shared` says whether other threads may reach this runner: a one-shot run's fresh
-    /// runner is this thread's alone, so it needs none of the bookkeeping that lets a run on
-    /// another thread hand the executor over.
+    /// runner is this thread's alone, so it needs none of the bookkeeping that lets another
+    /// thread's run hand the executor over.
     async fn drive_with_tasks<F: Future>(&self, future: F, shared: bool) -> F::Output {
         let mut future = pin!(future);
         // Boxed: `Executor::run`'s future is large, and a run that never needs it should not
         // carry (and move) its space.
         let mut tasks: Option<Pin<Box<dyn Future<Output = ()> + '_>>> = None;
-        let mut counted = Counted(None);
         poll_fn(|cx| {
             if let Poll::Ready(output) = future.as_mut().poll(cx) {
                 return Poll::Ready(output);
@@ -154,15 +204,10 @@ impl Smol {
                     if !self.spawned.load(Ordering::Relaxed) {
                         return Poll::Pending;
                     }
-                } else {
-                    counted.once(&self.waiting, &self.idle);
+                } else if !self.drives_tasks() {
+                    self.register_idle(cx.waker());
                     if !self.drives_tasks() {
-                        // Cheap when the waker is the one registered last (smol::block_on
-                        // keeps one per thread): AtomicWaker compares before it clones.
-                        self.idle.register(cx.waker());
-                        if !self.drives_tasks() {
-                            return Poll::Pending;
-                        }
+                        return Poll::Pending;
                     }
                 }
                 tasks = Some(Box::pin(self.executor().run(pending::<()>())));
@@ -176,30 +221,6 @@ impl Smol {
     }
 }
 
-/// A run's place in [`Smol::waiting`], taken at its first pending poll and given back when it
-/// ends (also when it unwinds).
-struct Counted<'a>(Option<&'a AtomicUsize>);
-
-impl<'a> Counted<'a> {
-    fn once(&mut self, waiting: &'a AtomicUsize, idle: &AtomicWaker) {
-        if self.0.is_none() {
-            if waiting.fetch_add(1, Ordering::SeqCst) > 0 {
-                // Another run waits without driving the executor: from now on both drive it.
-                idle.wake();
-            }
-            self.0 = Some(waiting);
-        }
-    }
-}
-
-impl Drop for Counted<'_> {
-    fn drop(&mut self) {
-        if let Some(waiting) = self.0 {
-            waiting.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-}
-
 impl OneOffRunner for Smol {
     const NAME: &'static str = "smol";
     const CAN_SPAWN: bool = true;
@@ -209,6 +230,7 @@ impl OneOffRunner for Smol {
     }
 
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+        self.note_thread();
         RUNNING.set(self, || smol::block_on(self.drive_with_tasks(future, true)))
     }
 
@@ -310,7 +332,7 @@ where
         let task = smol.executor().spawn(future);
         if !smol.spawned.swap(true, Ordering::SeqCst) {
             // A run waiting without driving the executor must start driving it.
-            smol.idle.wake();
+            smol.wake_idle();
         }
         task
     }))
