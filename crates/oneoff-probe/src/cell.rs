@@ -239,34 +239,22 @@ fn current_thread() -> Result<tokio::runtime::Runtime, Attempt> {
 /// Spawns a task from inside the future with the backend's own spawn, where it has one and
 /// this build enables it.
 fn spawn(backend: Backend) -> Attempt {
-    // Each spawned task returns half the answer; the future doubles it.
-    match backend {
-        #[cfg(feature = "tokio")]
-        Backend::Tokio | Backend::TokioMultiThread => {
-            match backend.run(async { tokio::spawn(async move { ANSWER / 2 }).await }) {
-                Ok(Ok(value)) => Attempt::Done(value * 2),
-                Ok(Err(join)) => Attempt::Failed {
-                    message: join.to_string(),
-                    short: "error: join",
-                },
-                Err(err) => Err(err).into(),
-            }
+    // On a runner, so that a backend that spawns only onto a kept executor (futures-executor's
+    // `LocalPool`) shows it; the spawned task returns half the answer, the future doubles it.
+    let runner = match backend.runner() {
+        Ok(runner) => runner,
+        Err(err) => return Err(err).into(),
+    };
+    let outcome = runner.block_on(async {
+        match oneoff::spawn(async move { ANSWER / 2 }) {
+            Ok(task) => task.await.map(|half| half * 2),
+            Err(err) => Err(err),
         }
-        #[cfg(feature = "smol")]
-        Backend::Smol => match backend.run(async {
-            match oneoff::smol_spawn(async move { ANSWER / 2 }) {
-                Ok(task) => Ok(task.await * 2),
-                Err(err) => Err(err),
-            }
-        }) {
-            Ok(inner) => inner.into(),
-            Err(err) => Err(err).into(),
-        },
-        #[cfg(feature = "async-std")]
-        Backend::AsyncStd => backend
-            .run(async { async_std::task::spawn(async move { ANSWER / 2 }).await * 2 })
-            .into(),
-        _ => Attempt::NotApplicable,
+    });
+    match outcome {
+        Ok(Err(oneoff::Error::Unsupported { .. })) => Attempt::NotApplicable,
+        Ok(inner) => inner.into(),
+        Err(err) => Err(err).into(),
     }
 }
 

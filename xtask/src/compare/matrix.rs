@@ -25,7 +25,11 @@ pub(crate) const CASES: &[(&str, &str, &str)] = &[
         "tokio sleep, compat",
     ),
     ("async-io-timer", "async-io timer", "async-io timer"),
-    ("spawn", "spawn from inside", "spawn inside"),
+    (
+        "spawn",
+        "spawn from inside, with oneoff::spawn",
+        "spawn inside",
+    ),
     (
         "nested-in-tokio",
         "one-shot inside tokio current-thread",

@@ -387,7 +387,7 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
 fn legend(label: &str) -> String {
     match label {
         "ok" => "the future ran and returned the right value".into(),
-        "n/a" => "the backend has no spawn of its own".into(),
+        "n/a" => "the backend cannot spawn (oneoff::spawn returns Unsupported)".into(),
         "hung" => "no answer within the cell timeout: a deadlock or a hang".into(),
         "error: nested" => {
             "oneoff returned Error::Nested: it refused to block inside running async code".into()
