@@ -192,7 +192,9 @@
 //! library's async internals a synchronous API that any thread may call, including threads
 //! that some other runtime owns. [`run`] starts a runtime on the calling thread for each call;
 //! a portal keeps one runtime (and its connections, caches and tasks) for every caller, at
-//! about 6 µs a round trip. Where its blocking calls may wait:
+//! the cost of two thread wake-ups a round trip (6 to 50 µs on the 2-core machine of
+//! `docs/choosing.md`, depending on whether the other core is awake). Where its blocking calls
+//! may wait:
 //!
 //! | the calling code runs in | [`BlockingPortal::call`], [`PortalTask::join`] |
 //! |---|---|
