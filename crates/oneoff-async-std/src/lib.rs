@@ -26,7 +26,6 @@
 //! refuses to block inside an async-std task.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -99,20 +98,7 @@ struct Spawned<T>(Option<async_std::task::JoinHandle<T>>);
 
 impl<T: Send + 'static> TaskHandle<T> for Spawned<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let handle = self.0.as_mut().expect("polled only until it is ready");
-        let polled =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(handle).poll(cx)));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => {
-                self.0 = None;
-                Poll::Ready(Ok(output))
-            }
-            Err(payload) => {
-                self.0 = None;
-                Poll::Ready(Err(Error::panicked(AsyncStd::NAME, payload)))
-            }
-        }
+        oneoff_core::poll_unwinding(AsyncStd::NAME, &mut self.0, cx)
     }
 
     fn cancel(mut self: Box<Self>) {

@@ -82,7 +82,7 @@ mod timeout;
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
 pub use options::{Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Options};
-pub use task::{Body, Task, TaskHandle};
+pub use task::{Body, Task, TaskHandle, poll_unwinding};
 pub use timeout::until_deadline;
 
 use std::future::Future;

@@ -294,3 +294,41 @@ impl<T: Send> TaskHandle<T> for Joiner<T> {
         }
     }
 }
+
+/// Polls the join handle in `slot`, for a runtime whose handle re-raises its task's panic where
+/// it is awaited (smol's, async-std's): the output as `Ok`, a panic as [`Error::Panicked`] with
+/// its payload. Once either is returned the handle is taken out of `slot`, so a
+/// [`TaskHandle`] built on it knows the task is over.
+///
+/// # Panics
+///
+/// When `slot` is empty: the handle was polled after it completed.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::{ready, Ready};
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let mut slot: Option<Ready<u8>> = Some(ready(3));
+/// let polled = oneoff_core::poll_unwinding("demo", &mut slot, &mut cx);
+/// assert!(matches!(polled, Poll::Ready(Ok(3))));
+/// assert!(slot.is_none());
+/// ```
+pub fn poll_unwinding<H: Future + Unpin>(
+    backend: &'static str,
+    slot: &mut Option<H>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<H::Output, Error>> {
+    let handle = slot
+        .as_mut()
+        .expect("a join handle polled after it completed");
+    let output = match catch_unwind(AssertUnwindSafe(|| Pin::new(handle).poll(cx))) {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(output)) => Ok(output),
+        Err(payload) => Err(Error::panicked(backend, payload)),
+    };
+    *slot = None;
+    Poll::Ready(output)
+}

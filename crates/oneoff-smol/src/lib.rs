@@ -30,7 +30,6 @@
 //! None.
 
 use std::future::{Future, pending, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -271,18 +270,7 @@ struct Spawned<T>(Option<Task<T>>);
 
 impl<T: Send> TaskHandle<T> for Spawned<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let task = self.0.as_mut().expect("polled only until it is ready");
-        match catch_unwind(AssertUnwindSafe(|| Pin::new(task).poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => {
-                self.0 = None;
-                Poll::Ready(Ok(output))
-            }
-            Err(payload) => {
-                self.0 = None;
-                Poll::Ready(Err(Error::panicked(Smol::NAME, payload)))
-            }
-        }
+        oneoff_core::poll_unwinding(Smol::NAME, &mut self.0, cx)
     }
 
     fn cancel(mut self: Box<Self>) {

@@ -18,18 +18,6 @@
 ))]
 
 use std::sync::Mutex;
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "tokio-local",
-    feature = "compio",
-    feature = "monoio",
-    feature = "futures-executor"
-))]
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
 use std::time::Duration;
 
 use oneoff_core::panic_message;
@@ -37,7 +25,8 @@ use oneoff_workloads::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Sets its flag when dropped: proof that a task was cancelled.
+/// What the cases of the backends that keep the tasks of a run (all but async-std) share; one
+/// `cfg` for all of it.
 #[cfg(any(
     feature = "tokio",
     feature = "smol",
@@ -46,23 +35,29 @@ const LIMIT: Duration = Duration::from_secs(60);
     feature = "monoio",
     feature = "futures-executor"
 ))]
-struct DropFlag(Arc<AtomicBool>);
+mod kept {
+    pub(crate) use std::sync::Arc;
+    pub(crate) use std::sync::atomic::{AtomicBool, Ordering};
 
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "tokio-local",
-    feature = "compio",
-    feature = "monoio",
-    feature = "futures-executor"
-))]
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
+    /// Sets its flag when dropped: proof that a task was cancelled.
+    pub(crate) struct DropFlag(pub(crate) Arc<AtomicBool>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A task body that never finishes on its own and flags its drop.
+    pub(crate) fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let guard = DropFlag(Arc::clone(&dropped));
+        (dropped, async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        })
     }
 }
-
-/// A task body that never finishes on its own and flags its drop.
 #[cfg(any(
     feature = "tokio",
     feature = "smol",
@@ -71,14 +66,7 @@ impl Drop for DropFlag {
     feature = "monoio",
     feature = "futures-executor"
 ))]
-fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
-    let dropped = Arc::new(AtomicBool::new(false));
-    let guard = DropFlag(Arc::clone(&dropped));
-    (dropped, async move {
-        let _guard = guard;
-        std::future::pending::<()>().await
-    })
-}
+use kept::*;
 
 #[cfg(feature = "tokio")]
 #[test]
