@@ -1,5 +1,5 @@
 //! Knowing whether the calling thread already runs async code, so that a blocking call can
-//! refuse with [`Error::Nested`](crate::Error::Nested) instead of panicking or deadlocking.
+//! refuse with [`Error::Nested`] instead of panicking or deadlocking.
 
 use std::cell::Cell;
 use std::fmt;

@@ -71,6 +71,7 @@
 //! - `detect-futures-executor`: `futures::executor::block_on` and its thread pools.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod config;
 mod context;
 mod ctrl_c;
 mod error;
@@ -79,9 +80,10 @@ mod supervise;
 mod task;
 mod timeout;
 
+pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
-pub use options::{Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Options};
+pub use options::{Configured, Options};
 pub use task::{Body, Task, TaskHandle, poll_unwinding};
 pub use timeout::until_deadline;
 
@@ -89,7 +91,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use options::Config;
+use config::Config;
 use supervise::Call;
 
 /// Runs one future to completion from synchronous code, on one async runtime.

@@ -6,51 +6,15 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::config::{Config, DEFAULT_SLOW_POLL};
 use crate::supervise::{self, Call};
 use crate::{Entered, Error, OneOffRunner, Task};
 
-/// The environment variable that turns debug mode on for every run of the process, like
-/// Python's `PYTHONASYNCIODEBUG`: any value but empty or `0`. It is read once, at the first run.
-pub const DEBUG_ENV: &str = "ONEOFF_DEBUG";
-
-/// How long one poll may take before debug mode warns, as asyncio's `slow_callback_duration`.
-pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
-
-/// The settings of a run besides the future: plain data, shared by [`Options`] and
-/// [`Configured`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Config {
-    /// Whether the first Ctrl-C (SIGINT) cancels the run.
-    pub(crate) ctrl_c: bool,
-    /// Debug mode: warn when one poll of the future takes longer than this.
-    pub(crate) slow_poll: Option<Duration>,
-}
-
-impl Config {
-    /// The settings every run has unless told otherwise: debug mode when [`DEBUG_ENV`] says so.
-    pub(crate) fn from_env() -> &'static Config {
-        static FROM_ENV: OnceLock<Config> = OnceLock::new();
-        FROM_ENV.get_or_init(|| Config {
-            ctrl_c: false,
-            slow_poll: std::env::var_os(DEBUG_ENV)
-                .is_some_and(|value| !value.is_empty() && value != "0")
-                .then_some(DEFAULT_SLOW_POLL),
-        })
-    }
-
-    /// Whether the run needs nothing but the backend.
-    #[inline]
-    pub(crate) fn is_plain(&self) -> bool {
-        !self.ctrl_c && self.slow_poll.is_none()
-    }
-}
-
 /// Runs or runners of backend `R` with Ctrl-C handling or debug mode, the options of Python's
 /// `asyncio.run(coro, debug=True)` and `asyncio.Runner`. Both are off by default (debug mode
-/// is on when the environment variable [`DEBUG_ENV`] is set).
+/// is on when the environment variable [`DEBUG_ENV`](crate::DEBUG_ENV) is set).
 ///
 /// - **Ctrl-C** ([`ctrl_c`](Self::ctrl_c), Unix): the first SIGINT during the run drops the
 ///   future, so its destructors run, and the call returns [`Error::Interrupted`]; a second
@@ -105,7 +69,7 @@ pub struct Options<R> {
 }
 
 impl<R: OneOffRunner> Options<R> {
-    /// No Ctrl-C handling; debug mode only if [`DEBUG_ENV`] is set.
+    /// No Ctrl-C handling; debug mode only if [`DEBUG_ENV`](crate::DEBUG_ENV) is set.
     pub fn new() -> Self {
         Options {
             config: Config::from_env().clone(),

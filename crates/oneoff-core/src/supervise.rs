@@ -8,7 +8,7 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use crate::options::Config;
+use crate::config::Config;
 use crate::{Entered, Error, OneOffRunner};
 
 /// Which hook a call ends in.

@@ -1,0 +1,41 @@
+//! The settings of a run besides its future, and where their defaults come from: the one piece
+//! that both the provided methods and [`Options`](crate::Options) read.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The environment variable that turns debug mode on for every run of the process, like
+/// Python's `PYTHONASYNCIODEBUG`: any value but empty or `0`. It is read once, at the first run.
+pub const DEBUG_ENV: &str = "ONEOFF_DEBUG";
+
+/// How long one poll may take before debug mode warns, as asyncio's `slow_callback_duration`.
+pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+/// The settings of a run besides the future: plain data, shared by [`Options`](crate::Options) and
+/// [`Configured`](crate::Configured).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Config {
+    /// Whether the first Ctrl-C (SIGINT) cancels the run.
+    pub(crate) ctrl_c: bool,
+    /// Debug mode: warn when one poll of the future takes longer than this.
+    pub(crate) slow_poll: Option<Duration>,
+}
+
+impl Config {
+    /// The settings every run has unless told otherwise: debug mode when [`DEBUG_ENV`] says so.
+    pub(crate) fn from_env() -> &'static Config {
+        static FROM_ENV: OnceLock<Config> = OnceLock::new();
+        FROM_ENV.get_or_init(|| Config {
+            ctrl_c: false,
+            slow_poll: std::env::var_os(DEBUG_ENV)
+                .is_some_and(|value| !value.is_empty() && value != "0")
+                .then_some(DEFAULT_SLOW_POLL),
+        })
+    }
+
+    /// Whether the run needs nothing but the backend.
+    #[inline]
+    pub(crate) fn is_plain(&self) -> bool {
+        !self.ctrl_c && self.slow_poll.is_none()
+    }
+}
