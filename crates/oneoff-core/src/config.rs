@@ -2,6 +2,7 @@
 //! that both the provided methods and [`Options`](crate::Options) read.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 /// The environment variable that turns debug mode on for every run of the process, like
@@ -31,6 +32,26 @@ impl Config {
                 .is_some_and(|value| !value.is_empty() && value != "0")
                 .then_some(DEFAULT_SLOW_POLL),
         })
+    }
+
+    /// Whether a run with the settings from the environment needs nothing but the backend:
+    /// [`from_env`](Self::from_env)`().is_plain()`, read from one byte after the first call,
+    /// as it sits on the path of every call.
+    #[inline]
+    pub(crate) fn env_is_plain() -> bool {
+        const UNKNOWN: u8 = 0;
+        const PLAIN: u8 = 1;
+        const NOT_PLAIN: u8 = 2;
+        static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+        match STATE.load(Ordering::Relaxed) {
+            PLAIN => true,
+            NOT_PLAIN => false,
+            _ => {
+                let plain = Config::from_env().is_plain();
+                STATE.store(if plain { PLAIN } else { NOT_PLAIN }, Ordering::Relaxed);
+                plain
+            }
+        }
     }
 
     /// Whether the run needs nothing but the backend.

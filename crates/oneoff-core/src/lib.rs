@@ -222,10 +222,10 @@ pub trait OneOffRunner: Sized {
     #[track_caller]
     fn run<F: Future>(future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
-        let config = Config::from_env();
-        if config.is_plain() {
+        if Config::env_is_plain() {
             return Self::drive_once(entered, future);
         }
+        let config = Config::from_env();
         supervise::call::<Self, F>(Call::Once, entered, future, config, Location::caller())
     }
 
@@ -278,15 +278,14 @@ pub trait OneOffRunner: Sized {
     #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
-        let config = Config::from_env();
-        if config.is_plain() {
+        if Config::env_is_plain() {
             return Ok(self.drive(entered, future));
         }
         supervise::call::<Self, F>(
             Call::Kept(self),
             entered,
             future,
-            config,
+            Config::from_env(),
             Location::caller(),
         )
     }
