@@ -60,3 +60,22 @@ impl Config {
         !self.ctrl_c && self.slow_poll.is_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Config, DEBUG_ENV};
+
+    #[test]
+    fn env_is_plain_agrees_with_the_config_it_caches() {
+        let expected = Config::from_env().is_plain();
+        // The first call works it out, the later ones read the cached byte.
+        assert_eq!(Config::env_is_plain(), expected);
+        assert_eq!(Config::env_is_plain(), expected);
+        let debug =
+            std::env::var_os(DEBUG_ENV).is_some_and(|value| !value.is_empty() && value != "0");
+        assert_eq!(
+            expected, !debug,
+            "a run is plain exactly when {DEBUG_ENV} is off"
+        );
+    }
+}
