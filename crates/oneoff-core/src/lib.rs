@@ -219,6 +219,7 @@ pub trait OneOffRunner: Sized {
     /// spawns onto it (see each backend's docs). Returns [`Error::Nested`] when called from
     /// inside a running async context, and [`Error::Start`] when the runtime cannot start.
     /// In debug mode ([`DEBUG_ENV`]) a slow poll of the future is reported.
+    #[inline]
     #[track_caller]
     fn run<F: Future>(future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
@@ -275,6 +276,7 @@ pub trait OneOffRunner: Sized {
     ///
     /// Returns [`Error::Nested`] when called from inside a running async context, including
     /// from inside another `block_on` of this same runner.
+    #[inline]
     #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
@@ -395,6 +397,7 @@ macro_rules! inherent_methods {
             #[doc = concat!("assert_eq!(", $path, "::run(async { 6 * 7 })?, 42);")]
             /// # Ok::<(), oneoff_core::Error>(())
             /// ```
+            #[inline]
             #[track_caller]
             pub fn run<F: ::std::future::Future>(
                 future: F,
@@ -470,6 +473,7 @@ macro_rules! inherent_methods {
             /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
             /// # Ok::<(), oneoff_core::Error>(())
             /// ```
+            #[inline]
             #[track_caller]
             pub fn block_on<F: ::std::future::Future>(
                 &self,

@@ -16,7 +16,7 @@ use crate::{Entered, Error, OneOffRunner, Task};
 /// `asyncio.run(coro, debug=True)` and `asyncio.Runner`. Both are off by default (debug mode
 /// is on when the environment variable [`DEBUG_ENV`](crate::DEBUG_ENV) is set).
 ///
-/// - **Ctrl-C** ([`ctrl_c`](Self::ctrl_c), Unix): the first SIGINT during the run drops the
+/// - **Ctrl-C** (`ctrl_c`, with the `ctrl-c` feature; Unix): the first SIGINT during the run drops the
 ///   future, so its destructors run, and the call returns [`Error::Interrupted`]; a second
 ///   SIGINT while that happens ends the process as the default handler would (killed by
 ///   SIGINT: exit status 130 in a shell). After the run, SIGINT does what it did before: a

@@ -30,18 +30,36 @@
 //! None. The crate enables `oneoff-core`'s `detect-futures-executor`, so that every oneoff
 //! backend refuses to block inside a running futures executor.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use futures_executor::{LocalPool, LocalSpawner};
 use futures_task::{FutureObj, Spawn};
 use oneoff_core::{Entered, Error, OneOffRunner, Task, until_deadline};
 
-scoped_tls::scoped_thread_local! {
-    /// The pool spawner of the oneoff futures-executor runner whose `block_on` runs on this
-    /// thread.
-    static SPAWNER: LocalSpawner
+thread_local! {
+    /// The id of the runner whose `block_on` runs on this thread, 0 when none does: one word
+    /// written and put back around each call, where a scoped thread-local naming the runner's
+    /// spawner cost about 2 ns a call (`ready/futures-executor/reused` in `cargo bench`).
+    static RUNNING: Cell<u64> = const { Cell::new(0) };
+    /// The spawners of the runners made on this thread, by id: a runner stays on the thread
+    /// that made it, and leaves this list when it is dropped.
+    static SPAWNERS: RefCell<Vec<(u64, LocalSpawner)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The next runner's id; ids are never reused.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Puts back the id of the runner that ran before, also when a panic unwinds.
+struct Restore(u64);
+
+impl Drop for Restore {
+    #[inline]
+    fn drop(&mut self) {
+        RUNNING.set(self.0);
+    }
 }
 
 /// `futures::executor::block_on` for one-shot runs, a kept `LocalPool` for a reused runner.
@@ -80,14 +98,42 @@ pub struct FuturesExecutor {
     /// Borrowed mutably by one `block_on` at a time: `enter` refuses a nested call on this
     /// thread before the borrow, and the runner cannot be shared with another thread.
     pool: RefCell<LocalPool>,
-    spawner: LocalSpawner,
+    /// Its key in this thread's `SPAWNERS`.
+    id: u64,
 }
 
 impl FuturesExecutor {
     /// Runs `future` on the pool, with its spawner reachable by [`OneOffRunner::spawn`].
+    #[inline]
     fn run_until<F: Future>(&self, future: F) -> F::Output {
-        SPAWNER.set(&self.spawner, || self.pool.borrow_mut().run_until(future))
+        let _restore = Restore(RUNNING.replace(self.id));
+        self.pool.borrow_mut().run_until(future)
     }
+}
+
+impl Drop for FuturesExecutor {
+    fn drop(&mut self) {
+        // `try_with`: a runner kept in another thread-local may drop after this one is gone.
+        let _ = SPAWNERS.try_with(|spawners| {
+            if let Ok(mut spawners) = spawners.try_borrow_mut() {
+                spawners.retain(|(id, _)| *id != self.id);
+            }
+        });
+    }
+}
+
+/// The spawner of the runner whose `block_on` runs on this thread, if one does.
+fn running_spawner() -> Option<LocalSpawner> {
+    let id = RUNNING.get();
+    if id == 0 {
+        return None;
+    }
+    SPAWNERS.with_borrow(|spawners| {
+        spawners
+            .iter()
+            .find(|(key, _)| *key == id)
+            .map(|(_, spawner)| spawner.clone())
+    })
 }
 
 impl OneOffRunner for FuturesExecutor {
@@ -96,13 +142,15 @@ impl OneOffRunner for FuturesExecutor {
 
     fn new() -> Result<Self, Error> {
         let pool = LocalPool::new();
-        let spawner = pool.spawner();
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        SPAWNERS.with_borrow_mut(|spawners| spawners.push((id, pool.spawner())));
         Ok(FuturesExecutor {
             pool: RefCell::new(pool),
-            spawner,
+            id,
         })
     }
 
+    #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         self.run_until(future)
     }
@@ -116,6 +164,7 @@ impl OneOffRunner for FuturesExecutor {
         self.run_until(until_deadline(future, deadline, timer(deadline)))
     }
 
+    #[inline]
     fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
         Ok(futures_executor::block_on(future))
     }
@@ -129,22 +178,20 @@ impl OneOffRunner for FuturesExecutor {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if !SPAWNER.is_set() {
+        let Some(spawner) = running_spawner() else {
             return Err(Error::Unsupported {
                 backend: Self::NAME,
                 reason: "a one-shot run (futures::executor::block_on) has no executor to spawn \
                          tasks onto; make a FuturesExecutor runner and spawn inside its \
                          block_on, which runs a LocalPool",
             });
-        }
-        SPAWNER.with(|spawner| {
-            Task::spawn_with(Self::NAME, future, |body| {
-                spawner
-                    .spawn_obj(FutureObj::new(Box::new(body)))
-                    .map_err(|_| Error::Cancelled {
-                        backend: Self::NAME,
-                    })
-            })
+        };
+        Task::spawn_with(Self::NAME, future, |body| {
+            spawner
+                .spawn_obj(FutureObj::new(Box::new(body)))
+                .map_err(|_| Error::Cancelled {
+                    backend: Self::NAME,
+                })
         })
     }
 }

@@ -85,6 +85,7 @@ impl OneOffRunner for FuturesLite {
         Ok(FuturesLite { parker, waker })
     }
 
+    #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         match self.poll_until(future, None) {
             Some(output) => output,
@@ -101,6 +102,7 @@ impl OneOffRunner for FuturesLite {
         self.poll_until(future, Some(deadline))
     }
 
+    #[inline]
     fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
         Ok(futures_lite::future::block_on(future))
     }

@@ -55,6 +55,7 @@ impl OneOffRunner for Pollster {
         Ok(Pollster)
     }
 
+    #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         pollster::block_on(future)
     }

@@ -2,11 +2,12 @@
 //! reactor on the calling thread, cheap to start and able to run I/O and timers of the smol
 //! family.
 //!
-//! [`Smol`] owns an `async_executor::Executor` and runs each future with
-//! `smol::block_on(executor.run(future))`: the calling thread drives the future, the tasks
-//! spawned onto the executor with [`spawn`], and the `async-io` reactor. Dropping the runner
-//! drops the tasks left on its executor, so a one-shot run cancels whatever its future spawned
-//! with [`spawn`] (or `oneoff::spawn`), as `asyncio.run` does. Tasks spawned with
+//! [`Smol`] owns an `async_executor::Executor` and runs each future with `smol::block_on`,
+//! driving the executor beside it once a task is on it: the calling thread drives the future,
+//! the tasks spawned onto the executor with [`spawn`], and the `async-io` reactor. Dropping the
+//! runner drops the tasks left on its executor. A one-shot run makes an executor at the first
+//! [`spawn`] of its future and drops it when the run ends, so it cancels whatever its future
+//! spawned with [`spawn`] (or `oneoff::spawn`), as `asyncio.run` does. Tasks spawned with
 //! `smol::spawn` instead go to smol's global executor, run on its own threads and outlive the
 //! run. The first `smol::block_on` of the process starts `async-io`'s driver thread
 //! ("async-io"), which stays for the life of the process.
@@ -29,6 +30,7 @@
 //!
 //! None.
 
+use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -41,8 +43,92 @@ use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
 use smol::{Executor, Task, Timer};
 
 scoped_tls::scoped_thread_local! {
-    /// The runner of the oneoff smol run in progress on this thread.
+    /// The runner whose `block_on` is in progress on this thread.
     static RUNNING: Smol
+}
+
+thread_local! {
+    /// Whether a one-shot run is in progress on this thread, and whether it has an executor.
+    static ONE_SHOT: Cell<OneShot> = const { Cell::new(OneShot::Idle) };
+    /// The executor of the one-shot run in progress on this thread, made by its first
+    /// [`spawn`] and dropped (cancelling its tasks) when the run ends.
+    static ONE_SHOT_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
+}
+
+/// The one-shot run on a thread: a run has no executor until its future spawns a task.
+///
+/// A one-shot run is this thread's alone, so it needs neither a runner nor the scoped
+/// thread-local naming one: two writes of a byte mark it, and the executor is made only by a
+/// [`spawn`] (`ready/smol/oneshot` in `cargo bench`, see `docs/benchmarks.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OneShot {
+    Idle,
+    Running,
+    Spawned,
+}
+
+/// The mark of the one-shot run in progress; dropping it, also when a panic unwinds, ends the
+/// run and drops its executor, cancelling the tasks left on it.
+struct OneShotRun;
+
+impl OneShotRun {
+    #[inline]
+    fn start() -> Self {
+        ONE_SHOT.set(OneShot::Running);
+        OneShotRun
+    }
+}
+
+impl Drop for OneShotRun {
+    #[inline]
+    fn drop(&mut self) {
+        if ONE_SHOT.replace(OneShot::Idle) == OneShot::Spawned {
+            // Taken first, dropped after the borrow ends: a task's destructor may look at the
+            // slot (through `spawn`) while the executor drops it.
+            let executor = ONE_SHOT_EXECUTOR.take();
+            drop(executor);
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a one-shot run: `future`, with the run's executor driven beside it from
+    /// the first task [`spawn`] put on it.
+    struct OneShotFuture<F> {
+        #[pin]
+        future: F,
+        tasks: Option<Pin<Box<dyn Future<Output = ()>>>>,
+    }
+}
+
+impl<F: Future> Future for OneShotFuture<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(output);
+        }
+        if this.tasks.is_none() {
+            if ONE_SHOT.get() != OneShot::Spawned {
+                return Poll::Pending;
+            }
+            *this.tasks = one_shot_tasks();
+        }
+        if let Some(tasks) = this.tasks.as_mut() {
+            let _ = tasks.as_mut().poll(cx);
+        }
+        Poll::Pending
+    }
+}
+
+/// The one-shot run's executor, run: kept out of line, so that the poll of a run that spawns
+/// nothing does not set up the frame that building this future needs.
+#[cold]
+#[inline(never)]
+fn one_shot_tasks() -> Option<Pin<Box<dyn Future<Output = ()>>>> {
+    let executor = ONE_SHOT_EXECUTOR.with_borrow(Option::clone)?;
+    Some(Box::pin(async move { executor.run(pending::<()>()).await }))
 }
 
 /// A smol executor kept for the runner's life, driven by `smol::block_on`.
@@ -59,7 +145,8 @@ scoped_tls::scoped_thread_local! {
 /// plus the nested-call check and a few nanoseconds of bookkeeping (see `docs/benchmarks.md`):
 /// the executor is driven (`Executor::run`, which allocates a queue per call) only once a
 /// task was spawned onto it, or a second thread has run on the same runner, or the executor
-/// was adopted with [`Smol::with_executor`].
+/// was adopted with [`Smol::with_executor`]. A one-shot [`run`](OneOffRunner::run) makes no
+/// runner at all: its executor is made by the first [`spawn`] of its future.
 ///
 /// # Examples
 ///
@@ -91,6 +178,7 @@ pub struct Smol {
 
 /// A number that tells the threads alive at the same time apart: the address of a
 /// thread-local, which reads in a nanosecond where `std::thread::current()` clones an `Arc`.
+#[inline]
 fn thread_mark() -> usize {
     thread_local! {
         static MARK: u8 = const { 0 };
@@ -115,7 +203,8 @@ impl Smol {
     /// Adopts an executor the program already has: runs drive it (so its tasks, also those
     /// other threads spawned, progress during `block_on`), [`spawn`] spawns onto it, and
     /// dropping the runner leaves it and its tasks alone. A one-shot
-    /// [`run`](OneOffRunner::run) never uses it: that always starts a fresh executor.
+    /// [`run`](OneOffRunner::run) never uses it: that makes its own executor when its future
+    /// spawns.
     ///
     /// # Examples
     ///
@@ -135,6 +224,7 @@ impl Smol {
         }
     }
 
+    #[inline]
     fn executor(&self) -> &Executor<'static> {
         match &self.executor {
             Kept::Own(executor) => executor,
@@ -143,6 +233,7 @@ impl Smol {
     }
 
     /// Whether a pending run must drive the executor.
+    #[inline]
     fn drives_tasks(&self) -> bool {
         matches!(self.executor, Kept::Adopted(_))
             || self.shared.load(Ordering::SeqCst)
@@ -151,6 +242,7 @@ impl Smol {
 
     /// Notes which thread runs now: the first becomes the owner; any other makes the runner
     /// shared, and wakes the owner's run if it waits without driving the executor.
+    #[inline]
     fn note_thread(&self) {
         let mark = thread_mark();
         let owner = self.owner.load(Ordering::Relaxed);
@@ -177,6 +269,7 @@ impl Smol {
     /// Registers `waker` as the one to wake when the executor must be driven, unless it is
     /// the one registered already (the registered clone keeps its data alive, so equal data
     /// means the same waker).
+    #[inline]
     fn register_idle(&self, waker: &std::task::Waker) {
         let data = waker.data() as usize;
         if self.idle_data.load(Ordering::SeqCst) != data {
@@ -185,16 +278,19 @@ impl Smol {
         }
     }
 
+    /// The executor, run: kept out of line, so that the poll of a run that spawns nothing does
+    /// not set up the frame that building this future needs.
+    #[cold]
+    #[inline(never)]
+    fn tasks(&self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        Box::pin(self.executor().run(pending::<()>()))
+    }
+
     /// `future`, with the executor's tasks driven beside it from the moment it must be.
-    ///
-    /// `shared` says whether other threads may reach this runner: a one-shot run's fresh
-    /// runner is this thread's alone, so it needs none of the bookkeeping that lets another
-    /// thread's run hand the executor over.
-    fn drive_with_tasks<F: Future>(&self, future: F, shared: bool) -> DriveWithTasks<'_, F> {
+    fn drive_with_tasks<F: Future>(&self, future: F) -> DriveWithTasks<'_, F> {
         DriveWithTasks {
             future,
             runner: self,
-            shared,
             tasks: None,
         }
     }
@@ -208,7 +304,6 @@ pin_project_lite::pin_project! {
         #[pin]
         future: F,
         runner: &'a Smol,
-        shared: bool,
         // Boxed: `Executor::run`'s future is large, and a run that never needs it should not
         // carry (and move) its space.
         tasks: Option<Pin<Box<dyn Future<Output = ()> + 'a>>>,
@@ -224,18 +319,14 @@ impl<F: Future> Future for DriveWithTasks<'_, F> {
             return Poll::Ready(output);
         }
         let runner = *this.runner;
-        if this.tasks.is_none() {
-            if !*this.shared {
-                if !runner.spawned.load(Ordering::Relaxed) {
-                    return Poll::Pending;
-                }
-            } else if !runner.drives_tasks() {
-                runner.register_idle(cx.waker());
-                if !runner.drives_tasks() {
-                    return Poll::Pending;
-                }
+        if this.tasks.is_none() && !runner.drives_tasks() {
+            runner.register_idle(cx.waker());
+            if !runner.drives_tasks() {
+                return Poll::Pending;
             }
-            *this.tasks = Some(Box::pin(runner.executor().run(pending::<()>())));
+        }
+        if this.tasks.is_none() {
+            *this.tasks = Some(runner.tasks());
         }
         if let Some(tasks) = this.tasks.as_mut() {
             let _ = tasks.as_mut().poll(cx);
@@ -252,15 +343,18 @@ impl OneOffRunner for Smol {
         Ok(Smol::default())
     }
 
+    #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         self.note_thread();
-        RUNNING.set(self, || smol::block_on(self.drive_with_tasks(future, true)))
+        RUNNING.set(self, || smol::block_on(self.drive_with_tasks(future)))
     }
 
+    #[inline]
     fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
-        let fresh = Smol::default();
-        Ok(RUNNING.set(&fresh, || {
-            smol::block_on(fresh.drive_with_tasks(future, false))
+        let _run = OneShotRun::start();
+        Ok(smol::block_on(OneShotFuture {
+            future,
+            tasks: None,
         }))
     }
 
@@ -333,6 +427,9 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     if !RUNNING.is_set() {
+        if ONE_SHOT.get() != OneShot::Idle {
+            return Ok(spawn_one_shot(future));
+        }
         return Err(Error::Unsupported {
             backend: Smol::NAME,
             reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol \
@@ -348,4 +445,16 @@ where
         }
         task
     }))
+}
+
+/// Spawns onto the executor of the one-shot run in progress on this thread, making it first.
+fn spawn_one_shot<T, F>(future: F) -> Task<T>
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let executor = ONE_SHOT_EXECUTOR
+        .with_borrow_mut(|slot| Arc::clone(slot.get_or_insert_with(|| Arc::new(Executor::new()))));
+    ONE_SHOT.set(OneShot::Spawned);
+    executor.spawn(future)
 }
