@@ -33,8 +33,8 @@
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -42,17 +42,53 @@ use atomic_waker::AtomicWaker;
 use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
 use smol::{Executor, Task, Timer};
 
-scoped_tls::scoped_thread_local! {
-    /// The runner whose `block_on` is in progress on this thread.
-    static RUNNING: Smol
-}
-
 thread_local! {
+    /// The runner whose `block_on` is in progress on this thread, as the address of its state;
+    /// 0 when none is. One word written and put back around each call, where a scoped
+    /// thread-local naming the runner cost about 2 ns a call (`ready/smol/reused`).
+    static RUNNING: Cell<usize> = const { Cell::new(0) };
+    /// The runners that have run on this thread, where [`spawn`] finds the running one by its
+    /// address. Weak: a dropped runner's executor and tasks go at once, and its entry at the
+    /// next registration on this thread.
+    static RUNNERS: RefCell<Vec<Weak<Inner>>> = const { RefCell::new(Vec::new()) };
     /// Whether a one-shot run is in progress on this thread, and whether it has an executor.
     static ONE_SHOT: Cell<OneShot> = const { Cell::new(OneShot::Idle) };
     /// The executor of the one-shot run in progress on this thread, made by its first
     /// [`spawn`] and dropped (cancelling its tasks) when the run ends.
     static ONE_SHOT_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
+    /// The executor's run future of the run in progress on this thread, from the first poll
+    /// that drives the executor to the end of the run. Kept here rather than in the run's
+    /// future, so that the run's future has nothing to drop: a boxed field there cost about
+    /// 3 ns at every pending poll of a run that never drives its executor.
+    static TASKS: RefCell<Option<Tasks>> = const { RefCell::new(None) };
+    /// Whether `TASKS` holds a future.
+    static HAS_TASKS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// An executor's run future: it runs the executor's tasks and never ends.
+type Tasks = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Polls the executor's run future of the run in progress on this thread, made by `make` at
+/// the run's first call.
+#[cold]
+#[inline(never)]
+fn poll_tasks(cx: &mut Context<'_>, make: impl FnOnce() -> Option<Tasks>) {
+    // Out of the slot while it is polled, so that nothing its tasks do can meet a borrow.
+    let mut tasks = TASKS.take().or_else(make);
+    if let Some(running) = tasks.as_mut() {
+        let _ = running.as_mut().poll(cx);
+        HAS_TASKS.set(true);
+    }
+    TASKS.set(tasks);
+}
+
+/// Drops the executor's run future of the run that ends on this thread, if it made one.
+#[inline]
+fn end_tasks() {
+    if HAS_TASKS.replace(false) {
+        let tasks = TASKS.take();
+        drop(tasks);
+    }
 }
 
 /// The one-shot run on a thread: a run has no executor until its future spawns a task.
@@ -83,6 +119,7 @@ impl Drop for OneShotRun {
     #[inline]
     fn drop(&mut self) {
         if ONE_SHOT.replace(OneShot::Idle) == OneShot::Spawned {
+            end_tasks();
             // Taken first, dropped after the borrow ends: a task's destructor may look at the
             // slot (through `spawn`) while the executor drops it.
             let executor = ONE_SHOT_EXECUTOR.take();
@@ -97,7 +134,6 @@ pin_project_lite::pin_project! {
     struct OneShotFuture<F> {
         #[pin]
         future: F,
-        tasks: Option<Pin<Box<dyn Future<Output = ()>>>>,
     }
 }
 
@@ -105,28 +141,18 @@ impl<F: Future> Future for OneShotFuture<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        if let Poll::Ready(output) = this.future.poll(cx) {
+        if let Poll::Ready(output) = self.project().future.poll(cx) {
             return Poll::Ready(output);
         }
-        if this.tasks.is_none() {
-            if ONE_SHOT.get() != OneShot::Spawned {
-                return Poll::Pending;
-            }
-            *this.tasks = one_shot_tasks();
-        }
-        if let Some(tasks) = this.tasks.as_mut() {
-            let _ = tasks.as_mut().poll(cx);
+        if ONE_SHOT.get() == OneShot::Spawned {
+            poll_tasks(cx, one_shot_tasks);
         }
         Poll::Pending
     }
 }
 
-/// The one-shot run's executor, run: kept out of line, so that the poll of a run that spawns
-/// nothing does not set up the frame that building this future needs.
-#[cold]
-#[inline(never)]
-fn one_shot_tasks() -> Option<Pin<Box<dyn Future<Output = ()>>>> {
+/// The one-shot run's executor, run.
+fn one_shot_tasks() -> Option<Tasks> {
     let executor = ONE_SHOT_EXECUTOR.with_borrow(Option::clone)?;
     Some(Box::pin(async move { executor.run(pending::<()>()).await }))
 }
@@ -160,6 +186,12 @@ fn one_shot_tasks() -> Option<Pin<Box<dyn Future<Output = ()>>>> {
 /// ```
 #[derive(Debug, Default)]
 pub struct Smol {
+    inner: Arc<Inner>,
+}
+
+/// A runner's state, shared with the spawns of its runs through [`RUNNERS`].
+#[derive(Debug, Default)]
+struct Inner {
     executor: Kept,
     /// Set by the first task spawned onto the executor through oneoff.
     spawned: AtomicBool,
@@ -176,14 +208,33 @@ pub struct Smol {
     idle_data: AtomicUsize,
 }
 
-/// A number that tells the threads alive at the same time apart: the address of a
-/// thread-local, which reads in a nanosecond where `std::thread::current()` clones an `Arc`.
+/// A number that tells threads apart, never given to two threads of the process: read from a
+/// thread-local in a nanosecond, where `std::thread::current()` clones an `Arc`.
 #[inline]
 fn thread_mark() -> usize {
     thread_local! {
-        static MARK: u8 = const { 0 };
+        static MARK: Cell<usize> = const { Cell::new(0) };
     }
-    MARK.with(|mark| std::ptr::from_ref(mark) as usize)
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    let mark = MARK.get();
+    if mark != 0 {
+        return mark;
+    }
+    let mark = NEXT.fetch_add(1, Ordering::Relaxed);
+    MARK.set(mark);
+    mark
+}
+
+/// Puts back the runner that ran before on this thread and drops the run's executor run
+/// future, also when a panic unwinds.
+struct Restore(usize);
+
+impl Drop for Restore {
+    #[inline]
+    fn drop(&mut self) {
+        end_tasks();
+        RUNNING.set(self.0);
+    }
 }
 
 /// The executor, the runner's own or adopted.
@@ -219,11 +270,53 @@ impl Smol {
     /// ```
     pub fn with_executor(executor: Arc<Executor<'static>>) -> Self {
         Smol {
-            executor: Kept::Adopted(executor),
-            ..Smol::default()
+            inner: Arc::new(Inner {
+                executor: Kept::Adopted(executor),
+                ..Inner::default()
+            }),
         }
     }
 
+    /// Notes which thread runs now: the first becomes the owner; any other makes the runner
+    /// shared, and wakes the owner's run if it waits without driving the executor. A thread's
+    /// first run registers the runner in the thread's [`RUNNERS`].
+    #[inline]
+    fn note_thread(&self) {
+        let inner = &*self.inner;
+        let mark = thread_mark();
+        let owner = inner.owner.load(Ordering::Relaxed);
+        if owner == mark {
+            return;
+        }
+        self.register();
+        if owner == 0
+            && inner
+                .owner
+                .compare_exchange(0, mark, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            return;
+        }
+        if !inner.shared.load(Ordering::Relaxed) && !inner.shared.swap(true, Ordering::SeqCst) {
+            inner.wake_idle();
+        }
+    }
+
+    /// Makes this runner findable by [`spawn`] on the calling thread.
+    #[cold]
+    #[inline(never)]
+    fn register(&self) {
+        let address = Arc::as_ptr(&self.inner);
+        RUNNERS.with_borrow_mut(|runners| {
+            if !runners.iter().any(|runner| runner.as_ptr() == address) {
+                runners.retain(|runner| runner.strong_count() > 0);
+                runners.push(Arc::downgrade(&self.inner));
+            }
+        });
+    }
+}
+
+impl Inner {
     #[inline]
     fn executor(&self) -> &Executor<'static> {
         match &self.executor {
@@ -240,26 +333,6 @@ impl Smol {
             || (self.spawned.load(Ordering::SeqCst) && !self.executor().is_empty())
     }
 
-    /// Notes which thread runs now: the first becomes the owner; any other makes the runner
-    /// shared, and wakes the owner's run if it waits without driving the executor.
-    #[inline]
-    fn note_thread(&self) {
-        let mark = thread_mark();
-        let owner = self.owner.load(Ordering::Relaxed);
-        if owner == mark
-            || (owner == 0
-                && self
-                    .owner
-                    .compare_exchange(0, mark, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok())
-        {
-            return;
-        }
-        if !self.shared.load(Ordering::Relaxed) && !self.shared.swap(true, Ordering::SeqCst) {
-            self.wake_idle();
-        }
-    }
-
     /// Wakes the run that waits without driving the executor, if one does.
     fn wake_idle(&self) {
         self.idle_data.store(0, Ordering::SeqCst);
@@ -268,45 +341,33 @@ impl Smol {
 
     /// Registers `waker` as the one to wake when the executor must be driven, unless it is
     /// the one registered already (the registered clone keeps its data alive, so equal data
-    /// means the same waker).
+    /// means the same waker). Returns whether it registered it now.
     #[inline]
-    fn register_idle(&self, waker: &std::task::Waker) {
+    fn register_idle(&self, waker: &std::task::Waker) -> bool {
         let data = waker.data() as usize;
-        if self.idle_data.load(Ordering::SeqCst) != data {
-            self.idle.register(waker);
-            self.idle_data.store(data, Ordering::SeqCst);
+        if self.idle_data.load(Ordering::SeqCst) == data {
+            return false;
         }
+        self.idle.register(waker);
+        self.idle_data.store(data, Ordering::SeqCst);
+        true
     }
 
-    /// The executor, run: kept out of line, so that the poll of a run that spawns nothing does
-    /// not set up the frame that building this future needs.
-    #[cold]
-    #[inline(never)]
-    fn tasks(&self) -> Pin<Box<dyn Future<Output = ()> + '_>> {
-        Box::pin(self.executor().run(pending::<()>()))
-    }
-
-    /// `future`, with the executor's tasks driven beside it from the moment it must be.
-    fn drive_with_tasks<F: Future>(&self, future: F) -> DriveWithTasks<'_, F> {
-        DriveWithTasks {
-            future,
-            runner: self,
-            tasks: None,
-        }
+    /// The executor, run.
+    fn tasks(self: Arc<Self>) -> Tasks {
+        Box::pin(async move { self.executor().run(pending::<()>()).await })
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Smol::drive_with_tasks`]. Written out rather than as an `async fn`
-    /// around `poll_fn`, whose state machine cost 5 to 6 ns more a call (`ready/smol` in
-    /// `cargo bench`: 40.0 ns before, 34.5 ns after, beside 22.7 ns for `smol::block_on`).
+    /// The future of a runner's run: `future`, with the executor's tasks driven beside it from
+    /// the moment it must be. Written out rather than as an `async fn` around `poll_fn`, whose
+    /// state machine cost 5 to 6 ns more a call (`ready/smol` in `cargo bench`: 40.0 ns
+    /// before, 34.5 ns after, beside 22.7 ns for `smol::block_on`).
     struct DriveWithTasks<'a, F> {
         #[pin]
         future: F,
-        runner: &'a Smol,
-        // Boxed: `Executor::run`'s future is large, and a run that never needs it should not
-        // carry (and move) its space.
-        tasks: Option<Pin<Box<dyn Future<Output = ()> + 'a>>>,
+        runner: &'a Arc<Inner>,
     }
 }
 
@@ -318,19 +379,17 @@ impl<F: Future> Future for DriveWithTasks<'_, F> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(output);
         }
-        let runner = *this.runner;
-        if this.tasks.is_none() && !runner.drives_tasks() {
-            runner.register_idle(cx.waker());
-            if !runner.drives_tasks() {
-                return Poll::Pending;
-            }
+        let runner: &Arc<Inner> = this.runner;
+        // Whoever makes this run drive the executor (a spawn, another thread's run) changes
+        // what `drives_tasks` reads first and then takes and wakes the registered waker, so
+        // the second look is needed only right after a registration.
+        if !HAS_TASKS.get()
+            && !runner.drives_tasks()
+            && (!runner.register_idle(cx.waker()) || !runner.drives_tasks())
+        {
+            return Poll::Pending;
         }
-        if this.tasks.is_none() {
-            *this.tasks = Some(runner.tasks());
-        }
-        if let Some(tasks) = this.tasks.as_mut() {
-            let _ = tasks.as_mut().poll(cx);
-        }
+        poll_tasks(cx, || Some(Arc::clone(runner).tasks()));
         Poll::Pending
     }
 }
@@ -346,16 +405,17 @@ impl OneOffRunner for Smol {
     #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
         self.note_thread();
-        RUNNING.set(self, || smol::block_on(self.drive_with_tasks(future)))
+        let _restore = Restore(RUNNING.replace(Arc::as_ptr(&self.inner) as usize));
+        smol::block_on(DriveWithTasks {
+            future,
+            runner: &self.inner,
+        })
     }
 
     #[inline]
     fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
         let _run = OneShotRun::start();
-        Ok(smol::block_on(OneShotFuture {
-            future,
-            tasks: None,
-        }))
+        Ok(smol::block_on(OneShotFuture { future }))
     }
 
     fn drive_timeout<F: Future>(
@@ -426,25 +486,37 @@ where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    if !RUNNING.is_set() {
-        if ONE_SHOT.get() != OneShot::Idle {
-            return Ok(spawn_one_shot(future));
-        }
-        return Err(Error::Unsupported {
-            backend: Smol::NAME,
-            reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol \
-                     run; call it from the future given to Smol::run or Smol::block_on, or use \
-                     smol::spawn",
-        });
-    }
-    Ok(RUNNING.with(|smol| {
-        let task = smol.executor().spawn(future);
-        if !smol.spawned.swap(true, Ordering::SeqCst) {
+    if let Some(runner) = running_runner() {
+        let task = runner.executor().spawn(future);
+        if !runner.spawned.swap(true, Ordering::SeqCst) {
             // A run waiting without driving the executor must start driving it.
-            smol.wake_idle();
+            runner.wake_idle();
         }
-        task
-    }))
+        return Ok(task);
+    }
+    if ONE_SHOT.get() != OneShot::Idle {
+        return Ok(spawn_one_shot(future));
+    }
+    Err(Error::Unsupported {
+        backend: Smol::NAME,
+        reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol run; \
+                 call it from the future given to Smol::run or Smol::block_on, or use \
+                 smol::spawn",
+    })
+}
+
+/// The runner whose `block_on` is in progress on this thread, if one is.
+fn running_runner() -> Option<Arc<Inner>> {
+    let running = RUNNING.get();
+    if running == 0 {
+        return None;
+    }
+    RUNNERS.with_borrow(|runners| {
+        runners
+            .iter()
+            .find(|runner| runner.as_ptr() as usize == running)
+            .and_then(Weak::upgrade)
+    })
 }
 
 /// Spawns onto the executor of the one-shot run in progress on this thread, making it first.
