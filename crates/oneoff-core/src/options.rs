@@ -16,10 +16,10 @@ use crate::{Entered, Error, OneOffRunner, Task};
 /// `asyncio.run(coro, debug=True)` and `asyncio.Runner`. Both are off by default (debug mode
 /// is on when the environment variable [`DEBUG_ENV`](crate::DEBUG_ENV) is set).
 ///
-/// - **Ctrl-C** (`ctrl_c`, with the `ctrl-c` feature; Unix): the first SIGINT during the run drops the
-///   future, so its destructors run, and the call returns [`Error::Interrupted`]; a second
-///   SIGINT while that happens ends the process as the default handler would (killed by
-///   SIGINT: exit status 130 in a shell). After the run, SIGINT does what it did before: a
+/// - **Ctrl-C** (`ctrl_c`, with the `ctrl-c` feature; Unix): the first SIGINT during the run
+///   drops the future, so its destructors run, and the call returns [`Error::Interrupted`]; a
+///   second SIGINT while that happens ends the process as the default handler would (killed
+///   by SIGINT: exit status 130 in a shell). After the run, SIGINT does what it did before: a
 ///   handler installed earlier (through `signal-hook`, tokio's `signal`, `ctrlc`, or C code)
 ///   runs as before, and where there was none, Ctrl-C ends the process. Where the process had
 ///   a handler of its own, it also runs on the Ctrl-C that cancels the run, and a second

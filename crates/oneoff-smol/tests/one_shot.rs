@@ -128,3 +128,14 @@ fn a_runner_inside_a_one_shot_run_is_refused_and_spawn_keeps_to_the_run() {
         assert_eq!(runner.block_on(task.unwrap()).unwrap(), 6);
     });
 }
+
+#[test]
+fn a_runner_can_be_caught_unwinding_and_stays_usable() {
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>(_: &T) {}
+    let runner = Smol::new().unwrap();
+    unwind_safe(&runner);
+    let unwound = catch_unwind(|| runner.block_on(async { std::panic::panic_any(3_i64) }));
+    assert_eq!(unwound.unwrap_err().downcast_ref::<i64>(), Some(&3));
+    let task = runner.block_on(async { spawn(async { 8 }) }).unwrap();
+    assert_eq!(runner.block_on(task.unwrap()).unwrap(), 8);
+}
