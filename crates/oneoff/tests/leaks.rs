@@ -13,7 +13,7 @@ use oneoff::Backend;
 use oneoff_workloads::{watchdog, woken_from_thread, work_with, yield_times};
 
 mod common;
-use common::status;
+use common::{settled_threads, status};
 
 /// Runs that start every lazily started global thread before the baseline is taken.
 const WARM_UP: u64 = 300;
@@ -43,9 +43,9 @@ fn one_shot_runs_leak_no_threads_and_no_memory() {
     watchdog("leaks", Duration::from_secs(1800), move || {
         for &backend in Backend::ALL {
             (0..WARM_UP).for_each(|i| one_run(backend, i));
-            let (threads, rss) = (status("Threads:"), status("VmRSS:"));
+            let (threads, rss) = (settled_threads(), status("VmRSS:"));
             (0..runs).for_each(|i| one_run(backend, i));
-            let (threads_after, rss_after) = (status("Threads:"), status("VmRSS:"));
+            let (threads_after, rss_after) = (settled_threads(), status("VmRSS:"));
             println!(
                 "{backend}: {runs} runs, threads {threads} -> {threads_after}, RSS {rss} -> {rss_after} KiB"
             );

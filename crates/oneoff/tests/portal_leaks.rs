@@ -15,7 +15,7 @@ use oneoff::{BlockingPortal, OneOffRunner};
 use oneoff_workloads::{watchdog, woken_from_thread, work_with, yield_times};
 
 mod common;
-use common::status;
+use common::{settled_threads, status};
 
 /// Calls that start every lazily started global thread before the baseline is taken.
 const WARM_UP: u64 = 300;
@@ -42,17 +42,17 @@ fn one_call<R: OneOffRunner>(portal: &BlockingPortal<R>, i: u64) {
 fn no_growth<R: OneOffRunner + 'static>(calls: u64) {
     let portal = BlockingPortal::<R>::new().unwrap();
     (0..WARM_UP).for_each(|i| one_call(&portal, i));
-    let (threads, rss) = (status("Threads:"), status("VmRSS:"));
+    let (threads, rss) = (settled_threads(), status("VmRSS:"));
     (0..calls).for_each(|i| one_call(&portal, i));
-    let (threads_after, rss_after) = (status("Threads:"), status("VmRSS:"));
+    let (threads_after, rss_after) = (settled_threads(), status("VmRSS:"));
     portal.close().unwrap();
-    let threads_closed = status("Threads:");
+    let threads_closed = settled_threads();
     for i in 0..PORTALS {
         let portal = BlockingPortal::<R>::new().unwrap();
         one_call(&portal, i);
         portal.close().unwrap();
     }
-    let (threads_cycled, rss_cycled) = (status("Threads:"), status("VmRSS:"));
+    let (threads_cycled, rss_cycled) = (settled_threads(), status("VmRSS:"));
     let name = std::any::type_name::<R>();
     println!(
         "{name}: {calls} calls, threads {threads} -> {threads_after}, RSS {rss} -> {rss_after} KiB; \

@@ -33,3 +33,21 @@ pub(crate) fn status(field: &str) -> u64 {
         .and_then(|number| number.parse().ok())
         .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
+
+/// The process's thread count once it holds still: a thread that was just joined may still be
+/// counted for a moment (the kernel wakes the joiner before it takes the thread off the count),
+/// so the count is read until three reads 5 ms apart agree, for at most a second.
+pub(crate) fn settled_threads() -> u64 {
+    let mut last = status("Threads:");
+    let mut same = 0;
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let now = status("Threads:");
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+        if same == 2 {
+            break;
+        }
+    }
+    last
+}
