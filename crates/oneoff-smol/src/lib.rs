@@ -85,10 +85,19 @@ fn poll_tasks(cx: &mut Context<'_>, make: impl FnOnce() -> Option<Tasks>) {
 /// Drops the executor's run future of the run that ends on this thread, if it made one.
 #[inline]
 fn end_tasks() {
-    if HAS_TASKS.replace(false) {
-        let tasks = TASKS.take();
-        drop(tasks);
+    if HAS_TASKS.get() {
+        drop_tasks();
     }
+}
+
+/// The out-of-line part of [`end_tasks`], so that a run which never drove its executor ends
+/// with one read of a thread-local.
+#[cold]
+#[inline(never)]
+fn drop_tasks() {
+    HAS_TASKS.set(false);
+    let tasks = TASKS.take();
+    drop(tasks);
 }
 
 /// The one-shot run on a thread: a run has no executor until its future spawns a task.
@@ -344,17 +353,23 @@ impl Inner {
         self.idle.wake();
     }
 
+    /// Whether `waker` is the one registered to be woken when the executor must be driven.
+    #[inline]
+    fn is_idle_waker(&self, waker: &std::task::Waker) -> bool {
+        self.idle_data.load(Ordering::SeqCst) == waker.data() as usize
+    }
+
     /// Registers `waker` as the one to wake when the executor must be driven, unless it is
     /// the one registered already (the registered clone keeps its data alive, so equal data
     /// means the same waker). Returns whether it registered it now.
     #[inline]
     fn register_idle(&self, waker: &std::task::Waker) -> bool {
-        let data = waker.data() as usize;
-        if self.idle_data.load(Ordering::SeqCst) == data {
+        if self.is_idle_waker(waker) {
             return false;
         }
         self.idle.register(waker);
-        self.idle_data.store(data, Ordering::SeqCst);
+        self.idle_data
+            .store(waker.data() as usize, Ordering::SeqCst);
         true
     }
 
@@ -379,24 +394,38 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for DriveWithTasks<'_, F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(output);
         }
         let runner: &Arc<Inner> = this.runner;
-        // Whoever makes this run drive the executor (a spawn, another thread's run) changes
-        // what `drives_tasks` reads first and then takes and wakes the registered waker, so
-        // the second look is needed only right after a registration.
-        if !HAS_TASKS.get()
-            && !runner.drives_tasks()
-            && (!runner.register_idle(cx.waker()) || !runner.drives_tasks())
-        {
-            return Poll::Pending;
+        // The common case, a run that waits without driving the executor and whose waker is
+        // registered already, in a few reads inlined into `smol::block_on`'s loop; the rest
+        // out of line.
+        if HAS_TASKS.get() || runner.drives_tasks() || !runner.is_idle_waker(cx.waker()) {
+            pending_with_tasks(runner, cx);
         }
-        poll_tasks(cx, || Some(Arc::clone(runner).tasks()));
         Poll::Pending
     }
+}
+
+/// A pending poll of a runner's run that drives the executor, or may have to: its first, and
+/// every one after a spawn or another thread's run.
+#[cold]
+#[inline(never)]
+fn pending_with_tasks(runner: &Arc<Inner>, cx: &mut Context<'_>) {
+    // Whoever makes this run drive the executor (a spawn, another thread's run) changes what
+    // `drives_tasks` reads first and then takes and wakes the registered waker, so the second
+    // look is needed only right after a registration.
+    if !HAS_TASKS.get()
+        && !runner.drives_tasks()
+        && (!runner.register_idle(cx.waker()) || !runner.drives_tasks())
+    {
+        return;
+    }
+    poll_tasks(cx, || Some(Arc::clone(runner).tasks()));
 }
 
 impl OneOffRunner for Smol {
