@@ -339,6 +339,15 @@ impl Inner {
         }
     }
 
+    /// Whether a pending run may have to drive the executor: [`drives_tasks`](Self::drives_tasks)
+    /// without its look at the executor's tasks, which takes a lock.
+    #[inline]
+    fn may_drive_tasks(&self) -> bool {
+        matches!(self.executor, Kept::Adopted(_))
+            || self.shared.load(Ordering::SeqCst)
+            || self.spawned.load(Ordering::SeqCst)
+    }
+
     /// Whether a pending run must drive the executor.
     #[inline]
     fn drives_tasks(&self) -> bool {
@@ -404,7 +413,7 @@ impl<F: Future> Future for DriveWithTasks<'_, F> {
         // The common case, a run that waits without driving the executor and whose waker is
         // registered already, in a few reads inlined into `smol::block_on`'s loop; the rest
         // out of line.
-        if HAS_TASKS.get() || runner.drives_tasks() || !runner.is_idle_waker(cx.waker()) {
+        if HAS_TASKS.get() || runner.may_drive_tasks() || !runner.is_idle_waker(cx.waker()) {
             pending_with_tasks(runner, cx);
         }
         Poll::Pending
@@ -522,7 +531,7 @@ where
 {
     if let Some(runner) = running_runner() {
         let task = runner.executor().spawn(future);
-        if !runner.spawned.swap(true, Ordering::SeqCst) {
+        if !runner.spawned.load(Ordering::Relaxed) && !runner.spawned.swap(true, Ordering::SeqCst) {
             // A run waiting without driving the executor must start driving it.
             runner.wake_idle();
         }
