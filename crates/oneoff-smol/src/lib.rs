@@ -420,8 +420,9 @@ impl<F: Future> Future for DriveWithTasks<'_, F> {
     }
 }
 
-/// A pending poll of a runner's run that drives the executor, or may have to: its first, and
-/// every one after a spawn or another thread's run.
+/// A pending poll of a runner's run that drives the executor, or may have to: the first that
+/// finds the waker unregistered, and every one once a task was spawned onto the runner, a second
+/// thread ran on it, or its executor is adopted.
 #[cold]
 #[inline(never)]
 fn pending_with_tasks(runner: &Arc<Inner>, cx: &mut Context<'_>) {
