@@ -2,7 +2,7 @@
 //! alone, so that a gap between a oneoff variant and its direct twin can be attributed.
 //!
 //! Every oneoff entry point first calls `oneoff_core::enter`: a thread-local flag, then (with
-//! `oneoff-core`'s `detect-*` features, all on in this workspace) one probe per foreign runtime.
+//! `async-oneoff-core`'s `detect-*` features, all on in this workspace) one probe per foreign runtime.
 //! The ids name the crate whose code is measured.
 
 use std::cell::Cell;
@@ -13,7 +13,7 @@ use oneoff::FuturesLite;
 use oneoff_benches::{Backend, DirectFuturesLite};
 
 thread_local! {
-    /// A replica of `oneoff-core`'s own mark of a run in progress.
+    /// A replica of `async-oneoff-core`'s own mark of a run in progress.
     static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 

@@ -34,18 +34,20 @@ mod tests {
     /// and this test keeps that list equal to the facade's.
     #[test]
     fn xtask_sees_every_backend_of_the_facade() {
-        let path = workspace::root().join("crates/oneoff/Cargo.toml");
+        let path = workspace::root().join("crates/async-oneoff/Cargo.toml");
         let manifest: toml::Table = toml::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         let facade = manifest["features"]
             .as_table()
             .expect("the facade has features");
-        // A backend feature turns on its backend crate, `dep:oneoff-<backend>`.
+        // A backend feature turns on its backend crate, `dep:async-oneoff-<backend>`.
         let mut backends: Vec<&str> = facade
             .iter()
             .filter(|(_, enables)| {
                 enables.as_array().is_some_and(|list| {
-                    list.iter()
-                        .any(|item| item.as_str().is_some_and(|i| i.starts_with("dep:oneoff-")))
+                    list.iter().any(|item| {
+                        item.as_str()
+                            .is_some_and(|i| i.starts_with("dep:async-oneoff-"))
+                    })
                 })
             })
             .map(|(name, _)| name.as_str())

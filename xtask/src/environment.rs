@@ -17,7 +17,7 @@ use crate::cmd::Cmd;
 const BEHIND_THE_RUNTIMES: &[&str] = &["async-executor", "async-global-executor", "async-io"];
 
 /// Our crates that `oneoff` depends on and that are no backend.
-const NOT_BACKENDS: &[&str] = &["oneoff-core", "oneoff-workloads"];
+const NOT_BACKENDS: &[&str] = &["async-oneoff-core", "oneoff-workloads"];
 
 /// The machine and the code behind a report.
 #[derive(Debug, Serialize)]
@@ -132,7 +132,7 @@ struct LockedPackage {
 }
 
 /// The versions of the runtime crates in the lockfile: every dependency of a backend crate
-/// (an `oneoff-*` crate the facade depends on, other than [`NOT_BACKENDS`]), so that a new
+/// (an `async-oneoff-*` crate the facade depends on, other than [`NOT_BACKENDS`]), so that a new
 /// backend's runtime is recorded with no edit here, and [`BEHIND_THE_RUNTIMES`]. A crate
 /// locked at several versions lists them all.
 fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> {
@@ -149,14 +149,14 @@ fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> 
             .flat_map(|locked| locked.dependencies.iter().map(name))
             .collect()
     };
-    let backends: Vec<String> = dependencies_of("oneoff")
+    let backends: Vec<String> = dependencies_of("async-oneoff")
         .into_iter()
-        .filter(|dep| dep.starts_with("oneoff-") && !NOT_BACKENDS.contains(&dep.as_str()))
+        .filter(|dep| dep.starts_with("async-oneoff-") && !NOT_BACKENDS.contains(&dep.as_str()))
         .collect();
     let mut runtimes: Vec<String> = backends
         .iter()
         .flat_map(|backend| dependencies_of(backend))
-        .filter(|dep| !dep.starts_with("oneoff-"))
+        .filter(|dep| !dep.starts_with("async-oneoff-") && !dep.starts_with("oneoff-"))
         .collect();
     runtimes.extend(BEHIND_THE_RUNTIMES.iter().map(|name| (*name).to_owned()));
     let mut versions: BTreeMap<String, String> = BTreeMap::new();
@@ -196,7 +196,7 @@ mod tests {
             );
         }
         assert!(
-            versions.keys().all(|name| !name.starts_with("oneoff")),
+            versions.keys().all(|name| !name.contains("oneoff")),
             "{versions:?}"
         );
     }

@@ -62,7 +62,9 @@ impl Program {
                 format!(", default-features = false, features = [{feature:?}]")
             }
         };
-        Some(format!("oneoff = {{ path = {facade:?}{features} }}\n"))
+        Some(format!(
+            "async-oneoff = {{ path = {facade:?}{features} }}\n"
+        ))
     }
 }
 
@@ -144,7 +146,7 @@ fn write_program(root: &Path, work: &Path, program: Program) -> Result<PathBuf> 
     fs::create_dir_all(dir.join("src"))?;
     let crate_name = format!("footprint-{}", program.name());
     let dependency = program
-        .dependency(&root.join("crates/oneoff"))
+        .dependency(&root.join("crates/async-oneoff"))
         .unwrap_or_default();
     // `oneoff::run` uses the one backend the program enables (the default one for `default`).
     let main = match program {
@@ -248,7 +250,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             line,
-            "oneoff = { path = \"/x/oneoff\", default-features = false, features = [\"smol\"] }\n"
+            "async-oneoff = { path = \"/x/oneoff\", default-features = false, features = [\"smol\"] }\n"
         );
         assert!(Program::StdOnly.dependency(Path::new("/x")).is_none());
     }

@@ -140,9 +140,9 @@ fn assert_spread(row: &Value, field: &str) {
 }
 
 /// Whether the facade, with its default features and `feature`, turns on `detect-tokio`:
-/// follows `crates/oneoff/Cargo.toml`'s `[features]` from `default` and `feature`.
+/// follows `crates/async-oneoff/Cargo.toml`'s `[features]` from `default` and `feature`.
 fn detects_tokio(feature: &str) -> bool {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/oneoff/Cargo.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/async-oneoff/Cargo.toml");
     let manifest: toml::Table =
         toml::from_str(&std::fs::read_to_string(path).expect("the facade's manifest"))
             .expect("the facade's manifest is TOML");

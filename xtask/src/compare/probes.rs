@@ -231,10 +231,10 @@ mod tests {
                 .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
             manifest["features"].as_table().cloned().unwrap_or_default()
         };
-        let facade = features("crates/oneoff");
+        let facade = features("crates/async-oneoff");
         let probe = features("crates/oneoff-probe");
         for name in facade.keys() {
-            let wanted = format!("oneoff/{name}");
+            let wanted = format!("async-oneoff/{name}");
             let forwards = probe
                 .get(name)
                 .and_then(toml::Value::as_array)

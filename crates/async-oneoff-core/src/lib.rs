@@ -1,0 +1,526 @@
+//! The trait every oneoff backend implements: run one future to completion from synchronous code.
+//!
+//! Python answers "I am in sync code and need the result of one coroutine" with `asyncio.run`
+//! (a fresh event loop per call) and `asyncio.Runner` (one loop kept for many calls). This crate
+//! gives Rust the same two lifecycles as one trait, [`OneOffRunner`], with one error type,
+//! [`Error`], and one promise on every backend: a call made from inside a running async context
+//! returns [`Error::Nested`] instead of panicking or deadlocking, a timeout drops the future,
+//! and a panic in the future reaches the caller with its original payload.
+//!
+//! Users normally depend on the `oneoff` facade crate, which picks a backend with cargo
+//! features; backend crates (`async-oneoff-tokio`, `async-oneoff-smol`, ...) implement this trait.
+//!
+//! # Examples
+//!
+//! A backend implements three small methods; everything users call is provided. The methods a
+//! backend implements take an [`Entered`] token, which only [`enter`] makes, so that no caller
+//! reaches a runtime's `block_on` without the nested-call check:
+//!
+//! ```
+//! use std::future::Future;
+//! use std::time::Instant;
+//! use oneoff_core::{Entered, Error, OneOffRunner};
+//!
+//! /// Polls on the calling thread, parking it between wake-ups (like `pollster`).
+//! struct Spin;
+//!
+//! impl OneOffRunner for Spin {
+//!     const NAME: &'static str = "spin";
+//!     fn new() -> Result<Self, Error> {
+//!         Ok(Spin)
+//!     }
+//!     fn drive<F: Future>(&self, _: Entered, future: F) -> F::Output {
+//!         futures_lite::future::block_on(future)
+//!     }
+//!     fn drive_timeout<F: Future>(&self, _: Entered, future: F, deadline: Instant) -> Option<F::Output> {
+//!         let timer = async_io::Timer::at(deadline);
+//!         futures_lite::future::block_on(oneoff_core::until_deadline(future, deadline, timer))
+//!     }
+//! }
+//!
+//! assert_eq!(Spin::run(async { 6 * 7 }).unwrap(), 42);
+//! assert_eq!(Spin::run_with(|x: u64| async move { x * 100 }, 100).unwrap(), 10_000);
+//! ```
+//!
+//! There is no way around the check: the hooks cannot be called without a token,
+//!
+//! ```compile_fail,E0061
+//! use oneoff_core::OneOffRunner;
+//!
+//! fn skip_the_check<R: OneOffRunner>(runner: &R) -> u32 {
+//!     runner.drive(async { 1 }) // error[E0061]: this method takes 2 arguments
+//! }
+//! ```
+//!
+//! and a token cannot be made but by [`enter`], which makes the check:
+//!
+//! ```compile_fail,E0451
+//! let forged = oneoff_core::Entered { _not_send: std::marker::PhantomData };
+//! // error[E0451]: field `_not_send` of struct `Entered` is private
+//! ```
+//!
+//! ## Feature flags
+//!
+//! Each feature lets [`Error::Nested`] recognise one more kind of running async context that is
+//! not one of oneoff's own runs (those are always recognised):
+//!
+//! - `detect-tokio`: a tokio runtime polling a future on this thread (its `block_on` or a
+//!   task); its `spawn_blocking` threads, `block_in_place` and `Runtime::enter` are not async
+//!   contexts, so oneoff runs futures there. It needs only tokio's `rt` feature.
+//! - `detect-async-std`: an async-std task or `async_std::task::block_on`.
+//! - `detect-futures-executor`: `futures::executor::block_on` and its thread pools.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod context;
+mod ctrl_c;
+mod error;
+mod options;
+mod supervise;
+mod task;
+mod timeout;
+
+pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
+pub use context::{AsyncContext, Entered, current_context, enter};
+pub use error::{Error, PanicPayload, panic_message};
+pub use options::{Configured, Options};
+pub use task::{Body, Task, TaskHandle, poll_unwinding};
+pub use timeout::until_deadline;
+
+use std::future::Future;
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+use config::Config;
+use supervise::Call;
+
+/// Runs one future to completion from synchronous code, on one async runtime.
+///
+/// A value of an implementing type is a *reusable runner*, the analogue of Python's
+/// `asyncio.Runner`: [`new`](Self::new) starts the runtime once, [`block_on`](Self::block_on)
+/// runs one future after another on it, and dropping the value tears the runtime down. The
+/// associated function [`run`](Self::run) is the *one-shot* form, the analogue of
+/// `asyncio.run`: it starts a fresh runtime, runs one future and tears the runtime down before
+/// it returns.
+///
+/// Promises every implementation keeps (the conformance suite in the `oneoff` crate checks them
+/// on every backend, in every feature configuration):
+///
+/// - **Thread.** The future passed in is polled on the calling thread; it need not be `Send`.
+///   What other threads a runtime starts is documented on each backend type.
+/// - **Nesting.** Called on a thread that is already running async code (a oneoff run on any
+///   backend, or a foreign runtime that a `detect-*` feature of this crate recognises), every
+///   method returns [`Error::Nested`] before touching the future. Nothing panics or deadlocks.
+/// - **Panics.** A panic in the future unwinds out of the call with its original payload
+///   (use the `try_` forms to get [`Error::Panicked`], payload included, instead). The runner
+///   stays usable.
+/// - **Timeouts.** The `_timeout` forms return [`Error::Timeout`] once the time is up, after
+///   dropping the future, also when the future never stops waking itself. Tasks the future
+///   spawned onto a runtime that outlives the call keep running.
+///
+/// Backends implement [`new`](Self::new), [`drive`](Self::drive) and
+/// [`drive_timeout`](Self::drive_timeout) (and may override [`drive_once`](Self::drive_once)
+/// where the runtime has a cheaper one-shot path, and [`spawn`](Self::spawn) where it can
+/// spawn). Those hooks take the [`Entered`] token that only [`enter`] makes, so callers go
+/// through the provided methods, which make the nesting check and handle the errors in one
+/// place.
+pub trait OneOffRunner: Sized {
+    /// The backend's name, as used on the command line, in reports and in benchmark ids.
+    const NAME: &'static str;
+
+    /// Whether [`spawn`](Self::spawn) can succeed inside a [`block_on`](Self::block_on) of a
+    /// runner of this backend. `false` (the default) means it always returns
+    /// [`Error::Unsupported`]; a backend that overrides `spawn` sets it to `true`.
+    const CAN_SPAWN: bool = false;
+
+    /// Whether the runtime itself gives the future tokio's context (tokio's reactor, timer and
+    /// `tokio::spawn`): `true` on the tokio backends, `false` by default. A tokio
+    /// compatibility wrapper adds nothing to a backend that says `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::{Entered, Error, OneOffRunner};
+    ///
+    /// struct Spin;
+    /// impl OneOffRunner for Spin {
+    ///     const NAME: &'static str = "spin";
+    ///     fn new() -> Result<Self, Error> { Ok(Spin) }
+    ///     fn drive<F: Future>(&self, _: Entered, f: F) -> F::Output {
+    ///         futures_lite::future::block_on(f)
+    ///     }
+    ///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: std::time::Instant) -> Option<F::Output> {
+    ///         Some(futures_lite::future::block_on(f))
+    ///     }
+    /// }
+    ///
+    /// assert!(!Spin::PROVIDES_TOKIO);
+    /// ```
+    const PROVIDES_TOKIO: bool = false;
+
+    /// Starts the runtime that this runner keeps until it is dropped.
+    ///
+    /// Fails with [`Error::Start`] when the runtime cannot be built (for example when the
+    /// operating system refuses a thread or an I/O driver).
+    fn new() -> Result<Self, Error>;
+
+    /// Runs `future` to completion on this runner's runtime, blocking the calling thread.
+    ///
+    /// For implementors: called by [`block_on`](Self::block_on) once the nesting check has
+    /// passed, with its token; keep the token alive until the future is done.
+    fn drive<F: Future>(&self, entered: Entered, future: F) -> F::Output;
+
+    /// Like [`drive`](Self::drive), but gives up once `deadline` has passed: then the future
+    /// is dropped and `None` is returned. A future that is ready at its first poll completes
+    /// even with a deadline in the past.
+    ///
+    /// For implementors: called by the `_timeout` methods once the nesting check has passed;
+    /// [`until_deadline`] with the backend's own timer keeps the promise for busy futures.
+    fn drive_timeout<F: Future>(
+        &self,
+        entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output>;
+
+    /// Starts a fresh runtime, drives `future` on it and tears the runtime down.
+    ///
+    /// For implementors: called by [`run`](Self::run) once the nesting check has passed;
+    /// override it where the runtime has a cheaper one-shot path than `new` then `drive`.
+    fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(Self::new()?.drive(entered, future))
+    }
+
+    /// Spawns `future` as a task onto this backend's runtime running the calling code (the
+    /// `asyncio.create_task` analogue), to be awaited through the returned [`Task`].
+    ///
+    /// Returns [`Error::Unsupported`] where the backend cannot spawn (it polls one future and
+    /// has no executor), or when no run of this backend is in progress on this thread.
+    ///
+    /// For implementors: the default refuses; backends with an executor override it.
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        drop(future);
+        Err(Error::Unsupported {
+            backend: Self::NAME,
+            reason: "this backend polls one future and has no executor to spawn tasks onto; \
+                     await the futures together in place (futures_lite::future::zip), or use \
+                     a backend that can spawn (tokio, smol)",
+        })
+    }
+
+    /// One-shot run, like Python's `asyncio.run`: starts a fresh runtime, runs `future` to
+    /// completion on the calling thread, tears the runtime down and returns the output.
+    ///
+    /// Tasks the future spawned on the fresh runtime are dropped with it, where the backend
+    /// spawns onto it (see each backend's docs). Returns [`Error::Nested`] when called from
+    /// inside a running async context, and [`Error::Start`] when the runtime cannot start.
+    /// In debug mode ([`DEBUG_ENV`]) a slow poll of the future is reported.
+    #[inline]
+    #[track_caller]
+    fn run<F: Future>(future: F) -> Result<F::Output, Error> {
+        let entered = enter(Self::NAME)?;
+        if Config::env_is_plain() {
+            return Self::drive_once(entered, future);
+        }
+        let config = Config::from_env();
+        supervise::call::<Self, F>(Call::Once, entered, future, config, Location::caller())
+    }
+
+    /// One-shot run of an async function with its argument: `run_with(work, 100)` is
+    /// `run(work(100))`, the classic `run_coroutine_helper(coro, *args)`. The nesting check
+    /// comes first: a nested call returns [`Error::Nested`] without calling `function`.
+    #[track_caller]
+    fn run_with<A, Fut, Func>(function: Func, arg: A) -> Result<Fut::Output, Error>
+    where
+        Func: FnOnce(A) -> Fut,
+        Fut: Future,
+    {
+        let entered = enter(Self::NAME)?;
+        let config = Config::from_env();
+        let call = Call::Once;
+        supervise::call::<Self, Fut>(call, entered, function(arg), config, Location::caller())
+    }
+
+    /// One-shot run that gives up after `timeout` (counted from the call, start-up included):
+    /// the future is dropped (cancelled) and [`Error::Timeout`] is returned.
+    #[track_caller]
+    fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
+        let entered = enter(Self::NAME)?;
+        let runner = Self::new()?;
+        let call = Call::until(&runner, timeout);
+        supervise::call::<Self, F>(
+            call,
+            entered,
+            future,
+            Config::from_env(),
+            Location::caller(),
+        )
+    }
+
+    /// One-shot run that returns a panic of the future as [`Error::Panicked`], carrying the
+    /// panic's message and payload, instead of unwinding.
+    #[track_caller]
+    fn try_run<F: Future>(future: F) -> Result<F::Output, Error> {
+        let location = Location::caller();
+        supervise::catching(Self::NAME, || {
+            let entered = enter(Self::NAME)?;
+            supervise::call::<Self, F>(Call::Once, entered, future, Config::from_env(), location)
+        })
+    }
+
+    /// Runs `future` to completion on this runner's kept runtime, like `asyncio.Runner.run`.
+    ///
+    /// Returns [`Error::Nested`] when called from inside a running async context, including
+    /// from inside another `block_on` of this same runner.
+    #[inline]
+    #[track_caller]
+    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        let entered = enter(Self::NAME)?;
+        if Config::env_is_plain() {
+            return Ok(self.drive(entered, future));
+        }
+        supervise::call::<Self, F>(
+            Call::Kept(self),
+            entered,
+            future,
+            Config::from_env(),
+            Location::caller(),
+        )
+    }
+
+    /// [`block_on`](Self::block_on) that gives up after `timeout`: the future is dropped
+    /// (cancelled) and [`Error::Timeout`] is returned. The runner stays usable; tasks the
+    /// future spawned onto it keep their place there.
+    #[track_caller]
+    fn block_on_timeout<F: Future>(
+        &self,
+        future: F,
+        timeout: Duration,
+    ) -> Result<F::Output, Error> {
+        let entered = enter(Self::NAME)?;
+        let call = Call::until(self, timeout);
+        supervise::call::<Self, F>(
+            call,
+            entered,
+            future,
+            Config::from_env(),
+            Location::caller(),
+        )
+    }
+
+    /// [`block_on`](Self::block_on) that returns a panic of the future as
+    /// [`Error::Panicked`] instead of unwinding. The runner stays usable.
+    #[track_caller]
+    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        let location = Location::caller();
+        supervise::catching(Self::NAME, || {
+            let entered = enter(Self::NAME)?;
+            let call = Call::Kept(self);
+            supervise::call::<Self, F>(call, entered, future, Config::from_env(), location)
+        })
+    }
+}
+
+/// Gives a backend's runner type the [`OneOffRunner`] methods as inherent methods, so that
+/// users call `Runner::new()?.block_on(..)` without importing the trait (as with tokio's
+/// `Runtime`). Each backend crate invokes it once per runner type, with the type's path as
+/// users write it (for the generated examples).
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::time::Instant;
+/// use oneoff_core::{Entered, Error, OneOffRunner};
+///
+/// pub struct Spin;
+///
+/// impl OneOffRunner for Spin {
+///     const NAME: &'static str = "spin";
+///     fn new() -> Result<Self, Error> {
+///         Ok(Spin)
+///     }
+///     fn drive<F: Future>(&self, _: Entered, future: F) -> F::Output {
+///         futures_lite::future::block_on(future)
+///     }
+///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: Instant) -> Option<F::Output> {
+///         Some(futures_lite::future::block_on(f))
+///     }
+/// }
+///
+/// oneoff_core::inherent_methods!(Spin);
+///
+/// mod elsewhere {
+///     // No `use oneoff_core::OneOffRunner` here.
+///     pub fn two() -> u32 {
+///         crate::Spin::new().unwrap().block_on(async { 2 }).unwrap()
+///     }
+/// }
+///
+/// fn main() {
+///     assert_eq!(elsewhere::two(), 2);
+/// }
+/// ```
+#[macro_export]
+macro_rules! inherent_methods {
+    ($runner:ident) => {
+        $crate::inherent_methods!($runner, stringify!($runner));
+    };
+    ($runner:ident, $path:expr) => {
+        /// The [`OneOffRunner`]($crate::OneOffRunner) methods, callable without importing the
+        /// trait.
+        impl $runner {
+            /// Starts the runtime this runner keeps: see
+            #[doc = concat!("[`OneOffRunner::new`](", "oneoff_core::OneOffRunner::new).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// assert_eq!(runner.block_on(async { 1 })?, 1);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            pub fn new() -> ::std::result::Result<Self, $crate::Error> {
+                <Self as $crate::OneOffRunner>::new()
+            }
+
+            /// One-shot run on a fresh runtime, like `asyncio.run`: see
+            #[doc = concat!("[`OneOffRunner::run`](", "oneoff_core::OneOffRunner::run).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("assert_eq!(", $path, "::run(async { 6 * 7 })?, 42);")]
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[inline]
+            #[track_caller]
+            pub fn run<F: ::std::future::Future>(
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::run(future)
+            }
+
+            /// One-shot run of an async function with its argument: see
+            #[doc = concat!("[`OneOffRunner::run_with`](", "oneoff_core::OneOffRunner::run_with).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// async fn work(arg: u64) -> u64 {
+            ///     arg * 100
+            /// }
+            #[doc = concat!("assert_eq!(", $path, "::run_with(work, 100)?, 10_000);")]
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn run_with<A, Fut, Func>(
+                function: Func,
+                arg: A,
+            ) -> ::std::result::Result<Fut::Output, $crate::Error>
+            where
+                Func: FnOnce(A) -> Fut,
+                Fut: ::std::future::Future,
+            {
+                <Self as $crate::OneOffRunner>::run_with(function, arg)
+            }
+
+            /// One-shot run that gives up after `timeout`: see
+            #[doc = concat!("[`OneOffRunner::run_timeout`](", "oneoff_core::OneOffRunner::run_timeout).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let never = std::future::pending::<()>();
+            #[doc = concat!("let err = ", $path, "::run_timeout(never, std::time::Duration::from_millis(5));")]
+            /// assert!(matches!(err, Err(oneoff_core::Error::Timeout { .. })));
+            /// ```
+            #[track_caller]
+            pub fn run_timeout<F: ::std::future::Future>(
+                future: F,
+                timeout: ::std::time::Duration,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::run_timeout(future, timeout)
+            }
+
+            /// One-shot run that returns a panic as an error: see
+            #[doc = concat!("[`OneOffRunner::try_run`](", "oneoff_core::OneOffRunner::try_run).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let err = ", $path, "::try_run(async { panic!(\"oops\") });")]
+            /// assert!(err.unwrap_err().is_panic());
+            /// ```
+            #[track_caller]
+            pub fn try_run<F: ::std::future::Future>(
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::try_run(future)
+            }
+
+            /// Runs `future` on this runner's kept runtime, like `asyncio.Runner.run`: see
+            #[doc = concat!("[`OneOffRunner::block_on`](", "oneoff_core::OneOffRunner::block_on).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[inline]
+            #[track_caller]
+            pub fn block_on<F: ::std::future::Future>(
+                &self,
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::block_on(self, future)
+            }
+
+            /// [`block_on`](Self::block_on) that gives up after `timeout`: see
+            #[doc = concat!("[`OneOffRunner::block_on_timeout`](", "oneoff_core::OneOffRunner::block_on_timeout).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// let never = std::future::pending::<()>();
+            /// let err = runner.block_on_timeout(never, std::time::Duration::from_millis(5));
+            /// assert!(matches!(err, Err(oneoff_core::Error::Timeout { .. })));
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn block_on_timeout<F: ::std::future::Future>(
+                &self,
+                future: F,
+                timeout: ::std::time::Duration,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::block_on_timeout(self, future, timeout)
+            }
+
+            /// [`block_on`](Self::block_on) that returns a panic as an error: see
+            #[doc = concat!("[`OneOffRunner::try_block_on`](", "oneoff_core::OneOffRunner::try_block_on).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::new()?;")]
+            /// assert!(runner.try_block_on(async { panic!("oops") }).unwrap_err().is_panic());
+            /// assert_eq!(runner.block_on(async { 3 })?, 3);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            #[track_caller]
+            pub fn try_block_on<F: ::std::future::Future>(
+                &self,
+                future: F,
+            ) -> ::std::result::Result<F::Output, $crate::Error> {
+                <Self as $crate::OneOffRunner>::try_block_on(self, future)
+            }
+        }
+    };
+}

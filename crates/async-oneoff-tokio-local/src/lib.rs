@@ -1,0 +1,146 @@
+//! oneoff backend for tokio's [`LocalRuntime`]: tokio's current-thread runtime that also runs
+//! `!Send` tasks (`tokio::task::spawn_local`) without a `LocalSet`, at the price of a runner
+//! that stays on the thread that made it.
+//!
+//! [`TokioLocal`] builds a `LocalRuntime` with I/O and timers enabled (stable since tokio 1.51;
+//! no `tokio_unstable` needed) and runs the future with its `block_on` on the calling thread.
+//! It runs everything `oneoff::Tokio` runs (`tokio::net`, `tokio::time`, `tokio::spawn`), and
+//! besides `tokio::task::spawn_local`, which panics on a plain current-thread runtime outside a
+//! `LocalSet`. Tasks left on the runtime are dropped with it, so a one-shot run cancels them, as
+//! `asyncio.run` does.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::rc::Rc;
+//! use oneoff_core::OneOffRunner;
+//! use oneoff_tokio_local::TokioLocal;
+//!
+//! let answer = TokioLocal::run(async {
+//!     let not_send = Rc::new(40);
+//!     let task = tokio::task::spawn_local(async move { *not_send + 1 });
+//!     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+//!     task.await.unwrap() + 1
+//! });
+//! assert_eq!(answer.unwrap(), 42);
+//! ```
+//!
+//! ## Feature flags
+//!
+//! None. The crate enables `async-oneoff-core`'s `detect-tokio`, so that every oneoff backend refuses
+//! to block inside a running tokio runtime.
+
+use std::future::Future;
+use std::time::Instant;
+
+use oneoff_core::{Entered, Error, OneOffRunner, Task, until_deadline};
+use tokio::runtime::{Builder, Handle, LocalOptions, LocalRuntime};
+
+/// tokio's `LocalRuntime`, with I/O and timers enabled.
+///
+/// Threads: the future and every task it spawns (`tokio::spawn`, `tokio::task::spawn_local`,
+/// `oneoff::spawn`) run on the calling thread, only while a `block_on` is running; the runtime
+/// starts no thread (a `spawn_blocking` call starts blocking-pool threads, joined on teardown).
+/// Dropping the runner drops (cancels) the tasks left on it. Panics in the future unwind
+/// through the call; the runtime stays usable. The runner is neither `Send` nor `Sync`: a
+/// `LocalRuntime` is driven only by the thread that made it, so each thread makes its own.
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_tokio_local::TokioLocal;
+///
+/// let runner = TokioLocal::new().unwrap();
+/// let task = runner.block_on(async { tokio::task::spawn_local(async { 7 }) }).unwrap();
+/// assert_eq!(runner.block_on(task).unwrap().unwrap(), 7);
+/// ```
+///
+/// The runtime stays on its thread:
+///
+/// ```compile_fail,E0277
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_tokio_local::TokioLocal;
+///
+/// let runner = TokioLocal::new().unwrap();
+/// std::thread::spawn(move || runner.block_on(async { 1 })); // error[E0277]: cannot be sent
+/// ```
+#[derive(Debug)]
+pub struct TokioLocal {
+    /// Taken out only on drop: tokio panics when a runtime is dropped inside an async
+    /// context, so inside one it is shut down in the background instead.
+    runtime: Option<LocalRuntime>,
+}
+
+impl TokioLocal {
+    fn runtime(&self) -> &LocalRuntime {
+        self.runtime
+            .as_ref()
+            .expect("the runtime is only taken out on drop")
+    }
+}
+
+impl OneOffRunner for TokioLocal {
+    const NAME: &'static str = "tokio-local";
+    const PROVIDES_TOKIO: bool = true;
+    const CAN_SPAWN: bool = true;
+
+    fn new() -> Result<Self, Error> {
+        let runtime = Builder::new_current_thread()
+            .enable_all()
+            .build_local(LocalOptions::default())
+            .map_err(|source| Error::Start {
+                backend: Self::NAME,
+                source,
+            })?;
+        Ok(TokioLocal {
+            runtime: Some(runtime),
+        })
+    }
+
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+        self.runtime().block_on(future)
+    }
+
+    fn drive_timeout<F: Future>(
+        &self,
+        _entered: Entered,
+        future: F,
+        deadline: Instant,
+    ) -> Option<F::Output> {
+        self.runtime().block_on(async {
+            let timer = tokio::time::sleep_until(deadline.into());
+            until_deadline(future, deadline, timer).await
+        })
+    }
+
+    /// `tokio::spawn` onto the runtime running the calling code.
+    fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handle = Handle::try_current().map_err(|_| Error::Unsupported {
+            backend: Self::NAME,
+            reason: "no tokio runtime runs the calling code; spawn from inside the future given \
+                     to oneoff::run or Runner::block_on",
+        })?;
+        // The body reports a panic and stops when cancelled; tokio's own handle is detached.
+        Task::spawn_with(Self::NAME, future, |body| {
+            drop(handle.spawn(body));
+            Ok(())
+        })
+    }
+}
+
+oneoff_core::inherent_methods!(TokioLocal, "oneoff_tokio_local::TokioLocal");
+
+impl Drop for TokioLocal {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take()
+            && Handle::try_current().is_ok()
+        {
+            runtime.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,657 @@
+//! oneoff backend for [tokio](https://tokio.rs): the runtime most of the ecosystem's I/O needs,
+//! at the price of the most expensive start-up.
+//!
+//! [`Tokio`] is tokio's current-thread runtime with I/O and timers enabled: the future runs on
+//! the calling thread and the runtime starts no thread of its own. [`TokioMultiThread`] is the
+//! multi-thread runtime: one worker thread per core is started with it and joined when it is
+//! torn down, which makes a one-shot run more than ten times dearer than on the current-thread
+//! flavour. Both can run futures that need tokio's reactor or timer (`tokio::net`,
+//! `tokio::time::sleep`), which the other backends can only where a tokio runtime already
+//! runs the calling code's thread (a `spawn_blocking` closure).
+//!
+//! Teardown is bounded: a runtime waits at most [`DEFAULT_SHUTDOWN_TIMEOUT`] (or what its
+//! [builder](TokioBuilder::shutdown_timeout) says) for `spawn_blocking` jobs that are still
+//! running, then leaves them running on their threads and says so in a `log` warning (target
+//! `oneoff`), where tokio alone would wait for them for ever.
+//!
+//! # Examples
+//!
+//! ```
+//! use oneoff_tokio::Tokio;
+//!
+//! let answer = Tokio::run(async {
+//!     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+//!     42
+//! });
+//! assert_eq!(answer.unwrap(), 42);
+//!
+//! // With options, in the style of tokio's `Builder`:
+//! let runner = oneoff_tokio::TokioMultiThread::builder()
+//!     .worker_threads(2)
+//!     .thread_name("app-worker")
+//!     .build()
+//!     .unwrap();
+//! assert_eq!(runner.block_on(async { 7 }).unwrap(), 7);
+//! ```
+//!
+//! ## Feature flags
+//!
+//! None: the crate always builds both flavours. It enables `async-oneoff-core`'s `detect-tokio`, so
+//! that every oneoff backend refuses to block inside a running tokio runtime.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use oneoff_core::{AsyncContext, Entered, Error, OneOffRunner, Task, TaskHandle, until_deadline};
+use tokio::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
+use tokio::task::JoinHandle;
+
+/// How long a runtime's teardown waits for `spawn_blocking` jobs (and, on the multi-thread
+/// flavour, its workers) before it leaves them running and reports it.
+///
+/// One second: long enough for ordinary clean-up jobs, short enough that a stuck job (a
+/// blocking read of stdin through `tokio::io::stdin`, a `spawn_blocking` nobody awaited) does
+/// not hold a one-shot program up. `asyncio.run` bounds the same wait (its default executor's
+/// shutdown) at 300 s.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// tokio's current-thread runtime, with I/O and timers enabled.
+///
+/// Threads: the future and every task it spawns run on the calling thread; the runtime starts
+/// no thread (a `spawn_blocking` call starts blocking-pool threads, waited for on teardown up
+/// to its bound). Spawned tasks (`tokio::spawn`, or `oneoff::spawn`) progress only while a
+/// `block_on` is running, and are dropped (cancelled) when the runner is dropped, so a one-shot
+/// run cancels whatever its future left behind, as `asyncio.run` does. Tasks left on a reused
+/// runner by a `_timeout` call that gave up stay there until the runner is dropped.
+///
+/// Build one with options through [`Tokio::builder`], or adopt a runtime the program already
+/// has with [`Tokio::from_runtime`] or [`Tokio::from_handle`].
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_tokio::Tokio;
+///
+/// let runner = Tokio::new().unwrap();
+/// for i in 0..3 {
+///     assert_eq!(runner.block_on(async move { i * 2 }).unwrap(), i * 2);
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Tokio {
+    runtime: Kept,
+}
+
+/// tokio's multi-thread runtime, with I/O and timers enabled.
+///
+/// Threads: the future itself is polled on the calling thread; one worker thread per core (or
+/// as many as [`TokioBuilder::worker_threads`] says) is started by `new` to run spawned tasks,
+/// and joined when the runner is dropped, up to its teardown bound. Spawned tasks keep running
+/// between `block_on` calls (also after a `_timeout` call gave up) and are cancelled on
+/// teardown.
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_tokio::TokioMultiThread;
+///
+/// let sum = TokioMultiThread::run(async {
+///     let task = tokio::spawn(async { 40 });
+///     task.await.unwrap() + 2
+/// });
+/// assert_eq!(sum.unwrap(), 42);
+/// ```
+#[derive(Debug)]
+pub struct TokioMultiThread {
+    runtime: Kept,
+}
+
+/// What the two flavours have in common, so that each is declared once.
+macro_rules! flavour {
+    ($runner:ident, $name:literal, $flavor:ident, $new_builder:ident, $path:literal) => {
+        impl OneOffRunner for $runner {
+            const NAME: &'static str = $name;
+            const CAN_SPAWN: bool = true;
+            const PROVIDES_TOKIO: bool = true;
+
+            fn new() -> Result<Self, Error> {
+                TokioBuilder::<$runner>::new().build()
+            }
+
+            fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+                self.runtime.block_on(future)
+            }
+
+            fn drive_timeout<F: Future>(
+                &self,
+                _entered: Entered,
+                future: F,
+                deadline: Instant,
+            ) -> Option<F::Output> {
+                self.runtime.block_on_until(future, deadline)
+            }
+
+            fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                spawn_on_current(Self::NAME, future)
+            }
+        }
+
+        oneoff_core::inherent_methods!($runner, $path);
+
+        impl $runner {
+            /// A builder with tokio's options (worker threads, thread names, drivers, thread
+            /// start and stop hooks) and the teardown bound, in the style of tokio's `Builder`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runner = ", $path, "::builder().thread_name(\"app\").build()?;")]
+            /// assert_eq!(runner.block_on(async { 1 })?, 1);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            pub fn builder() -> TokioBuilder<$runner> {
+                TokioBuilder::new()
+            }
+
+            /// Adopts a runtime the program already has: `block_on` runs futures on it, and
+            /// dropping the runner shuts it down (with the teardown bound), as dropping the
+            /// runtime would. A runtime of the other flavour is refused with
+            /// [`Error::InvalidOption`].
+            ///
+            /// A one-shot [`run`](OneOffRunner::run) never uses it: that always starts a fresh
+            /// runtime. Timeouts are timed by `futures-timer`'s thread, since the runtime may
+            /// have no time driver.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runtime = tokio::runtime::Builder::", stringify!($new_builder), "().enable_all().build().unwrap();")]
+            #[doc = concat!("let runner = ", $path, "::from_runtime(runtime)?;")]
+            /// assert_eq!(runner.block_on(async { 5 })?, 5);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            pub fn from_runtime(runtime: Runtime) -> Result<Self, Error> {
+                check_flavour(runtime.handle(), RuntimeFlavor::$flavor, Self::NAME)?;
+                Ok($runner {
+                    runtime: Kept {
+                        driver: Driver::Owned(Some(runtime)),
+                        timer: Timer::Thread,
+                        shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
+                        backend: Self::NAME,
+                    },
+                })
+            }
+
+            /// Adopts a handle to a runtime that lives elsewhere: `block_on` runs futures with
+            /// `Handle::block_on`, and dropping the runner leaves the runtime alone. A handle
+            /// of the other flavour is refused with [`Error::InvalidOption`].
+            ///
+            /// On a current-thread runtime, tokio drives I/O and timers only inside
+            /// `Runtime::block_on`: a future that needs them completes only while another
+            /// thread is in that runtime's `block_on`. Timeouts still work (they are timed by
+            /// `futures-timer`'s thread).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let runtime = tokio::runtime::Builder::", stringify!($new_builder), "().enable_all().build().unwrap();")]
+            #[doc = concat!("let runner = ", $path, "::from_handle(runtime.handle().clone())?;")]
+            /// assert_eq!(runner.block_on(async { 6 })?, 6);
+            /// drop(runner); // the runtime lives on
+            /// assert_eq!(runtime.block_on(async { 7 }), 7);
+            /// # Ok::<(), oneoff_core::Error>(())
+            /// ```
+            pub fn from_handle(handle: Handle) -> Result<Self, Error> {
+                check_flavour(&handle, RuntimeFlavor::$flavor, Self::NAME)?;
+                Ok($runner {
+                    runtime: Kept {
+                        driver: Driver::Adopted(handle),
+                        timer: Timer::Thread,
+                        shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
+                        backend: Self::NAME,
+                    },
+                })
+            }
+        }
+    };
+}
+
+flavour!(
+    Tokio,
+    "tokio",
+    CurrentThread,
+    new_current_thread,
+    "oneoff_tokio::Tokio"
+);
+flavour!(
+    TokioMultiThread,
+    "tokio-mt",
+    MultiThread,
+    new_multi_thread,
+    "oneoff_tokio::TokioMultiThread"
+);
+
+fn check_flavour(
+    handle: &Handle,
+    wanted: RuntimeFlavor,
+    backend: &'static str,
+) -> Result<(), Error> {
+    if handle.runtime_flavor() == wanted {
+        return Ok(());
+    }
+    Err(Error::InvalidOption {
+        backend,
+        option: "runtime",
+        reason: "the runtime is of the other flavour: adopt a current-thread runtime with \
+                 Tokio and a multi-thread one with TokioMultiThread",
+    })
+}
+
+/// A tokio runner with options, in the style of tokio's `Builder`: made by
+/// [`Tokio::builder`] or [`TokioMultiThread::builder`], finished by `build` (or `run`, for one
+/// run on a fresh runtime with these options). Invalid options are an
+/// [`Error::InvalidOption`] from `build`, never a panic.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use oneoff_tokio::TokioMultiThread;
+///
+/// let started = Arc::new(AtomicUsize::new(0));
+/// let counter = Arc::clone(&started);
+/// let runner = TokioMultiThread::builder()
+///     .worker_threads(2)
+///     .thread_name("app-worker")
+///     .on_thread_start(move || {
+///         counter.fetch_add(1, Ordering::SeqCst);
+///     })
+///     .shutdown_timeout(Duration::from_millis(500))
+///     .build()?;
+/// let name = runner.block_on(async {
+///     tokio::spawn(async { std::thread::current().name().map(str::to_owned) }).await
+/// })?;
+/// assert_eq!(name.unwrap().as_deref(), Some("app-worker"));
+/// // The worker that ran the task ran the hook first.
+/// assert!(started.load(Ordering::SeqCst) >= 1);
+///
+/// let err = TokioMultiThread::builder().worker_threads(0).build().unwrap_err();
+/// assert!(err.to_string().contains("at least one worker thread"));
+/// # Ok::<(), oneoff_core::Error>(())
+/// ```
+#[must_use = "a builder does nothing until build or run"]
+pub struct TokioBuilder<R> {
+    flavour: PhantomData<R>,
+    worker_threads: Option<usize>,
+    thread_name: Option<String>,
+    io: bool,
+    time: bool,
+    on_thread_start: Option<Hook>,
+    on_thread_stop: Option<Hook>,
+    shutdown: Duration,
+}
+
+type Hook = Arc<dyn Fn() + Send + Sync + 'static>;
+
+impl<R> TokioBuilder<R> {
+    fn new() -> Self {
+        TokioBuilder {
+            flavour: PhantomData,
+            worker_threads: None,
+            thread_name: None,
+            io: true,
+            time: true,
+            on_thread_start: None,
+            on_thread_stop: None,
+            shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
+        }
+    }
+
+    /// The name of the threads the runtime starts (workers and blocking pool); tokio's
+    /// default is `tokio-runtime-worker`. An empty name, or one with a NUL byte, is refused.
+    pub fn thread_name(mut self, name: impl Into<String>) -> Self {
+        self.thread_name = Some(name.into());
+        self
+    }
+
+    /// Whether tokio's I/O driver runs (on by default): `tokio::net` and the rest of tokio's
+    /// I/O panic without it.
+    pub fn enable_io(mut self, enabled: bool) -> Self {
+        self.io = enabled;
+        self
+    }
+
+    /// Whether tokio's time driver runs (on by default): `tokio::time` panics without it.
+    /// oneoff's own timeouts work either way (without it they are timed by `futures-timer`).
+    pub fn enable_time(mut self, enabled: bool) -> Self {
+        self.time = enabled;
+        self
+    }
+
+    /// Runs `hook` on every thread the runtime starts, before anything else runs there.
+    pub fn on_thread_start(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_thread_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Runs `hook` on every thread the runtime started, as it stops.
+    pub fn on_thread_stop(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_thread_stop = Some(Arc::new(hook));
+        self
+    }
+
+    /// How long teardown waits for `spawn_blocking` jobs and workers before it leaves them
+    /// running and reports it ([`DEFAULT_SHUTDOWN_TIMEOUT`] by default; zero waits for
+    /// nothing).
+    pub fn shutdown_timeout(mut self, bound: Duration) -> Self {
+        self.shutdown = bound;
+        self
+    }
+
+    /// The runtime these options describe.
+    fn kept(self, mut builder: Builder, backend: &'static str) -> Result<Kept, Error> {
+        if let Some(name) = &self.thread_name {
+            let reason = if name.is_empty() {
+                "an empty name leaves the runtime's threads nameless in debuggers and panic \
+                 messages; give a name, or leave tokio's default"
+            } else if name.contains('\0') {
+                "a thread name cannot contain a NUL byte"
+            } else {
+                ""
+            };
+            if !reason.is_empty() {
+                return Err(Error::InvalidOption {
+                    backend,
+                    option: "thread_name",
+                    reason,
+                });
+            }
+            builder.thread_name(name.clone());
+        }
+        if let Some(workers) = self.worker_threads {
+            if workers == 0 {
+                return Err(Error::InvalidOption {
+                    backend,
+                    option: "worker_threads",
+                    reason: "a multi-thread runtime needs at least one worker thread; use Tokio \
+                             for a runtime on the calling thread alone",
+                });
+            }
+            builder.worker_threads(workers);
+        }
+        if self.io {
+            builder.enable_io();
+        }
+        if self.time {
+            builder.enable_time();
+        }
+        if let Some(hook) = self.on_thread_start {
+            builder.on_thread_start(move || hook());
+        }
+        if let Some(hook) = self.on_thread_stop {
+            builder.on_thread_stop(move || hook());
+        }
+        let runtime = builder
+            .build()
+            .map_err(|source| Error::Start { backend, source })?;
+        Ok(Kept {
+            driver: Driver::Owned(Some(runtime)),
+            timer: if self.time {
+                Timer::Tokio
+            } else {
+                Timer::Thread
+            },
+            shutdown: self.shutdown,
+            backend,
+        })
+    }
+}
+
+impl TokioBuilder<Tokio> {
+    /// Starts the runner.
+    pub fn build(self) -> Result<Tokio, Error> {
+        let runtime = self.kept(Builder::new_current_thread(), Tokio::NAME)?;
+        Ok(Tokio { runtime })
+    }
+
+    /// One run on a fresh runtime with these options, torn down before it returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let answer = oneoff_tokio::Tokio::builder().enable_io(false).run(async { 42 })?;
+    /// assert_eq!(answer, 42);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn run<F: Future>(self, future: F) -> Result<F::Output, Error> {
+        self.build()?.block_on(future)
+    }
+}
+
+impl TokioBuilder<TokioMultiThread> {
+    /// The number of worker threads (tokio's default: one per core); at least one.
+    pub fn worker_threads(mut self, workers: usize) -> Self {
+        self.worker_threads = Some(workers);
+        self
+    }
+
+    /// Starts the runner and its workers.
+    pub fn build(self) -> Result<TokioMultiThread, Error> {
+        let runtime = self.kept(Builder::new_multi_thread(), TokioMultiThread::NAME)?;
+        Ok(TokioMultiThread { runtime })
+    }
+
+    /// One run on a fresh runtime with these options, torn down before it returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sum = oneoff_tokio::TokioMultiThread::builder()
+    ///     .worker_threads(1)
+    ///     .run(async { tokio::spawn(async { 40 }).await.unwrap() + 2 })?;
+    /// assert_eq!(sum, 42);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn run<F: Future>(self, future: F) -> Result<F::Output, Error> {
+        self.build()?.block_on(future)
+    }
+}
+
+impl<R> fmt::Debug for TokioBuilder<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokioBuilder")
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("io", &self.io)
+            .field("time", &self.time)
+            .field("on_thread_start", &self.on_thread_start.is_some())
+            .field("on_thread_stop", &self.on_thread_stop.is_some())
+            .field("shutdown_timeout", &self.shutdown)
+            .finish()
+    }
+}
+
+/// `tokio::spawn` onto the runtime running the calling code, as a oneoff [`Task`].
+fn spawn_on_current<F>(backend: &'static str, future: F) -> Result<Task<F::Output>, Error>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handle = Handle::try_current().map_err(|_| Error::Unsupported {
+        backend,
+        reason: "no tokio runtime runs the calling code; spawn from inside the future given \
+                 to oneoff::run or Runner::block_on",
+    })?;
+    Ok(Task::new(Joined {
+        handle: handle.spawn(future),
+        backend,
+    }))
+}
+
+/// A tokio `JoinHandle` as a oneoff task handle: dropping it detaches the task, as tokio does.
+struct Joined<T> {
+    handle: JoinHandle<T>,
+    backend: &'static str,
+}
+
+impl<T: Send> TaskHandle<T> for Joined<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        Pin::new(&mut self.handle).poll(cx).map(|joined| {
+            joined.map_err(|err| match err.try_into_panic() {
+                Ok(payload) => Error::panicked(self.backend, payload),
+                Err(_) => Error::Cancelled {
+                    backend: self.backend,
+                },
+            })
+        })
+    }
+
+    fn cancel(self: Box<Self>) {
+        self.handle.abort();
+    }
+}
+
+/// A runtime the runner owns or borrows, with what its calls need.
+#[derive(Debug)]
+struct Kept {
+    driver: Driver,
+    timer: Timer,
+    /// The teardown bound of an owned runtime.
+    shutdown: Duration,
+    backend: &'static str,
+}
+
+#[derive(Debug)]
+enum Driver {
+    /// Built here or adopted with `from_runtime`: shut down on drop (taken out only then).
+    Owned(Option<Runtime>),
+    /// Adopted with `from_handle`: left alone on drop.
+    Adopted(Handle),
+}
+
+/// What times the `_timeout` calls.
+#[derive(Debug, Clone, Copy)]
+enum Timer {
+    /// tokio's own timer: the runtime was built here with its time driver.
+    Tokio,
+    /// `futures-timer`'s thread: the runtime may have no time driver.
+    Thread,
+}
+
+impl Kept {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.driver {
+            Driver::Owned(runtime) => runtime
+                .as_ref()
+                .expect("the runtime is only taken out on drop")
+                .block_on(future),
+            Driver::Adopted(handle) => handle.block_on(future),
+        }
+    }
+
+    fn block_on_until<F: Future>(&self, future: F, deadline: Instant) -> Option<F::Output> {
+        match self.timer {
+            Timer::Tokio => self.block_on(async {
+                let timer = tokio::time::sleep_until(deadline.into());
+                until_deadline(future, deadline, timer).await
+            }),
+            Timer::Thread => {
+                let timer =
+                    futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
+                self.block_on(until_deadline(future, deadline, timer))
+            }
+        }
+    }
+}
+
+/// Teardown, bounded. tokio panics when a runtime is dropped inside an async context, so
+/// where a tokio runtime runs the calling thread it is shut down in the background instead.
+impl Drop for Kept {
+    fn drop(&mut self) {
+        let Driver::Owned(runtime) = &mut self.driver else {
+            return;
+        };
+        let Some(runtime) = runtime.take() else {
+            return;
+        };
+        if Handle::try_current().is_ok() {
+            runtime.shutdown_background();
+            return;
+        }
+        let started = Instant::now();
+        runtime.shutdown_timeout(self.shutdown);
+        let waited = started.elapsed();
+        if waited >= self.shutdown {
+            log::warn!(
+                target: "oneoff",
+                "{}: teardown waited {waited:?} (its bound is {:?}) and left the blocking pool \
+                 running: a spawn_blocking job (or tokio's blocking I/O, such as stdin) has not \
+                 finished and goes on detached; await it in the future, or raise the bound with \
+                 the builder's shutdown_timeout",
+                self.backend,
+                self.shutdown,
+            );
+        }
+    }
+}
+
+/// Runs `future` to completion on the tokio runtime that runs the calling code, from
+/// synchronous code that must block: the documented escape from [`Error::Nested`] on a
+/// multi-thread runtime.
+///
+/// - In a task or the `block_on` of a **multi-thread** runtime, the worker's other tasks are
+///   handed to another thread first (`tokio::task::block_in_place`), then the future is driven
+///   with the runtime's own handle (`Handle::block_on`).
+/// - In a `spawn_blocking` thread (either flavour) or under `Runtime::enter`, where blocking is
+///   allowed, it is driven with the runtime's handle directly. (`oneoff::run` works there too,
+///   on a fresh runtime.)
+/// - In an async context of a **current-thread** runtime it returns [`Error::Nested`]: that
+///   runtime has only this thread, and blocking it would stop every other task and timer.
+///   Move the code into `tokio::task::spawn_blocking`, or `.await` the future.
+/// - With no tokio runtime it returns [`Error::Unsupported`]: call `Tokio::run` instead.
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_core::OneOffRunner;
+/// use oneoff_tokio::{TokioMultiThread, block_in_place};
+///
+/// let outer = TokioMultiThread::run(async {
+///     let task = tokio::spawn(async {
+///         // Synchronous code deep inside a task that must have a result now:
+///         block_in_place(async { 7 }).unwrap()
+///     });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(outer.unwrap(), 7);
+/// ```
+pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
+    const BACKEND: &str = "oneoff::block_in_place";
+    let handle = Handle::try_current().map_err(|_| Error::Unsupported {
+        backend: BACKEND,
+        reason: "no tokio runtime is running on this thread; call Tokio::run instead",
+    })?;
+    match oneoff_core::current_context() {
+        Some(AsyncContext::TokioMultiThread | AsyncContext::Oneoff(TokioMultiThread::NAME)) => {
+            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
+        }
+        None => Ok(handle.block_on(future)),
+        Some(context) => Err(Error::Nested {
+            backend: BACKEND,
+            context,
+        }),
+    }
+}
