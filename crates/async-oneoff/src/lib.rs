@@ -77,98 +77,11 @@
 //! }
 //! ```
 //!
-//! # The promise, backend by backend
+//! # The promise
 //!
-//! | guarantee | `tokio` | `tokio-mt` | `smol` | `futures-lite` | `pollster` | `async-std` |
-//! |---|---|---|---|---|---|---|
-//! | nested call returns [`Error::Nested`] (contexts below) | yes | yes | yes | yes | yes | yes |
-//! | `_timeout` drops the future, also a future that never goes idle | yes | yes | yes | yes (parker deadline) | yes (`futures-timer` thread) | yes |
-//! | panic reaches the caller with its payload, runner stays usable | yes | yes | yes | yes | yes | yes |
-//! | [`spawn`] (the `asyncio.create_task` analogue) | `tokio::spawn` | `tokio::spawn` | the run's executor | `Unsupported` | `Unsupported` | global executor |
-//! | leftover tasks cancelled when a one-shot run returns | yes | yes | tasks from [`spawn`] and [`smol_spawn`]; not `smol::spawn`'s | cannot spawn | cannot spawn | **no**: global executor |
-//! | panic in a spawned task | [`Error::Panicked`] from its [`Task`] | same | same | cannot spawn | cannot spawn | same |
-//! | one runner shared by several threads (`Sync`) | yes | yes | yes | **no**: one thread at a time (`Send`) | yes | yes |
-//! | threads left after a one-shot run | none | none (workers joined) | `async-io`'s driver, started once per process | none | none; `futures-timer`'s thread once a timeout was used | global executor and `async-io`'s driver, kept |
-//! | futures that need tokio (`tokio::time`, `tokio::net`, reqwest, ...) | run | run | panic "no reactor running"; run in [`TokioCompat`] | same | same | same |
-//! | the same promises in [`TokioCompat`] (feature `tokio-compat`) | yes, and it adds nothing | yes, adds nothing | yes | yes | yes | yes |
-//! | hosts a [`BlockingPortal`] (feature `portal`), its calls waiting concurrently | yes | yes (calls polled on the portal's thread; `tokio::spawn` on the workers) | yes | yes | yes | yes |
-//!
-//! The same for the backends that keep their runtime on the calling thread:
-//!
-//! | guarantee | `tokio-local` | `futures-executor` | `compio` | `monoio` |
-//! |---|---|---|---|---|
-//! | nested call returns [`Error::Nested`] (contexts below) | yes | yes | yes | yes |
-//! | `_timeout` drops the future, also a future that never goes idle | yes | yes (`futures-timer` thread) | yes | yes |
-//! | panic reaches the caller with its payload, runner stays usable | yes | yes | yes; compio also drops the tasks still queued on the runner | yes |
-//! | [`spawn`] | `tokio::spawn` | the runner's `LocalPool`; **`Unsupported` in a one-shot run** (`futures::executor::block_on` has no executor) | the run's runtime | the run's runtime |
-//! | leftover tasks cancelled when a one-shot run returns | yes | cannot spawn there; a runner drops its pool's tasks | yes | **no**: a task left waiting is never dropped (monoio keeps no list of its tasks) |
-//! | panic in a spawned task | [`Error::Panicked`] from its [`Task`] | same | same | same (a `monoio::spawn` task's panic unwinds through the run instead) |
-//! | one runner shared by several threads | **no**: the runner stays on the thread that made it (neither `Send` nor `Sync`); each thread makes its own | same | same | same |
-//! | threads left after a one-shot run | none | none; `futures-timer`'s thread once a timeout was used | none | none |
-//! | the runtime's own sockets and timers | tokio's (`tokio::net`, `tokio::time`) | none | compio's, only under compio | monoio's, only under monoio |
-//! | futures that need tokio | run | panic "no reactor running"; run in [`TokioCompat`] | same | same |
-//! | the same promises in [`TokioCompat`] | yes, and it adds nothing | yes | yes | yes |
-//! | hosts a [`BlockingPortal`] (the runner is made on the portal's thread) | yes | yes | yes | yes |
-//!
-//! Because those four runners stay on their thread, an [`AnyRunner`] (and [`Runner`], when one
-//! of them is the default) is `Send` and `Sync` only in builds without them.
-//!
-//! What a run does besides running the future, as `asyncio.Runner` does:
-//!
-//! | option | backends | how |
-//! |---|---|---|
-//! | Ctrl-C: the first SIGINT cancels the run ([`Error::Interrupted`]), a second ends the process | every backend, Unix (feature `ctrl-c`); [`Error::Unsupported`] elsewhere | [`Options::ctrl_c`](oneoff_core::Options) |
-//! | debug mode: a poll longer than 100 ms is reported through `log` | every backend | [`Options::debug`](oneoff_core::Options), `ONEOFF_DEBUG=1` |
-//! | bounded teardown, what is left reported through `log` | `tokio`, `tokio-mt` (1 s by default, the builder's `shutdown_timeout`); the others have nothing to wait for (leftover tasks are dropped at once, or live on a global executor) | automatic |
-//! | builder with the runtime's own options | `tokio`, `tokio-mt`: `Tokio::builder()` (worker threads, thread names, drivers, thread hooks) | [`TokioBuilder`] (feature `tokio`) |
-//! | adopt a runtime the program has | `tokio`, `tokio-mt`: `from_runtime`, `from_handle`; `smol`: `Smol::with_executor` | per backend type |
-//! | the trait's methods without importing it | every backend type | inherent methods |
-//!
-//! Where a call is made decides whether it may block. Every backend behaves the same here,
-//! because the check runs before the backend is touched:
-//!
-//! | the calling code runs in | every backend |
-//! |---|---|
-//! | plain synchronous code, or code under tokio's `Runtime::enter` | runs the future |
-//! | a oneoff run, any backend | [`Error::Nested`] |
-//! | a tokio current-thread runtime's `block_on` or task | [`Error::Nested`] (feature `detect-tokio`, on by default and with `tokio`) |
-//! | a tokio multi-thread runtime's `block_on` or task | [`Error::Nested`], naming [`block_in_place`] (feature `detect-tokio`) |
-//! | a tokio `spawn_blocking` closure, either flavour, or `tokio::task::block_in_place` | runs the future (on a fresh runtime; a tokio future still reaches the outer runtime's reactor) |
-//! | an async-std task or `async_std::task::block_on` | [`Error::Nested`] with `detect-async-std` (on with `async-std`); without it, runs the future, blocking that thread |
-//! | `futures::executor::block_on` or a `futures` executor | [`Error::Nested`] with `detect-futures-executor`; without it, runs the future, blocking that thread |
-//! | a task on smol's global executor (`smol::spawn`) | runs the future, blocking an executor thread: smol offers no way to recognise it, and a wait there on another `smol::spawn` task deadlocks (see below) |
-//!
-//! The exceptions, each pinned down by a test in `crates/async-oneoff/tests/` (`conformance.rs` runs
-//! every row above on every backend, in every feature configuration CI builds):
-//!
-//! - **Without `detect-tokio`** (`default-features = false` and no `tokio` feature), a tokio
-//!   runtime is not recognised: in a current-thread runtime's async code the call blocks the
-//!   runtime's only thread, and a future that needs that runtime's timer or I/O never
-//!   completes (only a `_timeout` form returns); in a multi-thread task it blocks a worker.
-//! - **Inside `tokio::task::coop::unconstrained`**, tokio runs the code without the
-//!   cooperative budget by which oneoff tells its async threads from its blocking ones, so the
-//!   code counts as blocking: `tokio` and `tokio-mt` then panic with tokio's "Cannot start a
-//!   runtime from within a runtime", and the other backends block the thread.
-//! - **smol's global executor** runs `smol::spawn` tasks on one thread by default
-//!   (`SMOL_THREADS`): a oneoff call there that waits on another `smol::spawn` task waits for
-//!   the thread it blocks, for ever (a `_timeout` form returns `Timeout`). Spawn with
-//!   [`spawn`] on `oneoff::Smol` instead, or `.await` the task.
-//! - Tasks spawned onto global executors (`smol::spawn`, `async_std::task::spawn`) keep running
-//!   after a one-shot run returns, as they would without oneoff; so do tasks on a reused
-//!   runner after a `_timeout` call gives up, until the runner is dropped. On `monoio` a task
-//!   left waiting is never dropped at all (`monoio_leaks_leftover_tasks_that_wait` in
-//!   `tests/leftover.rs`).
-//! - `tokio-local`, `futures-executor`, `compio` and `monoio` runners stay on the thread that
-//!   made them (a `compile_fail` example on each type pins it); the conformance suite runs them
-//!   one runner per thread (`shared_by_threads`). `futures-executor` spawns only inside a
-//!   runner's `block_on` (`spawn_onto_the_run`, `futures_executor_runner_cancels_leftover_tasks`).
-//! - A runtime's own sockets work only under that runtime: tokio's under `tokio`, `tokio-mt`
-//!   and `tokio-local`, compio's under `compio`, monoio's under `monoio`; elsewhere they panic
-//!   (tokio's "there is no reactor running", compio's "not in a compio runtime"), which the
-//!   `try_` forms return as [`Error::Panicked`]. `async-io`'s sockets (and so smol's and
-//!   async-std's) run under every backend (`every_stack` in `crates/oneoff-workloads/tests/fetch.rs`).
-//! - A panic in a spawned task that nobody awaits is reported by the process's panic hook, as
-//!   every panic is; it is not re-raised in the caller.
+//! Every backend keeps the same promises; where a runtime makes one impossible, the call
+//! returns an error that says what to do. The tables, context by context and backend by
+//! backend, each cell pinned by a test, are on a page of their own: [`guide::promises`].
 //!
 //! # Tokio futures on any backend
 //!
@@ -194,15 +107,7 @@
 //! a portal keeps one runtime (and its connections, caches and tasks) for every caller, at
 //! the cost of two thread wake-ups a round trip (6 to 50 µs on the 2-core machine of
 //! `docs/choosing.md`, depending on whether the other core is awake). Where its blocking calls
-//! may wait:
-//!
-//! | the calling code runs in | [`BlockingPortal::call`], [`PortalTask::join`] |
-//! |---|---|
-//! | plain synchronous code, any thread; a tokio `spawn_blocking` closure | waits for the output |
-//! | a tokio multi-thread runtime's task (`detect-tokio`) | waits inside `tokio::task::block_in_place` |
-//! | the portal's own thread, or any oneoff run | [`Error::Nested`] |
-//! | a tokio current-thread runtime's async code (`detect-tokio`) | [`Error::Nested`]: it would stall that runtime |
-//! | async code anywhere | `portal.spawn(future)?.await` never blocks |
+//! may wait is in [`guide::promises`](crate::guide::promises#the-portals-blocking-calls).
 //!
 //! A panic in a call's future unwinds out of `call` with its payload (`try_call` and
 //! [`PortalTask`] give [`Error::Panicked`]) and the portal stays usable; a timeout cancels
@@ -323,6 +228,14 @@ macro_rules! backend_gate {
             " for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`"
         ));
 
+        $(
+            #[cfg(all(feature = "all-backends", not(feature = $feature)))]
+            compile_error!(concat!(
+                "the feature `all-backends` of oneoff must turn on `", $feature,
+                "`: add it to the list in crates/async-oneoff/Cargo.toml"
+            ));
+        )*
+
         #[cfg(any($(feature = $feature),*))]
         mod backend;
         #[cfg(any($(feature = $feature),*))]
@@ -336,6 +249,13 @@ macro_rules! backend_gate {
 }
 
 for_each_backend!(backend_gate);
+
+/// The guide, the pages of `docs/` in the repository, rendered here so that they read on docs.rs
+/// and their examples run as doctests.
+pub mod guide {
+    #[doc = include_str!("../guide/promises.md")]
+    pub mod promises {}
+}
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
