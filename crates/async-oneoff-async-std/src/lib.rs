@@ -59,8 +59,8 @@ impl OneOffRunner for AsyncStd {
         Ok(AsyncStd)
     }
 
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        async_std::task::block_on(future)
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(async_std::task::block_on(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -68,9 +68,11 @@ impl OneOffRunner for AsyncStd {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
+    ) -> Result<Option<F::Output>, Error> {
         let timer = async_std::task::sleep(deadline.saturating_duration_since(Instant::now()));
-        async_std::task::block_on(until_deadline(future, deadline, timer))
+        Ok(async_std::task::block_on(until_deadline(
+            future, deadline, timer,
+        )))
     }
 
     fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>

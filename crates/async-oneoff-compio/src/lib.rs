@@ -104,8 +104,8 @@ impl OneOffRunner for Compio {
         Ok(Compio { runtime })
     }
 
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        self.runtime.block_on(future)
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(self.runtime.block_on(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -113,10 +113,11 @@ impl OneOffRunner for Compio {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
+    ) -> Result<Option<F::Output>, Error> {
         let timer = compio::time::sleep_until(deadline);
-        self.runtime
-            .block_on(until_deadline(future, deadline, timer))
+        Ok(self
+            .runtime
+            .block_on(until_deadline(future, deadline, timer)))
     }
 
     /// Spawns onto the compio runtime running the calling code.

@@ -29,12 +29,17 @@
 //!     fn new() -> Result<Self, Error> {
 //!         Ok(Spin)
 //!     }
-//!     fn drive<F: Future>(&self, _: Entered, future: F) -> F::Output {
-//!         futures_lite::future::block_on(future)
+//!     fn drive<F: Future>(&self, _: Entered, future: F) -> Result<F::Output, Error> {
+//!         Ok(futures_lite::future::block_on(future))
 //!     }
-//!     fn drive_timeout<F: Future>(&self, _: Entered, future: F, deadline: Instant) -> Option<F::Output> {
+//!     fn drive_timeout<F: Future>(
+//!         &self,
+//!         _: Entered,
+//!         future: F,
+//!         deadline: Instant,
+//!     ) -> Result<Option<F::Output>, Error> {
 //!         let timer = async_io::Timer::at(deadline);
-//!         futures_lite::future::block_on(oneoff_core::until_deadline(future, deadline, timer))
+//!         Ok(futures_lite::future::block_on(oneoff_core::until_deadline(future, deadline, timer)))
 //!     }
 //! }
 //!
@@ -146,11 +151,11 @@ pub trait OneOffRunner: Sized {
     /// impl OneOffRunner for Spin {
     ///     const NAME: &'static str = "spin";
     ///     fn new() -> Result<Self, Error> { Ok(Spin) }
-    ///     fn drive<F: Future>(&self, _: Entered, f: F) -> F::Output {
-    ///         futures_lite::future::block_on(f)
+    ///     fn drive<F: Future>(&self, _: Entered, f: F) -> Result<F::Output, Error> {
+    ///         Ok(futures_lite::future::block_on(f))
     ///     }
-    ///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: std::time::Instant) -> Option<F::Output> {
-    ///         Some(futures_lite::future::block_on(f))
+    ///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, Error> {
+    ///         Ok(Some(futures_lite::future::block_on(f)))
     ///     }
     /// }
     ///
@@ -167,11 +172,13 @@ pub trait OneOffRunner: Sized {
     /// Runs `future` to completion on this runner's runtime, blocking the calling thread.
     ///
     /// For implementors: called by [`block_on`](Self::block_on) once the nesting check has
-    /// passed, with its token; keep the token alive until the future is done.
-    fn drive<F: Future>(&self, entered: Entered, future: F) -> F::Output;
+    /// passed, with its token; keep the token alive until the future is done. Return an error
+    /// (such as [`Error::Nested`] where the runtime itself refuses to block here) only before
+    /// the future was first polled, and then drop it unpolled.
+    fn drive<F: Future>(&self, entered: Entered, future: F) -> Result<F::Output, Error>;
 
     /// Like [`drive`](Self::drive), but gives up once `deadline` has passed: then the future
-    /// is dropped and `None` is returned. A future that is ready at its first poll completes
+    /// is dropped and `Ok(None)` is returned. A future that is ready at its first poll completes
     /// even with a deadline in the past.
     ///
     /// For implementors: called by the `_timeout` methods once the nesting check has passed;
@@ -181,14 +188,14 @@ pub trait OneOffRunner: Sized {
         entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output>;
+    ) -> Result<Option<F::Output>, Error>;
 
     /// Starts a fresh runtime, drives `future` on it and tears the runtime down.
     ///
     /// For implementors: called by [`run`](Self::run) once the nesting check has passed;
     /// override it where the runtime has a cheaper one-shot path than `new` then `drive`.
     fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
-        Ok(Self::new()?.drive(entered, future))
+        Self::new()?.drive(entered, future)
     }
 
     /// Spawns `future` as a task onto this backend's runtime running the calling code (the
@@ -281,7 +288,7 @@ pub trait OneOffRunner: Sized {
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return Ok(self.drive(entered, future));
+            return self.drive(entered, future);
         }
         supervise::call::<Self, F>(
             Call::Kept(self),
@@ -344,11 +351,11 @@ pub trait OneOffRunner: Sized {
 ///     fn new() -> Result<Self, Error> {
 ///         Ok(Spin)
 ///     }
-///     fn drive<F: Future>(&self, _: Entered, future: F) -> F::Output {
-///         futures_lite::future::block_on(future)
+///     fn drive<F: Future>(&self, _: Entered, future: F) -> Result<F::Output, Error> {
+///         Ok(futures_lite::future::block_on(future))
 ///     }
-///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: Instant) -> Option<F::Output> {
-///         Some(futures_lite::future::block_on(f))
+///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: Instant) -> Result<Option<F::Output>, Error> {
+///         Ok(Some(futures_lite::future::block_on(f)))
 ///     }
 /// }
 ///

@@ -43,11 +43,11 @@ use crate::{Entered, Error, OneOffRunner, Task};
 /// # impl OneOffRunner for Spin {
 /// #     const NAME: &'static str = "spin";
 /// #     fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
-/// #     fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output {
-/// #         futures_lite::future::block_on(f)
+/// #     fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> {
+/// #         Ok(futures_lite::future::block_on(f))
 /// #     }
-/// #     fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> {
-/// #         Some(futures_lite::future::block_on(f))
+/// #     fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> {
+/// #         Ok(Some(futures_lite::future::block_on(f)))
 /// #     }
 /// # }
 ///
@@ -85,11 +85,11 @@ impl<R: OneOffRunner> Options<R> {
     /// # use oneoff_core::{OneOffRunner, Options};
     /// # struct A; struct B;
     /// # impl OneOffRunner for A { const NAME: &'static str = "a"; fn new() -> Result<Self, oneoff_core::Error> { Ok(A) }
-    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output { futures_lite::future::block_on(f) }
-    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> { Some(futures_lite::future::block_on(f)) } }
+    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> { Ok(futures_lite::future::block_on(f)) }
+    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> { Ok(Some(futures_lite::future::block_on(f))) } }
     /// # impl OneOffRunner for B { const NAME: &'static str = "b"; fn new() -> Result<Self, oneoff_core::Error> { Ok(B) }
-    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output { futures_lite::future::block_on(f) }
-    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> { Some(futures_lite::future::block_on(f)) } }
+    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> { Ok(futures_lite::future::block_on(f)) }
+    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> { Ok(Some(futures_lite::future::block_on(f))) } }
     /// let on_b = Options::<A>::new().debug(true).on::<B>();
     /// assert_eq!(on_b.run(async { 1 }).unwrap(), 1);
     /// ```
@@ -205,8 +205,8 @@ impl<R: OneOffRunner> Configured<R> {
     /// # use oneoff_core::{OneOffRunner, Options};
     /// # struct Spin;
     /// # impl OneOffRunner for Spin { const NAME: &'static str = "spin"; fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
-    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> F::Output { futures_lite::future::block_on(f) }
-    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Option<F::Output> { Some(futures_lite::future::block_on(f)) } }
+    /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> { Ok(futures_lite::future::block_on(f)) }
+    /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> { Ok(Some(futures_lite::future::block_on(f))) } }
     /// let runner = Options::<Spin>::new().debug(true).runner()?;
     /// assert_eq!(runner.block_on(async { 1 })?, 1);
     /// # Ok::<(), oneoff_core::Error>(())
@@ -255,7 +255,7 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
         Options::new().runner()
     }
 
-    fn drive<F: Future>(&self, entered: Entered, future: F) -> F::Output {
+    fn drive<F: Future>(&self, entered: Entered, future: F) -> Result<F::Output, Error> {
         self.runner.drive(entered, future)
     }
 
@@ -264,7 +264,7 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
         entered: Entered,
         future: F,
         deadline: std::time::Instant,
-    ) -> Option<F::Output> {
+    ) -> Result<Option<F::Output>, Error> {
         self.runner.drive_timeout(entered, future, deadline)
     }
 

@@ -75,13 +75,13 @@ pub(crate) fn plain<R: OneOffRunner, F: Future>(
 ) -> Result<F::Output, Error> {
     match call {
         Call::Once => R::drive_once(entered, future),
-        Call::Kept(runner) => Ok(runner.drive(entered, future)),
+        Call::Kept(runner) => runner.drive(entered, future),
         Call::Until {
             runner,
             deadline: Some(deadline),
             timeout,
         } => runner
-            .drive_timeout(entered, future, deadline)
+            .drive_timeout(entered, future, deadline)?
             .ok_or(Error::Timeout {
                 backend: R::NAME,
                 after: timeout,
@@ -90,7 +90,7 @@ pub(crate) fn plain<R: OneOffRunner, F: Future>(
             runner,
             deadline: None,
             ..
-        } => Ok(runner.drive(entered, future)),
+        } => runner.drive(entered, future),
     }
 }
 

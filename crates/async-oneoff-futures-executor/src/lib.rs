@@ -151,8 +151,8 @@ impl OneOffRunner for FuturesExecutor {
     }
 
     #[inline]
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        self.run_until(future)
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(self.run_until(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -160,8 +160,8 @@ impl OneOffRunner for FuturesExecutor {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
-        self.run_until(until_deadline(future, deadline, timer(deadline)))
+    ) -> Result<Option<F::Output>, Error> {
+        Ok(self.run_until(until_deadline(future, deadline, timer(deadline))))
     }
 
     #[inline]

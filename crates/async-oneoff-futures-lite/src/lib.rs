@@ -86,9 +86,9 @@ impl OneOffRunner for FuturesLite {
     }
 
     #[inline]
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
         match self.poll_until(future, None) {
-            Some(output) => output,
+            Some(output) => Ok(output),
             None => unreachable!("without a deadline only completion ends the loop"),
         }
     }
@@ -98,8 +98,8 @@ impl OneOffRunner for FuturesLite {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
-        self.poll_until(future, Some(deadline))
+    ) -> Result<Option<F::Output>, Error> {
+        Ok(self.poll_until(future, Some(deadline)))
     }
 
     #[inline]

@@ -126,8 +126,8 @@ impl OneOffRunner for Monoio {
         })
     }
 
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        self.runtime.borrow_mut().block_on(future)
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(self.runtime.borrow_mut().block_on(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -135,11 +135,11 @@ impl OneOffRunner for Monoio {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
-        self.runtime.borrow_mut().block_on(async {
+    ) -> Result<Option<F::Output>, Error> {
+        Ok(self.runtime.borrow_mut().block_on(async {
             let timer = monoio::time::sleep_until(deadline.into());
             until_deadline(future, deadline, timer).await
-        })
+        }))
     }
 
     /// Spawns onto the monoio runtime of the oneoff run on this thread.

@@ -56,8 +56,8 @@ impl OneOffRunner for Pollster {
     }
 
     #[inline]
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        pollster::block_on(future)
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(pollster::block_on(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -65,9 +65,9 @@ impl OneOffRunner for Pollster {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
+    ) -> Result<Option<F::Output>, Error> {
         let timer = futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
-        pollster::block_on(until_deadline(future, deadline, timer))
+        Ok(pollster::block_on(until_deadline(future, deadline, timer)))
     }
 }
 

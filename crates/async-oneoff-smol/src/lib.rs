@@ -447,13 +447,13 @@ impl OneOffRunner for Smol {
     }
 
     #[inline]
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
         self.note_thread();
         let _restore = Restore(RUNNING.replace(Arc::as_ptr(&self.inner) as usize));
-        smol::block_on(DriveWithTasks {
+        Ok(smol::block_on(DriveWithTasks {
             future,
             runner: &self.inner,
-        })
+        }))
     }
 
     #[inline]
@@ -467,7 +467,7 @@ impl OneOffRunner for Smol {
         entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
+    ) -> Result<Option<F::Output>, Error> {
         self.drive(
             entered,
             until_deadline(future, deadline, Timer::at(deadline)),

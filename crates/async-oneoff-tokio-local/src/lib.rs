@@ -98,8 +98,8 @@ impl OneOffRunner for TokioLocal {
         })
     }
 
-    fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-        self.runtime().block_on(future)
+    fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(self.runtime().block_on(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -107,11 +107,11 @@ impl OneOffRunner for TokioLocal {
         _entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
-        self.runtime().block_on(async {
+    ) -> Result<Option<F::Output>, Error> {
+        Ok(self.runtime().block_on(async {
             let timer = tokio::time::sleep_until(deadline.into());
             until_deadline(future, deadline, timer).await
-        })
+        }))
     }
 
     /// `tokio::spawn` onto the runtime running the calling code.

@@ -123,8 +123,8 @@ macro_rules! flavour {
                 TokioBuilder::<$runner>::new().build()
             }
 
-            fn drive<F: Future>(&self, _entered: Entered, future: F) -> F::Output {
-                self.runtime.block_on(future)
+            fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
+                Ok(self.runtime.block_on(future))
             }
 
             fn drive_timeout<F: Future>(
@@ -132,8 +132,8 @@ macro_rules! flavour {
                 _entered: Entered,
                 future: F,
                 deadline: Instant,
-            ) -> Option<F::Output> {
-                self.runtime.block_on_until(future, deadline)
+            ) -> Result<Option<F::Output>, Error> {
+                Ok(self.runtime.block_on_until(future, deadline))
             }
 
             fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>

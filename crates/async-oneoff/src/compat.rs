@@ -107,7 +107,7 @@ impl<R: OneOffRunner> OneOffRunner for TokioCompat<R> {
         R::new().map(TokioCompat)
     }
 
-    fn drive<F: Future>(&self, entered: Entered, future: F) -> F::Output {
+    fn drive<F: Future>(&self, entered: Entered, future: F) -> Result<F::Output, Error> {
         let _context = Self::context();
         self.0.drive(entered, future)
     }
@@ -117,7 +117,7 @@ impl<R: OneOffRunner> OneOffRunner for TokioCompat<R> {
         entered: Entered,
         future: F,
         deadline: Instant,
-    ) -> Option<F::Output> {
+    ) -> Result<Option<F::Output>, Error> {
         let _context = Self::context();
         self.0.drive_timeout(entered, future, deadline)
     }

@@ -455,12 +455,12 @@ mod fragile {
             Ok(Fragile)
         }
 
-        fn drive<F: Future>(&self, _: Entered, future: F) -> F::Output {
+        fn drive<F: Future>(&self, _: Entered, future: F) -> Result<F::Output, Error> {
             let mut future = pin!(future);
-            futures_lite::future::block_on(poll_fn(|cx| {
+            Ok(futures_lite::future::block_on(poll_fn(|cx| {
                 assert!(!KILL.load(Ordering::SeqCst), "the fragile runtime died");
                 future.as_mut().poll(cx)
-            }))
+            })))
         }
 
         fn drive_timeout<F: Future>(
@@ -468,8 +468,8 @@ mod fragile {
             entered: Entered,
             f: F,
             _: Instant,
-        ) -> Option<F::Output> {
-            Some(self.drive(entered, f))
+        ) -> Result<Option<F::Output>, Error> {
+            self.drive(entered, f).map(Some)
         }
     }
 
@@ -486,11 +486,16 @@ mod fragile {
             })
         }
 
-        fn drive<F: Future>(&self, _: Entered, _: F) -> F::Output {
+        fn drive<F: Future>(&self, _: Entered, _: F) -> Result<F::Output, Error> {
             unreachable!("never built")
         }
 
-        fn drive_timeout<F: Future>(&self, _: Entered, _: F, _: Instant) -> Option<F::Output> {
+        fn drive_timeout<F: Future>(
+            &self,
+            _: Entered,
+            _: F,
+            _: Instant,
+        ) -> Result<Option<F::Output>, Error> {
             unreachable!("never built")
         }
     }
@@ -504,11 +509,16 @@ mod fragile {
             panic!("no runtime at all")
         }
 
-        fn drive<F: Future>(&self, _: Entered, _: F) -> F::Output {
+        fn drive<F: Future>(&self, _: Entered, _: F) -> Result<F::Output, Error> {
             unreachable!("never built")
         }
 
-        fn drive_timeout<F: Future>(&self, _: Entered, _: F, _: Instant) -> Option<F::Output> {
+        fn drive_timeout<F: Future>(
+            &self,
+            _: Entered,
+            _: F,
+            _: Instant,
+        ) -> Result<Option<F::Output>, Error> {
             unreachable!("never built")
         }
     }
