@@ -1,9 +1,11 @@
 //! `cargo xtask footprint`: what each backend adds to a program. For every backend feature of
 //! the facade (read from `oneoff::Backend::ALL`) it builds a minimal program that runs one
 //! future through `oneoff::run` with that feature alone, plus one with the facade's default
-//! features, each from a clean target directory, in release mode with symbols stripped, and
-//! reports the binary size added over a std-only program, the clean build time and the number
-//! of crates compiled.
+//! features, and the same "get one async result" program written directly against the peers a
+//! user would otherwise pick (`pollster::block_on`, `futures_lite::future::block_on`, a tokio
+//! `rt` current-thread `block_on`), each from a clean target directory, in release mode with
+//! symbols stripped, and reports the binary size added over a std-only program, the clean build
+//! time and the number of crates compiled, all in one run.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -42,6 +44,45 @@ enum Program {
     Default,
     /// The facade with one backend feature alone (`default-features = false`).
     Feature(&'static str),
+    /// No oneoff: the same program written against a peer directly.
+    Direct(Peer),
+}
+
+/// A crate users reach for instead of oneoff to get one async result from sync code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Pollster,
+    FuturesLite,
+    TokioRt,
+}
+
+impl Peer {
+    const ALL: [Peer; 3] = [Peer::Pollster, Peer::FuturesLite, Peer::TokioRt];
+
+    /// Its dependency line, at the version the workspace locks.
+    fn dependency(self) -> &'static str {
+        match self {
+            Peer::Pollster => "pollster = \"1.0\"\n",
+            Peer::FuturesLite => "futures-lite = \"2.6\"\n",
+            Peer::TokioRt => {
+                "tokio = { version = \"1.54\", default-features = false, features = [\"rt\"] }\n"
+            }
+        }
+    }
+
+    /// The expression that runs `async { std::hint::black_box(42) }` to completion.
+    fn block_on(self) -> &'static str {
+        match self {
+            Peer::Pollster => "pollster::block_on(async { std::hint::black_box(42) })",
+            Peer::FuturesLite => {
+                "futures_lite::future::block_on(async { std::hint::black_box(42) })"
+            }
+            Peer::TokioRt => {
+                "tokio::runtime::Builder::new_current_thread()\n        .build()\n        \
+                 .unwrap()\n        .block_on(async { std::hint::black_box(42) })"
+            }
+        }
+    }
 }
 
 impl Program {
@@ -50,6 +91,9 @@ impl Program {
             Program::StdOnly => "std-only",
             Program::Default => "default",
             Program::Feature(feature) => feature,
+            Program::Direct(Peer::Pollster) => "direct-pollster",
+            Program::Direct(Peer::FuturesLite) => "direct-futures-lite",
+            Program::Direct(Peer::TokioRt) => "direct-tokio-rt",
         }
     }
 
@@ -57,6 +101,7 @@ impl Program {
     fn dependency(self, facade: &Path) -> Option<String> {
         let features = match self {
             Program::StdOnly => return None,
+            Program::Direct(peer) => return Some(peer.dependency().to_owned()),
             Program::Default => String::new(),
             Program::Feature(feature) => {
                 format!(", default-features = false, features = [{feature:?}]")
@@ -69,7 +114,7 @@ impl Program {
 }
 
 /// The programs to build: the baseline, the default features, then each backend feature
-/// asked for (all by default), each once.
+/// asked for (all by default), each once, then the peers used directly.
 fn programs(only: &[Backend]) -> Vec<Program> {
     let mut programs = vec![Program::StdOnly, Program::Default];
     for feature in backends::features() {
@@ -78,6 +123,7 @@ fn programs(only: &[Backend]) -> Vec<Program> {
             programs.push(Program::Feature(feature));
         }
     }
+    programs.extend(Peer::ALL.map(Program::Direct));
     programs
 }
 
@@ -149,15 +195,16 @@ fn write_program(root: &Path, work: &Path, program: Program) -> Result<PathBuf> 
         .dependency(&root.join("crates/async-oneoff"))
         .unwrap_or_default();
     // `oneoff::run` uses the one backend the program enables (the default one for `default`).
-    let main = match program {
-        Program::StdOnly => "fn main() {\n    let answer = std::hint::black_box(42);\n    \
-                             std::process::exit(answer - 42);\n}\n"
-            .to_owned(),
-        Program::Default | Program::Feature(_) => "fn main() {\n    \
-             let answer = oneoff::run(async { std::hint::black_box(42) }).unwrap();\n    \
-             std::process::exit(answer - 42);\n}\n"
-            .to_owned(),
+    let answer = match program {
+        Program::StdOnly => "std::hint::black_box(42)".to_owned(),
+        Program::Default | Program::Feature(_) => {
+            "oneoff::run(async { std::hint::black_box(42) }).unwrap()".to_owned()
+        }
+        Program::Direct(peer) => peer.block_on().to_owned(),
     };
+    let main = format!(
+        "fn main() {{\n    let answer = {answer};\n    std::process::exit(answer - 42);\n}}\n"
+    );
     fs::write(
         dir.join("Cargo.toml"),
         format!(
@@ -176,8 +223,16 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
     if target.exists() {
         fs::remove_dir_all(&target)?;
     }
+    // The target directory is named, so that a CARGO_TARGET_DIR in the environment (a shared
+    // build cache) cannot turn the clean build into a cached one.
     let ran = Cmd::new(env!("CARGO"))
-        .args(["build", "--release", "--message-format=json"])
+        .args([
+            "build",
+            "--release",
+            "--message-format=json",
+            "--target-dir",
+        ])
+        .args([&target])
         .dir(dir)
         .timeout(Duration::from_secs(1800))
         .run()?;
@@ -204,6 +259,12 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
 }
 
 fn markdown(results: &[Footprint]) -> String {
+    let build_of = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.program == name)
+            .map(|r| r.clean_build_secs)
+    };
     let mut md = String::from(
         "| program | stripped binary | added over std-only | clean release build | crates compiled |\n\
          |---|---:|---:|---:|---:|\n",
@@ -219,6 +280,13 @@ fn markdown(results: &[Footprint]) -> String {
             r.crates_compiled
         );
     }
+    if let (Some(default), Some(tokio)) = (build_of("default"), build_of("direct-tokio-rt")) {
+        let _ = writeln!(
+            md,
+            "\nThe default features' clean build took {:.2}x the tokio `rt` program's in this run.",
+            default / tokio
+        );
+    }
     md
 }
 
@@ -230,11 +298,13 @@ mod tests {
     fn a_program_per_backend_feature_after_the_baselines() {
         let all = programs(&[]);
         assert_eq!(all[..2], [Program::StdOnly, Program::Default]);
-        let features: Vec<&str> = all[2..].iter().map(|p| p.name()).collect();
+        let peers = all.len() - Peer::ALL.len();
+        let features: Vec<&str> = all[2..peers].iter().map(|p| p.name()).collect();
         assert_eq!(features, backends::features());
+        assert_eq!(all[peers..], Peer::ALL.map(Program::Direct));
         let tokio_mt: Backend = "tokio-mt".parse().unwrap();
         assert_eq!(
-            programs(&[tokio_mt]),
+            programs(&[tokio_mt])[..3],
             [
                 Program::StdOnly,
                 Program::Default,
@@ -253,5 +323,7 @@ mod tests {
             "async-oneoff = { path = \"/x/oneoff\", default-features = false, features = [\"smol\"] }\n"
         );
         assert!(Program::StdOnly.dependency(Path::new("/x")).is_none());
+        let tokio = Program::Direct(Peer::TokioRt).dependency(Path::new("/x"));
+        assert!(tokio.unwrap().contains("features = [\"rt\"]"));
     }
 }
