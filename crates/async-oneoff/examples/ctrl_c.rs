@@ -16,6 +16,7 @@
 //!
 //! `--cleanup-ms N` sets how long the clean-up takes (default 500).
 
+// [dependencies] async-oneoff = { version = "0.1", features = ["ctrl-c"] }; async-io = "2"
 use std::io::Write;
 use std::time::Duration;
 

@@ -10,7 +10,17 @@
 //! Main is done
 //! ```
 
-use oneoff_workloads::work;
+// [dependencies] async-oneoff = "0.1"; async-io = "2"
+use std::time::Duration;
+
+/// The classic coroutine: reports that it started, waits a second, reports that it is done
+/// and returns its argument times 100. `async-io`'s timer runs under every backend.
+async fn work(arg: u64) -> u64 {
+    println!("Coroutine has started");
+    async_io::Timer::after(Duration::from_secs(1)).await;
+    println!("Coroutine is done");
+    arg * 100
+}
 
 fn main() -> Result<(), oneoff::Error> {
     println!("Main is running");

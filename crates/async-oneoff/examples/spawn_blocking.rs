@@ -13,6 +13,7 @@
 //! Main is done
 //! ```
 
+// [dependencies] async-oneoff = "0.1"; tokio = { version = "1", features = ["rt", "macros", "time"] }
 use std::time::Duration;
 
 async fn work(arg: u64) -> u64 {

@@ -12,6 +12,7 @@
 //! The run returned; the blocking job still runs: true
 //! ```
 
+// [dependencies] async-oneoff = { version = "0.1", features = ["tokio"] }; tokio = { version = "1", features = ["rt"] }; log = "0.4"
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

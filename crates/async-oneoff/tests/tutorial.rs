@@ -1,6 +1,7 @@
 //! The tutorial shows the classic examples and what they print: its program blocks must be the
-//! examples word for word, and its output blocks the output each example documents (which
-//! `.ci/run` checks against what the example really prints, on every backend).
+//! examples word for word, whole (everything after the example's `//!` header, so that a block
+//! copied into a new crate builds), and its output blocks the output each example documents
+//! (which `.ci/run` checks against what the example really prints, on every backend).
 
 use std::fs;
 use std::path::Path;
@@ -45,9 +46,19 @@ fn tutorial_shows_each_example_and_its_output() {
         let source = fs::read_to_string(examples.join(format!("{name}.rs"))).unwrap();
         let code = block_after(TUTORIAL, &format!("<!-- example: {name} -->"))
             .unwrap_or_else(|| panic!("docs/tutorial.md shows no code for the {name} example"));
+        let program: String = source
+            .lines()
+            .skip_while(|line| line.starts_with("//!"))
+            .skip_while(|line| line.is_empty())
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert_eq!(
+            code, program,
+            "docs/tutorial.md's code for {name} is not examples/{name}.rs after its header"
+        );
         assert!(
-            source.contains(&code),
-            "docs/tutorial.md's code for {name} is not examples/{name}.rs word for word:\n{code}"
+            code.starts_with("// [dependencies] "),
+            "the {name} program does not open with the line naming its dependencies"
         );
         let output = block_after(TUTORIAL, &format!("<!-- output: {name} -->"))
             .unwrap_or_else(|| panic!("docs/tutorial.md shows no output for the {name} example"));
