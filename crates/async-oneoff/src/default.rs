@@ -11,29 +11,38 @@ use crate::Error;
 /// earlier one (`tokio-mt`) never win.
 macro_rules! default_runner {
     ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
-        default_runner!(@rung [] $($feature $runner,)*);
+        default_runner!(@rung (priority!($($name)*)) [] $($feature $runner,)*);
     };
-    (@rung [$($before:literal)*] $feature:literal $runner:ty, $($rest:tt)*) => {
-        /// The default reusable runner: the first enabled backend in the priority `tokio`
-        /// (current-thread), `smol`, `futures-lite`, `pollster`, `tokio-local`,
-        /// `futures-executor`, `compio`, `monoio`, `async-std`. It is meant for
-        /// binaries: features that other crates turn on can move it, so a library names a
-        /// runner type (`oneoff::Smol`) or uses [`spawn`](crate::spawn) instead.
+    (@rung ($priority:expr) [$($before:literal)*] $feature:literal $runner:ty, $($rest:tt)*) => {
+        /// The default reusable runner: the first enabled backend in the priority of the
+        /// backend list:
+        #[doc = $priority]
+        /// (`tokio-mt` shares the `tokio` feature and never wins). The runners that stay on
+        /// their thread come after every one that does not, so turning one of them on moves it
+        /// only where no other backend but `async-std` was on. It is meant for binaries:
+        /// features that other crates turn on can move it, so a library names a runner type
+        /// (`oneoff::Smol`) or uses [`spawn`](crate::spawn) instead.
         ///
         /// # Examples
         ///
         /// ```
         /// let runner = oneoff::Runner::new()?; // no trait import needed
-
         /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
         /// # Ok::<(), oneoff::Error>(())
         /// ```
         #[cfg(all(feature = $feature, not(any($(feature = $before),*))))]
         pub type Runner = $runner;
 
-        default_runner!(@rung [$($before)* $feature] $($rest)*);
+        default_runner!(@rung ($priority) [$($before)* $feature] $($rest)*);
     };
-    (@rung [$($before:literal)*]) => {};
+    (@rung ($priority:expr) [$($before:literal)*]) => {};
+}
+
+/// The names of the backend list, in its order, as one line of Markdown.
+macro_rules! priority {
+    ($first:literal $($name:literal)*) => {
+        concat!("`", $first, "`" $(, ", `", $name, "`")*)
+    };
 }
 
 crate::for_each_backend!(default_runner);
