@@ -111,8 +111,10 @@
 //!
 //! A panic in a call's future unwinds out of `call` with its payload (`try_call` and
 //! [`PortalTask`] give [`Error::Panicked`]) and the portal stays usable; a timeout cancels
-//! the call; closing the portal (or dropping its last handle) cancels every call left and
-//! joins its thread within [`CLOSE_TIMEOUT`]; a call after that, or after the portal's thread
+//! the call; closing the portal (or dropping its last handle) answers every waiting caller
+//! with [`Error::Closed`] at once, also while the portal's thread is stuck in a call, cancels
+//! every call left (a queued call never starts) and joins its thread within [`CLOSE_TIMEOUT`]
+//! (a thread still stuck then is detached); a call after that, or after the portal's thread
 //! died, gets [`Error::Closed`]. Every backend hosts a portal: the portal polls its calls on
 //! its own executor inside `R`'s run, so calls wait concurrently even on `futures-lite` and
 //! `pollster`, which drive one future at a time; `R` decides which reactor the calls may use.
