@@ -156,7 +156,7 @@
 //! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `tokio-local`, `futures-executor`,
 //!   `compio`, `monoio`, `async-std`: the backends above. They add up: any mix builds.
 //! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), Ctrl-C handling for a run (Unix;
-//!   adds `signal-hook`).
+//!   adds `libc`).
 //! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], tokio futures on every
 //!   backend. Needs tokio's `rt` only; turns on `detect-tokio`.
 //! - `portal`: [`BlockingPortal`] and [`PortalTask`] (adds `async-executor`; with
