@@ -116,12 +116,11 @@ mod unix {
                     watch().map_err(start_error)?;
                     state.watching = true;
                 }
+                // Known to the handler before it can run, and again as it was replaced (in
+                // case another thread changed SIGINT in between).
                 remember(&current);
                 let replaced = install().map_err(start_error)?;
-                if replaced.sa_sigaction != current.sa_sigaction {
-                    // Another thread changed SIGINT in between: chain to what we replaced.
-                    remember(&replaced);
-                }
+                remember(&replaced);
                 state.replaced = Some(replaced);
             }
             INTERRUPTED.store(false, SeqCst);

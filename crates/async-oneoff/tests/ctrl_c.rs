@@ -6,8 +6,10 @@
 //! - After a Ctrl-C run (interrupted or finished), SIGINT does what it did before and a handler
 //!   installed later works: no handler (the process dies of SIGINT), `signal_hook::flag`,
 //!   `tokio::signal::ctrl_c`, the `ctrlc` crate (whose `try_set_handler` takes SIGINT only from
-//!   the default disposition); a handler installed before the run sees the
-//!   Ctrl-C that cancels the run and the ones after it; an ignored SIGINT stays ignored.
+//!   the default disposition). A handler installed before the run sees the Ctrl-C that
+//!   cancels the run and the ones after it; one installed during the run sees that Ctrl-C and
+//!   keeps SIGINT after the run, while a later run still takes its first Ctrl-C; an ignored
+//!   SIGINT stays ignored, and a run does not take it.
 //! - Which runs one SIGINT cancels: the main thread's, not a run on another thread; a run on
 //!   another thread leaves SIGINT alone. One watcher thread for the process.
 //! - Every backend of the build is interrupted.
@@ -73,6 +75,7 @@ mod child {
         match words[..] {
             ["after", run, handler] => after(run, handler),
             ["handler-before"] => handler_before(),
+            ["handler-during"] => handler_during(),
             ["ignored"] => ignored(),
             ["main-and-worker"] => main_and_worker(),
             ["worker-alone"] => worker_alone(),
@@ -173,6 +176,32 @@ mod child {
         say("ready");
         wait_for(&seen);
         say("signal-hook saw SIGINT");
+    }
+
+    /// A handler installed during a run: it sees the Ctrl-C that cancels the run, keeps
+    /// SIGINT after the run, and a later run still takes the first Ctrl-C.
+    fn handler_during() {
+        let seen = Arc::new(AtomicBool::new(false));
+        let run = Options::new().ctrl_c(true).run({
+            let seen = Arc::clone(&seen);
+            async move {
+                signal_hook::flag::register(SIGINT, seen).unwrap();
+                say("running");
+                pending::<()>().await
+            }
+        });
+        let interrupted = matches!(run, Err(Error::Interrupted { .. }));
+        let saw = seen.swap(false, Ordering::SeqCst);
+        say(&format!(
+            "run interrupted: {interrupted}, signal-hook saw it: {saw}"
+        ));
+        say("ready");
+        wait_for(&seen);
+        say(&format!(
+            "signal-hook saw SIGINT: {}",
+            seen.swap(false, Ordering::SeqCst)
+        ));
+        say(&interrupted_run());
     }
 
     /// Started with SIGINT ignored: the run does not take it, and it stays ignored.
@@ -357,6 +386,10 @@ mod parent {
         Case {
             name: "a_handler_installed_before_sees_every_sigint",
             run: handler_before,
+        },
+        Case {
+            name: "a_handler_installed_during_a_run_keeps_sigint_after_it",
+            run: handler_during,
         },
         Case {
             name: "an_ignored_sigint_stays_ignored",
@@ -624,6 +657,20 @@ mod parent {
         child.expect("ready");
         child.interrupt();
         child.expect("signal-hook saw SIGINT");
+        child.succeeds();
+    }
+
+    fn handler_during() {
+        let mut child = Child::case("handler-during");
+        child.expect("running");
+        child.interrupt();
+        child.expect("run interrupted: true, signal-hook saw it: true");
+        child.expect("ready");
+        child.interrupt();
+        child.expect("signal-hook saw SIGINT: true");
+        child.expect("running");
+        child.interrupt();
+        child.expect("run: interrupted");
         child.succeeds();
     }
 
