@@ -428,8 +428,8 @@ impl Drop for Inner {
 struct Shared {
     backend: &'static str,
     state: Mutex<State>,
-    /// Why the portal closed, as a [`Closing`] code; read without the lock by the calls that
-    /// are cancelled while the executor is being dropped.
+    /// Why the portal closed, as a [`Closing`] code; read without the lock at each poll of a
+    /// call (a closed portal starts no call) and by the calls dropped with the executor.
     closing: AtomicU8,
     ended: Mutex<bool>,
     ended_signal: Condvar,
