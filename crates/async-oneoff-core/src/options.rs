@@ -19,15 +19,18 @@ use crate::{Entered, Error, OneOffRunner, Task};
 /// - **Ctrl-C** (`ctrl_c`, with the `ctrl-c` feature; Unix): the first SIGINT during the run
 ///   drops the future, so its destructors run, and the call returns [`Error::Interrupted`]; a
 ///   second SIGINT while that happens ends the process as the default handler would (killed
-///   by SIGINT: exit status 130 in a shell). After the run, SIGINT does what it did before: a
-///   handler installed earlier (through `signal-hook`, tokio's `signal`, `ctrlc`, or C code)
-///   runs as before, and where there was none, Ctrl-C ends the process. Where the process had
-///   a handler of its own, it also runs on the Ctrl-C that cancels the run, and a second
-///   Ctrl-C is left to it; where SIGINT was ignored (`nohup`), a run does not change that.
-///   The disposition is read once, at the first such run (on Linux from `/proc`; elsewhere the
-///   default is assumed), and a SIGINT handler installed with `signal-hook` after that first
-///   run comes after oneoff's default emulation: install it before. Elsewhere than Unix the
-///   call returns [`Error::Unsupported`].
+///   by SIGINT: exit status 130 in a shell). Only a run on the main thread takes SIGINT, as
+///   only asyncio's runner in the main thread does: one SIGINT cancels that run and no other,
+///   and a run on another thread runs without Ctrl-C handling, SIGINT doing there what it
+///   does without oneoff (by default, ending the process). After the run, SIGINT does exactly
+///   what it did before: ends the process where it had the default disposition, runs the
+///   handler installed earlier (through `signal-hook`, tokio's `signal`, `ctrlc`, or C code),
+///   stays ignored where it was (`nohup`; a run then does not take it at all); and a handler
+///   installed after the run (any of those) works as if no run had been. A handler the
+///   process had also runs on the Ctrl-C that cancels the run, and a second Ctrl-C is left to
+///   it. A handler installed while a run is in progress is installed on top of the run's and
+///   stays SIGINT's handler afterwards. Elsewhere than Unix the call returns
+///   [`Error::Unsupported`].
 /// - **Debug mode** ([`debug`](Self::debug), [`slow_poll`](Self::slow_poll)): every poll of
 ///   the future is timed, and one that takes longer than the threshold (100 ms by default, as
 ///   in asyncio) is reported with a `log` warning (target `oneoff`) naming the backend, the
@@ -100,9 +103,9 @@ impl<R: OneOffRunner> Options<R> {
         }
     }
 
-    /// Whether the first Ctrl-C (SIGINT) during a run cancels it with
-    /// [`Error::Interrupted`], a second one ending the process. Unix; elsewhere the run
-    /// returns [`Error::Unsupported`].
+    /// Whether the first Ctrl-C (SIGINT) during a run on the main thread cancels it with
+    /// [`Error::Interrupted`], a second one ending the process; a run on another thread runs
+    /// without it (see [`Options`]). Unix; elsewhere the run returns [`Error::Unsupported`].
     #[cfg(feature = "ctrl-c")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ctrl-c")))]
     pub fn ctrl_c(mut self, enabled: bool) -> Self {

@@ -80,7 +80,7 @@
 //! - `portal`: [`BlockingPortal`] and [`PortalTask`], one runner on a thread of its own that any
 //!   thread calls into (adds `async-executor`).
 //! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), the first Ctrl-C cancels a run (Unix;
-//!   adds `signal-hook`).
+//!   adds `libc`).
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
 //!   foreign runtime on the calling thread in every backend, so that a nested call returns
 //!   [`Error::Nested`] instead of blocking it. `detect-tokio` needs only tokio's `rt`; turn the

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -44,11 +44,14 @@ pub const PORTAL_THREAD: &str = "oneoff-portal";
 /// **Sharing.** The portal is `Send + Sync` and cheap to clone (an `Arc`): every clone talks to
 /// the same thread.
 ///
-/// **Closing.** [`close`](Self::close), or dropping the last clone, cancels what is left (calls
-/// running or queued are dropped on the portal's thread, their callers get [`Error::Closed`]),
-/// then waits up to [`CLOSE_TIMEOUT`] (or the bound given to [`close_within`](Self::close_within))
-/// for the thread to end and joins it. A call made after the portal closed gets
-/// [`Error::Closed`] at once.
+/// **Closing.** [`close`](Self::close), or dropping the last clone, closes the portal at once:
+/// every caller still waiting (in [`call`](Self::call), [`PortalTask::join`] or awaiting a
+/// [`PortalTask`]) gets [`Error::Closed`] right away, also while the portal's thread is stuck in
+/// a call that blocks it; calls queued and not yet started never run; the futures left are
+/// dropped on the portal's thread at its next turn. Then it waits up to [`CLOSE_TIMEOUT`] (or
+/// the bound given to [`close_within`](Self::close_within)) for the thread to end and joins it;
+/// a thread still stuck then is detached, never waited for a second time. A call made after
+/// the portal closed gets [`Error::Closed`] at once.
 ///
 /// **Where a blocking call may wait** (the same check as every oneoff run, [`current_context`](
 /// crate::current_context)):
@@ -132,6 +135,7 @@ impl<R: OneOffRunner + 'static> BlockingPortal<R> {
             state: Mutex::new(State {
                 executor: Some(Arc::clone(&executor)),
                 waker: None,
+                calls: Calls::default(),
             }),
             closing: AtomicU8::new(OPEN),
             ended: Mutex::new(false),
@@ -295,12 +299,17 @@ impl<R> BlockingPortal<R> {
         let shared = &self.inner.shared;
         let call = Arc::new(Call::default());
         let job = job(Arc::clone(shared), Arc::clone(&call), future);
-        let state = shared.lock();
-        let executor = state.executor.as_ref().ok_or(Error::Closed {
-            backend: shared.backend,
-            reason: shared.closing().later(),
-        })?;
+        let mut state = shared.lock();
+        let Some(executor) = &state.executor else {
+            return Err(Error::Closed {
+                backend: shared.backend,
+                reason: shared.closing().later(),
+            });
+        };
         executor.spawn(job).detach();
+        // Under the same lock as the spawn, so that a close either refuses the call or finds
+        // it here.
+        state.calls.push(Arc::downgrade(&call) as Weak<dyn Abandon>);
         drop(state);
         Ok(PortalTask {
             call,
@@ -324,15 +333,17 @@ impl<R> BlockingPortal<R> {
         self.close_within(CLOSE_TIMEOUT)
     }
 
-    /// Closes the portal for every clone: the calls still running or queued are cancelled
-    /// (dropped on the portal's thread; their callers get [`Error::Closed`]), the runner is
-    /// dropped, and the thread is joined, waiting at most `bound`.
+    /// Closes the portal for every clone: every caller still waiting gets [`Error::Closed`] at
+    /// once, the calls still running or queued are cancelled (dropped on the portal's thread at
+    /// its next turn; a queued call never starts), the runner is dropped, and the thread is
+    /// joined, waiting at most `bound`.
     ///
     /// Returns [`Error::Timeout`] when the thread has not ended within `bound` (a call that
-    /// blocks the thread inside a poll, a runtime slow to stop): it is then left to end on its
-    /// own. Where the calling thread may not wait (see the table on [`BlockingPortal`]) the
-    /// portal is closed all the same and [`Error::Nested`] says that it was not waited for.
-    /// Closing a closed portal waits for its thread again and returns `Ok` once it has ended.
+    /// blocks the thread inside a poll, a runtime slow to stop): it is then detached, to end on
+    /// its own, and dropping the portal does not wait for it again. Where the calling thread may
+    /// not wait (see the table on [`BlockingPortal`]) the portal is closed all the same and
+    /// [`Error::Nested`] says that it was not waited for. Closing a closed portal waits up to
+    /// `bound` for its thread again and returns `Ok` once it has ended.
     ///
     /// # Examples
     ///
@@ -349,18 +360,20 @@ impl<R> BlockingPortal<R> {
         let shared = &self.inner.shared;
         shared.close(CLOSED);
         let ended = shared.block(|| shared.wait_ended(bound))?;
-        if !ended {
-            return Err(Error::Timeout {
-                backend: shared.backend,
-                after: bound,
-            });
-        }
+        // Taken either way: joined when the thread has ended, detached when it has not, so
+        // that dropping the portal does not wait for it a second time.
         let thread = self
             .inner
             .thread
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        if !ended {
+            return Err(Error::Timeout {
+                backend: shared.backend,
+                after: bound,
+            });
+        }
         if let Some(thread) = thread {
             // The thread has finished its work; this waits only for its exit.
             let _ = thread.join();
@@ -394,15 +407,18 @@ impl Drop for Inner {
     fn drop(&mut self) {
         let shared = &self.shared;
         shared.close(CLOSED);
-        // Where the thread may not wait (async code, the portal's own thread), the portal's
-        // thread ends on its own.
-        if let Ok(true) = shared.block(|| shared.wait_ended(CLOSE_TIMEOUT))
-            && let Some(thread) = self
-                .thread
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-        {
+        // No handle: an earlier close joined the thread, or detached it after waiting in vain.
+        let Some(thread) = self
+            .thread
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        // Where the thread may not wait (async code, the portal's own thread), or when the
+        // thread does not end in time, the portal's thread is detached and ends on its own.
+        if let Ok(true) = shared.block(|| shared.wait_ended(CLOSE_TIMEOUT)) {
             let _ = thread.join();
         }
     }
@@ -412,8 +428,8 @@ impl Drop for Inner {
 struct Shared {
     backend: &'static str,
     state: Mutex<State>,
-    /// Why the portal closed, as a [`Closing`] code; read without the lock by the calls that
-    /// are cancelled while the executor is being dropped.
+    /// Why the portal closed, as a [`Closing`] code; read without the lock at each poll of a
+    /// call (a closed portal starts no call) and by the calls dropped with the executor.
     closing: AtomicU8,
     ended: Mutex<bool>,
     ended_signal: Condvar,
@@ -424,6 +440,30 @@ struct State {
     executor: Option<Arc<Executor<'static>>>,
     /// The portal thread's wait for the close.
     waker: Option<Waker>,
+    /// The calls whose callers may still wait, answered by the close itself: the portal's
+    /// thread, which answers them otherwise, may be stuck in a call.
+    calls: Calls,
+}
+
+/// The calls sent to a portal, as weak references: a call that finished and was joined (or
+/// whose handle was dropped) is gone, and is pruned when the list fills up.
+#[derive(Default)]
+struct Calls(Vec<Weak<dyn Abandon>>);
+
+impl Calls {
+    fn push(&mut self, call: Weak<dyn Abandon>) {
+        if self.0.len() == self.0.capacity() {
+            self.0.retain(|call| call.strong_count() > 0);
+            // At least twice the calls alive, so that pruning stays amortized O(1) a call.
+            self.0.reserve(self.0.len().max(8));
+        }
+        self.0.push(call);
+    }
+}
+
+/// A call whose caller the close answers with [`Error::Closed`] (unless it finished first).
+trait Abandon: Send + Sync {
+    fn abandon(&self, backend: &'static str, reason: &'static str);
 }
 
 const OPEN: u8 = 0;
@@ -472,9 +512,10 @@ impl Shared {
         }
     }
 
-    /// Marks the portal closed (the first reason wins), so that no call is spawned any more,
-    /// and wakes its thread to cancel the calls left. Returns the executor, for the portal's
-    /// thread to drop outside the lock (the calls it drops read the reason).
+    /// Marks the portal closed (the first reason wins), so that no call is spawned or started
+    /// any more, answers every caller still waiting with [`Error::Closed`], and wakes the
+    /// portal's thread to drop the calls left. Returns the executor, for the portal's thread
+    /// to drop outside the lock.
     fn close(&self, why: u8) -> Option<Arc<Executor<'static>>> {
         let mut state = self.lock();
         let _ = self
@@ -482,7 +523,12 @@ impl Shared {
             .compare_exchange(OPEN, why, Ordering::AcqRel, Ordering::Acquire);
         let executor = state.executor.take();
         let waker = state.waker.take();
+        let calls = std::mem::take(&mut state.calls);
         drop(state);
+        let reason = self.closing().during();
+        for call in calls.0.iter().filter_map(Weak::upgrade) {
+            call.abandon(self.backend, reason);
+        }
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -595,6 +641,12 @@ impl<T> Default for Call<T> {
     }
 }
 
+impl<T: Send> Abandon for Call<T> {
+    fn abandon(&self, backend: &'static str, reason: &'static str) {
+        self.finish(Err(Error::Closed { backend, reason }));
+    }
+}
+
 impl<T> Call<T> {
     fn lock(&self) -> MutexGuard<'_, CallState<T>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -679,7 +731,9 @@ where
     async move {
         let mut future = pin!(future);
         let outcome = poll_fn(|cx| {
-            if sender.call.cancelled(cx.waker()) {
+            // Closed: the caller has its answer, and a call that has not started never does
+            // (the executor may reach it before it notices the close).
+            if sender.call.cancelled(cx.waker()) || sender.shared.closing() != Closing::Open {
                 return Poll::Ready(None);
             }
             match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {

@@ -11,6 +11,7 @@ use std::future::pending;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::Duration;
@@ -400,6 +401,193 @@ mod cases {
         portal.close().unwrap();
     }
 
+    /// A call that blocks the portal's thread inside its poll, and a way to free it.
+    fn stick<R: OneOffRunner + 'static>(
+        portal: &BlockingPortal<R>,
+    ) -> (oneoff::PortalTask<&'static str>, Sender<()>) {
+        let (release, released) = mpsc::channel::<()>();
+        let (started, has_started) = mpsc::channel::<()>();
+        let task = portal
+            .spawn(async move {
+                started.send(()).unwrap();
+                // Blocks the thread, not the task: nothing else on the portal runs meanwhile.
+                let _ = released.recv();
+                "freed"
+            })
+            .unwrap();
+        has_started.recv().unwrap();
+        (task, release)
+    }
+
+    /// Runs `wait` on a thread of its own and returns what it returned within `bound`, naming
+    /// `what` when it is still blocked then.
+    fn within<T: Send + 'static>(
+        what: &str,
+        bound: Duration,
+        wait: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let (sender, receiver) = mpsc::channel();
+        thread::spawn(move || sender.send(wait()));
+        receiver
+            .recv_timeout(bound)
+            .unwrap_or_else(|_| panic!("{what} still blocked after {bound:?}"))
+    }
+
+    /// Closing with the portal's thread stuck in a call fails every waiter with `Closed` within
+    /// the close's bound, the stuck call's own caller included; the calls queued behind it
+    /// never run, also once the thread is freed.
+    pub(crate) fn close_with_the_thread_stuck<R: OneOffRunner + 'static>() {
+        let portal = BlockingPortal::<R>::new().unwrap();
+        let (stuck, release) = stick(&portal);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let counted = |ran: &Arc<AtomicUsize>| {
+            let ran = Arc::clone(ran);
+            async move { ran.fetch_add(1, Ordering::SeqCst) }
+        };
+        let queued = portal.spawn(counted(&ran)).unwrap();
+        let awaited = portal.spawn(counted(&ran)).unwrap();
+        let joiner = thread::spawn(move || queued.join());
+        let awaiter = thread::spawn(move || oneoff::run(awaited).unwrap());
+        let (calling, called) = mpsc::channel();
+        let caller = thread::spawn({
+            let (portal, work) = (portal.clone(), counted(&ran));
+            move || {
+                calling.send(()).unwrap();
+                portal.call(work)
+            }
+        });
+        called.recv().unwrap();
+
+        let bound = Duration::from_millis(300);
+        let err = portal.close_within(bound).unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        // The thread is still stuck; the waiters are answered all the same.
+        let closed = Duration::from_secs(10);
+        let during = "the call was cancelled when the portal was closed";
+        assert_eq!(
+            unwrap_closed(within("join", closed, move || joiner.join().unwrap())),
+            during
+        );
+        assert_eq!(
+            unwrap_closed(within("await", closed, move || awaiter.join().unwrap())),
+            during
+        );
+        // Sent before or after the close, depending on the caller thread's pace.
+        unwrap_closed(within("call", closed, move || caller.join().unwrap()));
+        assert_eq!(
+            unwrap_closed(within("the stuck call", closed, move || stuck.join())),
+            during
+        );
+        assert_eq!(
+            unwrap_closed(portal.call(async { 1 })),
+            "it was closed before this call"
+        );
+
+        release.send(()).unwrap();
+        // Closing again waits for the freed thread, which drops what was queued unpolled.
+        portal.close().unwrap();
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            0,
+            "a call queued before the close ran"
+        );
+    }
+
+    /// Dropping the last handle with the portal's thread stuck answers every waiter with
+    /// `Closed` at once, while the drop waits (up to `CLOSE_TIMEOUT`) for the thread; after a
+    /// `close_within` that timed out, dropping does not wait for the thread again.
+    pub(crate) fn drop_with_the_thread_stuck<R: OneOffRunner + 'static>() {
+        let portal = BlockingPortal::<R>::new().unwrap();
+        let (stuck, release) = stick(&portal);
+        let queued = portal.spawn(async { 1 }).unwrap();
+        let dropping = thread::spawn(move || drop(portal));
+        let bound = oneoff::CLOSE_TIMEOUT;
+        unwrap_closed(within("join", bound, move || queued.join()));
+        unwrap_closed(within("the stuck call", bound, move || stuck.join()));
+        release.send(()).unwrap();
+        dropping.join().unwrap();
+
+        let portal = BlockingPortal::<R>::new().unwrap();
+        let (stuck, release) = stick(&portal);
+        let err = portal.close_within(Duration::from_millis(100)).unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        // The bug waited the whole CLOSE_TIMEOUT (5 s) here a second time.
+        within(
+            "a drop after a timed-out close",
+            Duration::from_secs(4),
+            move || drop(portal),
+        );
+        unwrap_closed(stuck.join());
+        release.send(()).unwrap();
+    }
+
+    /// A stress test of the portal's hand-made handshake between callers and the close (a
+    /// call is refused or registered under the lock the close takes; its outcome is given
+    /// once, by the call or by the close, whichever comes first): eight threads call, join and
+    /// await calls in a loop while the test closes the portal after a number of calls that
+    /// varies from round to round, 30 rounds. It catches a lost wake-up between a call's
+    /// outcome and its waiter, blocked or awaiting (an outcome stored after the waiter was told
+    /// hangs it within a round or two, and the watchdog names the case), a call sent during the
+    /// close that is neither refused nor answered (a hang), an outcome mixed up between calls
+    /// (a wrong value), an answer that is neither the output nor `Closed`, and a call that
+    /// starts after `close` returned.
+    pub(crate) fn close_races_the_callers<R: OneOffRunner + 'static>() {
+        const THREADS: u64 = 8;
+        const ROUNDS: u64 = 30;
+        for round in 0..ROUNDS {
+            let portal = BlockingPortal::<R>::new().unwrap();
+            let started = Arc::new(AtomicUsize::new(0));
+            let gate = Arc::new(std::sync::Barrier::new(THREADS as usize + 1));
+            let callers: Vec<_> = (0..THREADS)
+                .map(|thread| {
+                    let (portal, started) = (portal.clone(), Arc::clone(&started));
+                    let gate = Arc::clone(&gate);
+                    thread::spawn(move || {
+                        gate.wait();
+                        // Every call before the first `Closed` was answered with its output.
+                        for i in 0.. {
+                            let value = thread << 32 | i;
+                            let started = Arc::clone(&started);
+                            let work = async move {
+                                started.fetch_add(1, Ordering::SeqCst);
+                                yield_times((i % 3) as u32).await;
+                                value
+                            };
+                            let outcome = match i % 3 {
+                                0 => portal.call(work),
+                                1 => portal.spawn(work).and_then(oneoff::PortalTask::join),
+                                _ => portal.spawn(work).and_then(|task| oneoff::run(task)?),
+                            };
+                            match outcome {
+                                Ok(output) => assert_eq!(output, value, "round {round}"),
+                                Err(Error::Closed { .. }) => return i as usize,
+                                Err(err) => panic!("round {round}, call {i}: {err:?}"),
+                            }
+                        }
+                        unreachable!("the loop ends with the portal")
+                    })
+                })
+                .collect();
+            gate.wait();
+            let close_after = (round * 7 % 50) as usize;
+            while started.load(Ordering::SeqCst) < close_after {
+                thread::yield_now();
+            }
+            portal.close().unwrap();
+            let at_close = started.load(Ordering::SeqCst);
+            let answered: usize = callers.into_iter().map(|c| c.join().unwrap()).sum();
+            assert!(
+                answered <= at_close,
+                "round {round}: more outputs than calls"
+            );
+            assert_eq!(
+                started.load(Ordering::SeqCst),
+                at_close,
+                "round {round}: a call started after close returned"
+            );
+        }
+    }
+
     /// With `TokioCompat`, the portal runs tokio futures on any backend: tokio's timer, a
     /// loopback TCP round trip, and `tokio::spawn`.
     #[cfg(feature = "tokio-compat")]
@@ -601,6 +789,9 @@ macro_rules! portal_cases {
             timeout_with_the_thread_stuck,
             close_cancels_what_is_left,
             close_within_a_bound,
+            close_with_the_thread_stuck,
+            drop_with_the_thread_stuck,
+            close_races_the_callers,
         );
     };
     (@each $runner:ty, $variant:ident: $($case:ident,)*) => {$(
