@@ -225,7 +225,7 @@ impl<F: Future> Future for Body<F> {
             _ => false,
         };
         let Some(future) = this.future.as_mut().filter(|_| running) else {
-            this.future = None;
+            this.drop_future();
             return Poll::Ready(());
         };
         let output = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
@@ -233,19 +233,65 @@ impl<F: Future> Future for Body<F> {
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(Error::panicked(this.shared.backend, payload)),
         };
-        this.future = None;
+        this.drop_future();
         this.shared.finish(output);
         Poll::Ready(())
+    }
+}
+
+impl<F: Future> Body<F> {
+    /// Drops the future, also one whose destructor panics (see [`report_drop_panic`]).
+    fn drop_future(&mut self) {
+        if let Some(future) = self.future.take() {
+            report_drop_panic(self.shared.backend, || drop(future));
+        }
     }
 }
 
 impl<F: Future> Drop for Body<F> {
     fn drop(&mut self) {
         // Dropped before it finished: its runtime let it go.
-        drop(self.future.take());
+        self.drop_future();
         self.shared.finish(Err(Error::Cancelled {
             backend: self.shared.backend,
         }));
+    }
+}
+
+/// Runs `drop`, which drops a spawned task's future, and reports a panic of the destructor
+/// instead of letting it unwind: the caller (a run returning its result, a runtime tearing its
+/// tasks down) goes on.
+///
+/// A runtime drops a task's future when the task is cancelled or left over at the end of its
+/// run or runner, and the runtimes built on async-task (smol, compio, async-std) do it where a
+/// panic aborts the process. So a backend drops its tasks' futures through this function, as
+/// asyncio reports an "unhandled exception during asyncio.run() shutdown": the panic hook has
+/// printed the panic as it prints any, and a `log::error!` (target `oneoff`) says that a task
+/// panicked while being dropped.
+///
+/// # Examples
+///
+/// ```
+/// struct Loud;
+///
+/// impl Drop for Loud {
+///     fn drop(&mut self) {
+///         panic!("boom in a destructor");
+///     }
+/// }
+///
+/// let left_over = Loud;
+/// oneoff_core::report_drop_panic("demo", || drop(left_over));
+/// // Still here: the panic was printed and logged, not propagated.
+/// ```
+pub fn report_drop_panic(backend: &'static str, drop: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(drop)) {
+        log::error!(
+            target: "oneoff",
+            "a task on {backend} panicked while being dropped (cancelled, or left over when its \
+             run or runner ended): {}",
+            crate::panic_message(payload.as_ref())
+        );
     }
 }
 
