@@ -204,7 +204,7 @@ fn leftover_panic_is_reported<R: OneOffRunner>(panics: fn(), expected: &str, log
             .lock()
             .unwrap()
             .iter()
-            .any(|message| message == &expected),
+            .any(|message| message == expected),
         "{}: the panic hook did not see `{expected}`",
         R::NAME
     );
