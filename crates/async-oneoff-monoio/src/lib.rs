@@ -121,9 +121,7 @@ impl Monoio {
             FusionRuntime::Legacy(_) => "legacy",
         }
     }
-}
 
-impl Monoio {
     /// Runs `future` on the runtime, with the runner's tasks polled beside it.
     fn run_here<F: Future>(&self, future: F) -> F::Output {
         let previous = CURRENT.try_with(|current| current.replace(Some(Rc::clone(&self.tasks))));

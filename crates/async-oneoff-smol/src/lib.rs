@@ -43,11 +43,19 @@ use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
 use smol::{Executor, Task, Timer};
 
 thread_local! {
-    /// The runner whose run is in progress on this thread: where [`spawn`] puts tasks.
-    static CURRENT: RefCell<Option<Arc<Inner>>> = const { RefCell::new(None) };
-    /// This thread's runner for one-shot runs, kept from one run to the next while it has no
-    /// task, so that a one-shot run allocates nothing unless its future spawns.
-    static ONE_SHOT: RefCell<Option<Smol>> = const { RefCell::new(None) };
+    /// The run in progress on this thread: where [`spawn`] puts tasks.
+    static CURRENT: RefCell<Current> = const { RefCell::new(Current::Outside) };
+}
+
+/// What [`CURRENT`] holds.
+enum Current {
+    /// No oneoff smol run is in progress on this thread.
+    Outside,
+    /// A one-shot run whose future has spawned nothing yet: its runner is made by its first
+    /// spawn, so that a one-shot run allocates nothing unless its future spawns.
+    OneShot,
+    /// A run of this runner.
+    Runner(Arc<Inner>),
 }
 
 /// A smol executor kept for the runner's life, driven by `smol::block_on`.
@@ -81,7 +89,7 @@ pub struct Smol {
     inner: Arc<Inner>,
 }
 
-/// A runner's state, shared with the spawns of its runs through [`CURRENT`].
+/// A runner's state, found by the spawns of its runs through [`CURRENT`].
 #[derive(Debug, Default)]
 struct Inner {
     executor: Arc<Executor<'static>>,
@@ -131,16 +139,6 @@ impl Smol {
 }
 
 impl Inner {
-    /// Runs `future` to completion on this thread, with this runner named in [`CURRENT`].
-    fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        let _running = Running::enter(self);
-        block_on(Run {
-            future,
-            runner: self,
-            tasks: None,
-        })
-    }
-
     /// Whether a run that waits must drive the executor. A run that finds no task alive was
     /// listed in `idle` before it looked, so that a spawn right after the look wakes it.
     fn must_drive(&self, waker: &Waker) -> bool {
@@ -168,14 +166,15 @@ impl Inner {
     }
 }
 
-/// Names a runner in [`CURRENT`] until dropped, also when a panic unwinds. `try_with`: in a
-/// call from a thread-local's destructor, where `CURRENT` may be gone, the run goes on
-/// without it (and [`spawn`] there says so).
+/// Marks a run in [`CURRENT`] until dropped, also when a panic unwinds: dropping the mark drops
+/// a one-shot run's runner, with the tasks the future left on it, as `asyncio.run` cancels
+/// them. `try_with`: in a call from a thread-local's destructor, where `CURRENT` may be gone,
+/// the run goes on without it (and [`spawn`] there says so).
 struct Running;
 
 impl Running {
-    fn enter(runner: &Arc<Inner>) -> Self {
-        let _ = CURRENT.try_with(|current| current.replace(Some(Arc::clone(runner))));
+    fn enter(run: Current) -> Self {
+        let _ = CURRENT.try_with(|current| current.replace(run));
         Running
     }
 }
@@ -183,49 +182,30 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         // Dropped outside the borrow, where the tasks a last handle drops may call `spawn`.
-        let runner = CURRENT.try_with(RefCell::take);
-        drop(runner);
+        let run = CURRENT.try_with(|current| current.replace(Current::Outside));
+        drop(run);
     }
 }
 
-/// The runner of a one-shot run, taken from [`ONE_SHOT`] (a fresh one where that is gone, in a
-/// call from a thread-local's destructor). When the run ends, also when it panics, it is
-/// dropped with the tasks its future left, as `asyncio.run` cancels them, or, with none left,
-/// put back for the thread's next one-shot run.
-struct OneShot(Option<Smol>);
-
-impl OneShot {
-    fn take() -> Self {
-        let kept = ONE_SHOT.try_with(RefCell::take).ok().flatten();
-        OneShot(Some(kept.unwrap_or_default()))
-    }
-
-    fn inner(&self) -> &Arc<Inner> {
-        &self.0.as_ref().expect("emptied only when dropped").inner
-    }
-}
-
-impl Drop for OneShot {
-    fn drop(&mut self) {
-        let runner = self.0.take().expect("emptied only here");
-        if runner.inner.tasks.load(Ordering::SeqCst) == 0 {
-            let _ = ONE_SHOT.try_with(|kept| kept.replace(Some(runner)));
-        }
-    }
+/// Runs `future` to completion on this thread, with the executor of the runner named in
+/// [`CURRENT`] driven beside it from the first wait at which [`Inner::must_drive`] says so to
+/// the end of the run.
+fn run<F: Future>(future: F) -> F::Output {
+    block_on(Run {
+        future,
+        tasks: None,
+    })
 }
 
 pin_project_lite::pin_project! {
-    /// A run's future: `future`, with the runner's executor driven beside it from the first
-    /// wait at which [`Inner::must_drive`] says so to the end of the run.
-    struct Run<'a, F> {
+    struct Run<F> {
         #[pin]
         future: F,
-        runner: &'a Inner,
-        tasks: Option<Pin<Box<dyn Future<Output = ()> + 'a>>>,
+        tasks: Option<Pin<Box<dyn Future<Output = ()>>>>,
     }
 }
 
-impl<F: Future> Future for Run<'_, F> {
+impl<F: Future> Future for Run<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -233,9 +213,16 @@ impl<F: Future> Future for Run<'_, F> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(output);
         }
-        let runner: &Inner = this.runner;
-        if this.tasks.is_none() && runner.must_drive(cx.waker()) {
-            *this.tasks = Some(Box::pin(runner.executor.run(pending())));
+        if this.tasks.is_none() {
+            let driving = CURRENT.try_with(|current| match &*current.borrow() {
+                Current::Runner(runner) if runner.must_drive(cx.waker()) => {
+                    let runner = Arc::clone(runner);
+                    let tasks = async move { runner.executor.run(pending()).await };
+                    Some(Box::pin(tasks) as Pin<Box<dyn Future<Output = ()>>>)
+                }
+                _ => None,
+            });
+            *this.tasks = driving.ok().flatten();
         }
         if let Some(tasks) = this.tasks {
             let _ = tasks.as_mut().poll(cx);
@@ -308,15 +295,16 @@ impl OneOffRunner for Smol {
     }
 
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-        Ok(self.inner.block_on(future))
+        let _running = Running::enter(Current::Runner(Arc::clone(&self.inner)));
+        Ok(run(future))
     }
 
     fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
-        let runner = OneShot::take();
-        let output = runner.inner().block_on(future);
+        let running = Running::enter(Current::OneShot);
+        let output = run(future);
         // The tasks the future left are dropped while the thread still counts as running
         // async code.
-        drop(runner);
+        drop(running);
         drop(entered);
         Ok(output)
     }
@@ -421,7 +409,19 @@ where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let reason = match CURRENT.try_with(|current| current.borrow().clone()) {
+    let runner = CURRENT.try_with(|current| {
+        let mut current = current.borrow_mut();
+        match &*current {
+            Current::Runner(runner) => Some(Arc::clone(runner)),
+            Current::OneShot => {
+                let runner = Arc::new(Inner::default());
+                *current = Current::Runner(Arc::clone(&runner));
+                Some(runner)
+            }
+            Current::Outside => None,
+        }
+    });
+    let reason = match runner {
         Ok(Some(runner)) => {
             // Counted before the look at the idle runs, so that a run woken by it finds it.
             runner.tasks.fetch_add(1, Ordering::SeqCst);
