@@ -89,7 +89,7 @@ pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
 pub use options::{Configured, Options};
-pub use task::{Body, Task, TaskHandle, poll_unwinding};
+pub use task::{Body, Task, TaskHandle, TaskSet, poll_unwinding, report_drop_panic};
 pub use timeout::until_deadline;
 
 use std::future::Future;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 
 use crate::Error;
@@ -107,15 +107,8 @@ impl<T> Task<T> {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        let shared = Arc::new(Shared {
-            backend,
-            state: Mutex::new(State::Running {
-                body: None,
-                joiner: None,
-            }),
-        });
+        let shared = Shared::new(backend, future);
         spawn(Body {
-            future: Some(Box::pin(future)),
             shared: Arc::clone(&shared),
         })?;
         Ok(Task::new(Joiner(shared)))
@@ -162,14 +155,15 @@ impl<T> fmt::Debug for Task<T> {
 /// completes, panics or is cancelled through its [`Task`], and never unwinds into the runtime.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Body<F: Future> {
-    future: Option<Pin<Box<F>>>,
-    shared: Arc<Shared<F::Output>>,
+    shared: Arc<Shared<F>>,
 }
 
-/// What a [`Body`] and its [`Task`]'s handle share.
-struct Shared<T> {
+/// What a [`Body`], its [`Task`]'s handle and the [`TaskSet`] it was spawned in share.
+struct Shared<F: Future> {
     backend: &'static str,
-    state: Mutex<State<T>>,
+    state: Mutex<State<F::Output>>,
+    /// The task's future until it finishes or is dropped, locked while the body polls it.
+    future: Mutex<Option<Pin<Box<F>>>>,
 }
 
 enum State<T> {
@@ -186,18 +180,30 @@ enum State<T> {
     Joined,
 }
 
-impl<T> Shared<T> {
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // No code that can panic runs while the lock is held, so it is never poisoned; if it
-        // were, the state in it is still consistent.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Locks `mutex`. No code that can panic runs while a lock of this module is held (a future is
+/// polled and dropped under `catch_unwind`), so none is ever poisoned; if one were, the value
+/// in it is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<F: Future> Shared<F> {
+    fn new(backend: &'static str, future: F) -> Arc<Self> {
+        Arc::new(Shared {
+            backend,
+            state: Mutex::new(State::Running {
+                body: None,
+                joiner: None,
+            }),
+            future: Mutex::new(Some(Box::pin(future))),
+        })
     }
 
     /// Records the task's end, unless it already ended, and wakes whoever awaits it.
-    fn finish(&self, output: Result<T, Error>) {
-        let mut state = self.lock();
+    fn finish(&self, output: Result<F::Output, Error>) {
+        let mut state = lock(&self.state);
         if let State::Running { joiner, .. } = &mut *state {
             let joiner = joiner.take();
             *state = State::Finished(output);
@@ -207,14 +213,34 @@ impl<T> Shared<T> {
             }
         }
     }
+
+    /// Marks the task cancelled, unless it already ended, and wakes its body, which drops the
+    /// future at its next poll, and whoever awaits it.
+    fn cancel(&self) {
+        let mut state = lock(&self.state);
+        if let State::Running { body, joiner } = &mut *state {
+            let wakers = [body.take(), joiner.take()];
+            *state = State::Cancelled;
+            drop(state);
+            wakers.into_iter().flatten().for_each(Waker::wake);
+        }
+    }
+
+    /// Drops the future, also one whose destructor panics (see [`report_drop_panic`]).
+    fn drop_future(&self) {
+        let future = lock(&self.future).take();
+        if let Some(future) = future {
+            report_drop_panic(self.backend, || drop(future));
+        }
+    }
 }
 
 impl<F: Future> Future for Body<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let running = match &mut *this.shared.lock() {
+        let shared = &*self.shared;
+        let running = match &mut *lock(&shared.state) {
             State::Running { body, .. } => {
                 match body {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -224,17 +250,23 @@ impl<F: Future> Future for Body<F> {
             }
             _ => false,
         };
-        let Some(future) = this.future.as_mut().filter(|_| running) else {
-            this.future = None;
+        if !running {
+            shared.drop_future();
+            return Poll::Ready(());
+        }
+        let mut slot = lock(&shared.future);
+        // Empty once its task set dropped it.
+        let Some(future) = slot.as_mut() else {
             return Poll::Ready(());
         };
         let output = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(Error::panicked(this.shared.backend, payload)),
+            Err(payload) => Err(Error::panicked(shared.backend, payload)),
         };
-        this.future = None;
-        this.shared.finish(output);
+        drop(slot);
+        shared.drop_future();
+        shared.finish(output);
         Poll::Ready(())
     }
 }
@@ -242,10 +274,47 @@ impl<F: Future> Future for Body<F> {
 impl<F: Future> Drop for Body<F> {
     fn drop(&mut self) {
         // Dropped before it finished: its runtime let it go.
-        drop(self.future.take());
+        self.shared.drop_future();
         self.shared.finish(Err(Error::Cancelled {
             backend: self.shared.backend,
         }));
+    }
+}
+
+/// Runs `drop`, which drops a spawned task's future, and reports a panic of the destructor
+/// instead of letting it unwind: the caller (a run returning its result, a runtime tearing its
+/// tasks down) goes on.
+///
+/// A runtime drops a task's future when the task is cancelled or left over at the end of its
+/// run or runner, and the runtimes built on async-task (smol, compio, async-std) do it where a
+/// panic aborts the process. So a backend drops its tasks' futures through this function, as
+/// asyncio reports an "unhandled exception during asyncio.run() shutdown": the panic hook has
+/// printed the panic as it prints any, and a `log::error!` (target `oneoff`) says that a task
+/// panicked while being dropped.
+///
+/// # Examples
+///
+/// ```
+/// struct Loud;
+///
+/// impl Drop for Loud {
+///     fn drop(&mut self) {
+///         panic!("boom in a destructor");
+///     }
+/// }
+///
+/// let left_over = Loud;
+/// oneoff_core::report_drop_panic("demo", || drop(left_over));
+/// // Still here: the panic was printed and logged, not propagated.
+/// ```
+pub fn report_drop_panic(backend: &'static str, drop: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(drop)) {
+        log::error!(
+            target: "oneoff",
+            "a task on {backend} panicked while being dropped (cancelled, or left over when its \
+             run or runner ended): {}",
+            crate::panic_message(payload.as_ref())
+        );
     }
 }
 
@@ -253,17 +322,19 @@ impl<F: Future> fmt::Debug for Body<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Body")
             .field("backend", &self.shared.backend)
-            .field("finished", &self.future.is_none())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 /// The handle side of a [`Body`].
-struct Joiner<T>(Arc<Shared<T>>);
+struct Joiner<F: Future>(Arc<Shared<F>>);
 
-impl<T: Send> TaskHandle<T> for Joiner<T> {
-    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let mut state = self.0.lock();
+impl<F: Future + Send> TaskHandle<F::Output> for Joiner<F>
+where
+    F::Output: Send,
+{
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Error>> {
+        let mut state = lock(&self.0.state);
         match &mut *state {
             State::Running { joiner, .. } => {
                 match joiner {
@@ -283,15 +354,126 @@ impl<T: Send> TaskHandle<T> for Joiner<T> {
     }
 
     fn cancel(self: Box<Self>) {
-        let mut state = self.0.lock();
-        if let State::Running { body, .. } = &mut *state {
-            let body = body.take();
-            *state = State::Cancelled;
-            drop(state);
-            if let Some(body) = body {
-                body.wake();
-            }
+        self.0.cancel();
+    }
+}
+
+/// The unfinished tasks that a runner spawned through [`spawn_with`](Self::spawn_with), cancelled
+/// together by [`close`](Self::close) when the runner is dropped: for a runtime that would let
+/// them run on after the runner is gone (a global executor) or never drop them (one that keeps
+/// no list of its tasks).
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_core::{Error, TaskSet};
+///
+/// let tasks = TaskSet::default();
+/// let mut parked = Vec::new();
+/// // A "runtime" that keeps its tasks without ever polling them.
+/// let task = tasks.spawn_with("demo", std::future::pending::<u8>(), |body| {
+///     parked.push(body);
+///     Ok(())
+/// });
+/// tasks.close();
+/// let err = futures_lite::future::block_on(task.unwrap()).unwrap_err();
+/// assert!(matches!(err, Error::Cancelled { backend: "demo" }));
+///
+/// // A closed set starts nothing more.
+/// let late = tasks.spawn_with("demo", async { 1 }, |_| unreachable!("not spawned"));
+/// assert!(matches!(late, Err(Error::Cancelled { .. })));
+/// ```
+#[derive(Default)]
+pub struct TaskSet {
+    tasks: Mutex<Tasks>,
+}
+
+#[derive(Default)]
+struct Tasks {
+    /// The tasks spawned so far; those that have ended are swept out as the list grows.
+    list: Vec<Weak<dyn Abort>>,
+    closed: bool,
+}
+
+/// A task's future, dropped from outside its body.
+trait Abort: Send + Sync {
+    fn abort(&self);
+}
+
+impl<F> Abort for Shared<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    fn abort(&self) {
+        // Taken here unless a body polls it on another thread right now; that body finds the
+        // cancellation once its poll returns, and drops it then.
+        let future = match self.future.try_lock() {
+            Ok(mut slot) => slot.take(),
+            Err(_) => None,
+        };
+        // The body is woken too, so that its runtime lets the task go.
+        self.cancel();
+        if let Some(future) = future {
+            report_drop_panic(self.backend, || drop(future));
         }
+    }
+}
+
+impl TaskSet {
+    /// [`Task::spawn_with`], with the task kept in this set until it ends. Returns
+    /// [`Error::Cancelled`], without calling `spawn`, once the set is closed.
+    pub fn spawn_with<F>(
+        &self,
+        backend: &'static str,
+        future: F,
+        spawn: impl FnOnce(Body<F>) -> Result<(), Error>,
+    ) -> Result<Task<F::Output>, Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = Shared::new(backend, future);
+        {
+            let mut tasks = lock(&self.tasks);
+            if tasks.closed {
+                return Err(Error::Cancelled { backend });
+            }
+            if tasks.list.len() == tasks.list.capacity() {
+                tasks.list.retain(|task| task.strong_count() > 0);
+            }
+            let task: Arc<dyn Abort> = shared.clone();
+            tasks.list.push(Arc::downgrade(&task));
+        }
+        spawn(Body {
+            shared: Arc::clone(&shared),
+        })?;
+        Ok(Task::new(Joiner(shared)))
+    }
+
+    /// Cancels every task of the set that has not ended: its future is dropped now (with
+    /// [`report_drop_panic`]), or, for one being polled on another thread at this moment, by
+    /// its body as soon as that poll returns; awaiting it gives [`Error::Cancelled`]. Spawns
+    /// into the set fail from then on.
+    pub fn close(&self) {
+        let tasks = {
+            let mut tasks = lock(&self.tasks);
+            tasks.closed = true;
+            mem::take(&mut tasks.list)
+        };
+        for task in tasks.iter().filter_map(Weak::upgrade) {
+            task.abort();
+        }
+    }
+}
+
+impl fmt::Debug for TaskSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tasks = lock(&self.tasks);
+        f.debug_struct("TaskSet")
+            .field("tasks", &tasks.list.len())
+            .field("closed", &tasks.closed)
+            .finish()
     }
 }
 

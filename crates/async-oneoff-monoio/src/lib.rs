@@ -13,6 +13,14 @@
 //! `async-io`'s own thread), run here as everywhere; monoio's `sync` feature, which this crate
 //! turns on, lets a waker from another thread reach the runtime.
 //!
+//! Tasks spawned with `oneoff::spawn` go to an executor of the runner's own
+//! (`async_executor::LocalExecutor`), polled inside monoio's `block_on` beside the future: the
+//! future and the tasks take turns, and dropping the runner (the end of a one-shot run) drops
+//! every task left. monoio's own scheduler would run a task that wakes itself again before
+//! anything else, starving the future and its timeout, and keeps no list of its tasks, so
+//! that a task left waiting would never be dropped; tasks spawned with `monoio::spawn` keep
+//! that scheduling.
+//!
 //! # Examples
 //!
 //! ```
@@ -32,12 +40,22 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, pending};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use async_executor::LocalExecutor;
 use monoio::time::TimeDriver;
 use monoio::{FusionDriver, FusionRuntime, IoUringDriver, LegacyDriver, RuntimeBuilder};
-use oneoff_core::{AsyncContext, Entered, Error, OneOffRunner, Task, until_deadline};
+use oneoff_core::{Entered, Error, OneOffRunner, Task, until_deadline};
+
+thread_local! {
+    /// The executor of the runner whose run is in progress on this thread: where
+    /// [`OneOffRunner::spawn`] puts tasks.
+    static CURRENT: RefCell<Option<Rc<LocalExecutor<'static>>>> = const { RefCell::new(None) };
+}
 
 /// A monoio runtime on io_uring or on the legacy driver, with its timer.
 type Runtime = FusionRuntime<TimeDriver<IoUringDriver>, TimeDriver<LegacyDriver>>;
@@ -46,12 +64,14 @@ type Runtime = FusionRuntime<TimeDriver<IoUringDriver>, TimeDriver<LegacyDriver>
 ///
 /// Threads: the future, the tasks spawned onto the runtime (`monoio::spawn`, or
 /// `oneoff::spawn`) and the I/O driver all run on the calling thread, only while a `block_on`
-/// is running; nothing else is started. Dropping the runner drops (cancels) the tasks left on
-/// it, so a one-shot run cancels them, as `asyncio.run` does. A panic in the future unwinds
-/// through the call with its payload and the runner stays usable; a panic in a task spawned
-/// with `monoio::spawn` does the same (monoio does not catch it), where one spawned with
-/// `oneoff::spawn` is reported by its [`Task`]. The runner is neither `Send` nor `Sync`: a
-/// monoio runtime belongs to the thread that made it, so each thread makes its own.
+/// is running; nothing else is started. Dropping the runner drops (cancels) the tasks spawned
+/// with `oneoff::spawn` that are left, so a one-shot run cancels them, as `asyncio.run` does;
+/// of the tasks of `monoio::spawn`, monoio drops those queued to run and never drops one left
+/// waiting. A panic in the future unwinds through the call with its payload and the runner
+/// stays usable; a panic in a task spawned with `monoio::spawn` does the same (monoio does not
+/// catch it), where one spawned with `oneoff::spawn` is reported by its [`Task`]. The runner is
+/// neither `Send` nor `Sync`: a monoio runtime belongs to the thread that made it, so each
+/// thread makes its own.
 ///
 /// # Examples
 ///
@@ -74,6 +94,8 @@ type Runtime = FusionRuntime<TimeDriver<IoUringDriver>, TimeDriver<LegacyDriver>
 /// std::thread::spawn(move || runner.block_on(async { 1 })); // error[E0277]: cannot be sent
 /// ```
 pub struct Monoio {
+    /// The tasks spawned through oneoff; before the runtime, so that they are dropped first.
+    tasks: Rc<LocalExecutor<'static>>,
     /// Borrowed mutably by one `block_on` at a time: `enter` refuses a nested call on this
     /// thread before the borrow, and the runner cannot be shared with another thread.
     runtime: RefCell<Runtime>,
@@ -99,6 +121,59 @@ impl Monoio {
             FusionRuntime::Legacy(_) => "legacy",
         }
     }
+
+    /// Runs `future` on the runtime, with the runner's tasks polled beside it.
+    fn run_here<F: Future>(&self, future: F) -> F::Output {
+        let previous = CURRENT.try_with(|current| current.replace(Some(Rc::clone(&self.tasks))));
+        let _restore = Restore(previous.ok().flatten());
+        let tasks = &self.tasks;
+        self.runtime.borrow_mut().block_on(WithTasks {
+            future,
+            tasks,
+            running: None,
+        })
+    }
+}
+
+/// Puts back what [`CURRENT`] held before a run, also when a panic unwinds.
+struct Restore(Option<Rc<LocalExecutor<'static>>>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = CURRENT.try_with(|current| current.replace(previous));
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A run's future with the runner's tasks polled beside it, from the first wait at which
+    /// any is alive: at each poll the future first, then up to 200 tasks (`LocalExecutor::run`
+    /// yields after that many).
+    struct WithTasks<'a, F> {
+        #[pin]
+        future: F,
+        tasks: &'a LocalExecutor<'static>,
+        running: Option<Pin<Box<dyn Future<Output = ()> + 'a>>>,
+    }
+}
+
+impl<F: Future> Future for WithTasks<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(output);
+        }
+        let tasks: &LocalExecutor<'static> = this.tasks;
+        if this.running.is_none() && !tasks.is_empty() {
+            *this.running = Some(Box::pin(tasks.run(pending())));
+        }
+        if let Some(running) = this.running {
+            let _ = running.as_mut().poll(cx);
+        }
+        Poll::Pending
+    }
 }
 
 impl fmt::Debug for Monoio {
@@ -122,12 +197,13 @@ impl OneOffRunner for Monoio {
                 source,
             })?;
         Ok(Monoio {
+            tasks: Rc::default(),
             runtime: RefCell::new(runtime),
         })
     }
 
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-        Ok(self.runtime.borrow_mut().block_on(future))
+        Ok(self.run_here(future))
     }
 
     fn drive_timeout<F: Future>(
@@ -136,30 +212,33 @@ impl OneOffRunner for Monoio {
         future: F,
         deadline: Instant,
     ) -> Result<Option<F::Output>, Error> {
-        Ok(self.runtime.borrow_mut().block_on(async {
+        Ok(self.run_here(async {
             let timer = monoio::time::sleep_until(deadline.into());
             until_deadline(future, deadline, timer).await
         }))
     }
 
-    /// Spawns onto the monoio runtime of the oneoff run on this thread.
+    /// Spawns onto the runner whose run is in progress on this thread, beside its future.
     fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        // monoio offers no way to ask whether its runtime runs here (`monoio::spawn` panics
-        // where none does), so only oneoff's own monoio runs are spawned onto.
-        if oneoff_core::current_context() != Some(AsyncContext::Oneoff(Self::NAME)) {
+        let Some(tasks) = CURRENT
+            .try_with(|current| current.borrow().clone())
+            .ok()
+            .flatten()
+        else {
             return Err(Error::Unsupported {
                 backend: Self::NAME,
                 reason: "no oneoff monoio run is in progress on this thread; spawn from inside \
                          the future given to Monoio::run or Runner::block_on",
             });
-        }
-        // monoio's tasks neither catch a panic nor can be cancelled: the body does both.
+        };
+        // The body reports a panic and is cancelled through the task; the executor's own
+        // handle, which would cancel the task when dropped, is detached.
         Task::spawn_with(Self::NAME, future, |body| {
-            drop(monoio::spawn(body));
+            tasks.spawn(body).detach();
             Ok(())
         })
     }

@@ -3,13 +3,12 @@
 //! family.
 //!
 //! [`Smol`] owns an `async_executor::Executor` and runs each future with `smol::block_on`,
-//! driving the executor beside it once a task is on it: the calling thread drives the future,
-//! the tasks spawned onto the executor with [`spawn`], and the `async-io` reactor. Dropping the
-//! runner drops the tasks left on its executor. A one-shot run makes an executor at the first
-//! [`spawn`] of its future and drops it when the run ends, so it cancels whatever its future
-//! spawned with [`spawn`] (or `oneoff::spawn`), as `asyncio.run` does. Tasks spawned with
-//! `smol::spawn` instead go to smol's global executor, run on its own threads and outlive the
-//! run. The first `smol::block_on` of the process starts `async-io`'s driver thread
+//! driving the executor beside it while the executor has tasks: the calling thread drives the
+//! future, the tasks spawned onto the executor with [`spawn`], and the `async-io` reactor.
+//! Dropping the runner drops the tasks left on its executor, and a one-shot run drops those its
+//! future left (those spawned with [`spawn`] or `oneoff::spawn`), as `asyncio.run` does. Tasks
+//! spawned with `smol::spawn` instead go to smol's global executor, run on its own threads and
+//! outlive the run. The first `smol::block_on` of the process starts `async-io`'s driver thread
 //! ("async-io"), which stays for the life of the process.
 //!
 //! # Examples
@@ -32,156 +31,48 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
-use std::task::{Context, Poll};
+use std::mem;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use atomic_waker::AtomicWaker;
+use async_executor::FallibleTask;
 use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
 use smol::{Executor, Task, Timer};
 
 thread_local! {
-    /// The runner whose `block_on` is in progress on this thread, as the address of its state;
-    /// 0 when none is. One word written and put back around each call, where a scoped
-    /// thread-local naming the runner cost about 3 ns a call (`ready/smol/reused`).
-    static RUNNING: Cell<usize> = const { Cell::new(0) };
-    /// The runners that have run on this thread, where [`spawn`] finds the running one by its
-    /// address. Weak: a dropped runner's executor and tasks go at once, and its entry at the
-    /// next registration on this thread.
-    static RUNNERS: RefCell<Vec<Weak<Inner>>> = const { RefCell::new(Vec::new()) };
-    /// Whether a one-shot run is in progress on this thread, and whether it has an executor.
-    static ONE_SHOT: Cell<OneShot> = const { Cell::new(OneShot::Idle) };
-    /// The executor of the one-shot run in progress on this thread, made by its first
-    /// [`spawn`] and dropped (cancelling its tasks) when the run ends.
-    static ONE_SHOT_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
-    /// The executor's run future of the run in progress on this thread, from the first poll
-    /// that drives the executor to the end of the run. Kept here rather than in the run's
-    /// future, so that the run's future has nothing to drop: a boxed field there cost about
-    /// 3 ns at every pending poll of a run that never drives its executor.
-    static TASKS: RefCell<Option<Tasks>> = const { RefCell::new(None) };
-    /// Whether `TASKS` holds a future.
-    static HAS_TASKS: Cell<bool> = const { Cell::new(false) };
+    /// The run in progress on this thread: where [`spawn`] puts tasks.
+    static CURRENT: RefCell<Current> = const { RefCell::new(Current::Outside) };
 }
 
-/// An executor's run future: it runs the executor's tasks and never ends.
-type Tasks = Pin<Box<dyn Future<Output = ()>>>;
-
-/// Polls the executor's run future of the run in progress on this thread, made by `make` at
-/// the run's first call.
-#[cold]
-#[inline(never)]
-fn poll_tasks(cx: &mut Context<'_>, make: impl FnOnce() -> Option<Tasks>) {
-    // Out of the slot while it is polled, so that nothing its tasks do can meet a borrow.
-    let mut tasks = TASKS.take().or_else(make);
-    if let Some(running) = tasks.as_mut() {
-        let _ = running.as_mut().poll(cx);
-        HAS_TASKS.set(true);
-    }
-    TASKS.set(tasks);
-}
-
-/// Drops the executor's run future of the run that ends on this thread, if it made one.
-#[inline]
-fn end_tasks() {
-    if HAS_TASKS.get() {
-        drop_tasks();
-    }
-}
-
-/// The out-of-line part of [`end_tasks`], so that a run which never drove its executor ends
-/// with one read of a thread-local.
-#[cold]
-#[inline(never)]
-fn drop_tasks() {
-    HAS_TASKS.set(false);
-    let tasks = TASKS.take();
-    drop(tasks);
-}
-
-/// The one-shot run on a thread: a run has no executor until its future spawns a task.
-///
-/// A one-shot run is this thread's alone, so it needs neither a runner nor the scoped
-/// thread-local naming one: two writes of a byte mark it, and the executor is made only by a
-/// [`spawn`] (`ready/smol/oneshot` in `cargo bench`, see `docs/benchmarks.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OneShot {
-    Idle,
-    Running,
-    Spawned,
-}
-
-/// The mark of the one-shot run in progress; dropping it, also when a panic unwinds, ends the
-/// run and drops its executor, cancelling the tasks left on it.
-struct OneShotRun;
-
-impl OneShotRun {
-    #[inline]
-    fn start() -> Self {
-        ONE_SHOT.set(OneShot::Running);
-        OneShotRun
-    }
-}
-
-impl Drop for OneShotRun {
-    #[inline]
-    fn drop(&mut self) {
-        if ONE_SHOT.replace(OneShot::Idle) == OneShot::Spawned {
-            end_tasks();
-            // Taken first, dropped after the borrow ends: a task's destructor may look at the
-            // slot (through `spawn`) while the executor drops it.
-            let executor = ONE_SHOT_EXECUTOR.take();
-            drop(executor);
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of a one-shot run: `future`, with the run's executor driven beside it from
-    /// the first task [`spawn`] put on it.
-    struct OneShotFuture<F> {
-        #[pin]
-        future: F,
-    }
-}
-
-impl<F: Future> Future for OneShotFuture<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        if let Poll::Ready(output) = self.project().future.poll(cx) {
-            return Poll::Ready(output);
-        }
-        if ONE_SHOT.get() == OneShot::Spawned {
-            poll_tasks(cx, one_shot_tasks);
-        }
-        Poll::Pending
-    }
-}
-
-/// The one-shot run's executor, run.
-fn one_shot_tasks() -> Option<Tasks> {
-    let executor = ONE_SHOT_EXECUTOR.with_borrow(Option::clone)?;
-    Some(Box::pin(async move { executor.run(pending::<()>()).await }))
+/// What [`CURRENT`] holds.
+enum Current {
+    /// No oneoff smol run is in progress on this thread.
+    Outside,
+    /// A one-shot run whose future has spawned nothing yet: its runner is made by its first
+    /// spawn, so that a one-shot run allocates nothing unless its future spawns.
+    OneShot,
+    /// A run of this runner.
+    Runner(Arc<Inner>),
 }
 
 /// A smol executor kept for the runner's life, driven by `smol::block_on`.
 ///
 /// Threads: the future and the tasks spawned with [`spawn`] (or `oneoff::spawn`) run on the
 /// calling thread, and only while a `block_on` is running. `smol::block_on` starts `async-io`'s
-/// driver thread when the first run of the process ends (it wakes that thread at the end of
-/// every run), and the thread stays. Dropping the runner drops (cancels) the tasks still on its
-/// executor at once: there is nothing to wait for, so teardown needs no bound. Panics in the
-/// future unwind through the call; the executor stays usable. The runner is `Sync`: several
-/// threads may block on it at once, each driving the shared executor.
+/// driver thread when the first run of the process ends, and the thread stays. Dropping the
+/// runner drops (cancels) the tasks still on its executor at once: there is nothing to wait
+/// for, so teardown needs no bound. Panics in the future unwind through the call; the executor
+/// stays usable. The runner is `Sync`: several threads may block on it at once, each driving
+/// the shared executor.
 ///
-/// A run whose future spawns nothing costs what `smol::block_on` of the same future costs,
-/// plus the nested-call check and a few nanoseconds of bookkeeping (see `docs/benchmarks.md`):
-/// the executor is driven (`Executor::run`, which allocates a queue per call) only once a
-/// task was spawned onto it, or a second thread has run on the same runner, or the executor
-/// was adopted with [`Smol::with_executor`]. A one-shot [`run`](OneOffRunner::run) makes no
-/// runner at all: its executor is made by the first [`spawn`] of its future.
+/// A run drives the executor (`Executor::run`, which allocates a queue) from the first time it
+/// waits while a task spawned through oneoff is alive, or at every wait for an adopted executor
+/// ([`Smol::with_executor`]), which anyone may spawn onto. A run whose future spawns nothing
+/// costs what `smol::block_on` of it costs, plus the nested-call check and a lock at each wait
+/// (see `docs/benchmarks.md`).
 ///
 /// # Examples
 ///
@@ -198,78 +89,31 @@ pub struct Smol {
     inner: Arc<Inner>,
 }
 
-// As `async_executor::Executor`: a panic that unwinds through a run leaves the runner usable
-// (its flags are atomics, its waker slot an `AtomicWaker`).
-impl std::panic::UnwindSafe for Smol {}
-impl std::panic::RefUnwindSafe for Smol {}
-
-/// A runner's state, shared with the spawns of its runs through [`RUNNERS`].
+/// A runner's state, found by the spawns of its runs through [`CURRENT`].
 #[derive(Debug, Default)]
 struct Inner {
-    executor: Kept,
-    /// Set by the first task spawned onto the executor through oneoff.
-    spawned: AtomicBool,
-    /// The thread that ran on this runner first (see [`thread_mark`]); 0 before any run.
-    owner: AtomicUsize,
-    /// Set for good once a second thread runs on this runner: from then on every run drives
-    /// the executor, as the owner's run might wait for a task that another thread's run left.
-    shared: AtomicBool,
-    /// The run that may be waiting without driving the executor (there is at most one: the
-    /// owner's, while the runner is not shared), to be woken when it must start driving it.
-    idle: AtomicWaker,
-    /// The data pointer of the waker in `idle`, or 0 once it was taken: `smol::block_on` keeps
-    /// one waker per thread, so the owner's runs register it once, not once per call.
-    idle_data: AtomicUsize,
+    executor: Arc<Executor<'static>>,
+    /// Whether the executor came from [`Smol::with_executor`].
+    adopted: bool,
+    /// How many tasks spawned onto the executor through oneoff have not ended (see [`Guarded`]).
+    tasks: Arc<AtomicUsize>,
+    /// The wakers of runs that waited while no task was alive: a [`spawn`] wakes them all, so
+    /// that a task that one thread's run leaves is driven for a run on another thread that
+    /// waits for it. A run that no longer waits so may stay listed; a wake it does not need
+    /// costs it one poll.
+    idle: Mutex<Vec<Waker>>,
 }
 
-/// A number that tells threads apart, never given to two threads of the process: read from a
-/// thread-local in a nanosecond, where `std::thread::current()` clones an `Arc`.
-#[inline]
-fn thread_mark() -> usize {
-    thread_local! {
-        static MARK: Cell<usize> = const { Cell::new(0) };
-    }
-    static NEXT: AtomicUsize = AtomicUsize::new(1);
-    let mark = MARK.get();
-    if mark != 0 {
-        return mark;
-    }
-    let mark = NEXT.fetch_add(1, Ordering::Relaxed);
-    MARK.set(mark);
-    mark
-}
-
-/// Puts back the runner that ran before on this thread and drops the run's executor run
-/// future, also when a panic unwinds.
-struct Restore(usize);
-
-impl Drop for Restore {
-    #[inline]
-    fn drop(&mut self) {
-        end_tasks();
-        RUNNING.set(self.0);
-    }
-}
-
-/// The executor, the runner's own or adopted.
-#[derive(Debug)]
-enum Kept {
-    Own(Executor<'static>),
-    Adopted(Arc<Executor<'static>>),
-}
-
-impl Default for Kept {
-    fn default() -> Self {
-        Kept::Own(Executor::new())
-    }
-}
+/// How many wakers [`Inner::idle`] holds at most: at that many (threads that ran on the
+/// runner, or runs nested in a raw `smol::block_on`, which makes a waker per call) the list is
+/// emptied and its wakers woken, and each run that still waits lists itself again.
+const IDLE_LIMIT: usize = 64;
 
 impl Smol {
     /// Adopts an executor the program already has: runs drive it (so its tasks, also those
     /// other threads spawned, progress during `block_on`), [`spawn`] spawns onto it, and
     /// dropping the runner leaves it and its tasks alone. A one-shot
-    /// [`run`](OneOffRunner::run) never uses it: that makes its own executor when its future
-    /// spawns.
+    /// [`run`](OneOffRunner::run) never uses it: that has its own executor.
     ///
     /// # Examples
     ///
@@ -283,159 +127,163 @@ impl Smol {
     /// # Ok::<(), oneoff_core::Error>(())
     /// ```
     pub fn with_executor(executor: Arc<Executor<'static>>) -> Self {
+        let inner = Inner {
+            executor,
+            adopted: true,
+            ..Inner::default()
+        };
         Smol {
-            inner: Arc::new(Inner {
-                executor: Kept::Adopted(executor),
-                ..Inner::default()
-            }),
+            inner: Arc::new(inner),
         }
-    }
-
-    /// Notes which thread runs now: the first becomes the owner; any other makes the runner
-    /// shared, and wakes the owner's run if it waits without driving the executor. A thread's
-    /// first run registers the runner in the thread's [`RUNNERS`].
-    #[inline]
-    fn note_thread(&self) {
-        let inner = &*self.inner;
-        let mark = thread_mark();
-        let owner = inner.owner.load(Ordering::Relaxed);
-        if owner == mark {
-            return;
-        }
-        self.register();
-        if owner == 0
-            && inner
-                .owner
-                .compare_exchange(0, mark, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            return;
-        }
-        if !inner.shared.load(Ordering::Relaxed) && !inner.shared.swap(true, Ordering::SeqCst) {
-            inner.wake_idle();
-        }
-    }
-
-    /// Makes this runner findable by [`spawn`] on the calling thread.
-    #[cold]
-    #[inline(never)]
-    fn register(&self) {
-        let address = Arc::as_ptr(&self.inner);
-        RUNNERS.with_borrow_mut(|runners| {
-            if !runners.iter().any(|runner| runner.as_ptr() == address) {
-                runners.retain(|runner| runner.strong_count() > 0);
-                runners.push(Arc::downgrade(&self.inner));
-            }
-        });
     }
 }
 
 impl Inner {
-    #[inline]
-    fn executor(&self) -> &Executor<'static> {
-        match &self.executor {
-            Kept::Own(executor) => executor,
-            Kept::Adopted(executor) => executor,
+    /// Whether a run that waits must drive the executor. A run that finds no task alive was
+    /// listed in `idle` before it looked, so that a spawn right after the look wakes it.
+    fn must_drive(&self, waker: &Waker) -> bool {
+        if self.adopted {
+            return true;
         }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut full = Vec::new();
+        if !idle.iter().any(|listed| listed.will_wake(waker)) {
+            if idle.len() == IDLE_LIMIT {
+                full = mem::take(&mut *idle);
+            }
+            idle.push(waker.clone());
+        }
+        drop(idle);
+        full.into_iter().for_each(Waker::wake);
+        self.tasks.load(Ordering::SeqCst) > 0
     }
 
-    /// Whether a pending run may have to drive the executor: [`drives_tasks`](Self::drives_tasks)
-    /// without its look at the executor's tasks, which takes a lock.
-    #[inline]
-    fn may_drive_tasks(&self) -> bool {
-        matches!(self.executor, Kept::Adopted(_))
-            || self.shared.load(Ordering::SeqCst)
-            || self.spawned.load(Ordering::SeqCst)
-    }
-
-    /// Whether a pending run must drive the executor.
-    #[inline]
-    fn drives_tasks(&self) -> bool {
-        matches!(self.executor, Kept::Adopted(_))
-            || self.shared.load(Ordering::SeqCst)
-            || (self.spawned.load(Ordering::SeqCst) && !self.executor().is_empty())
-    }
-
-    /// Wakes the run that waits without driving the executor, if one does.
+    /// Wakes the runs that waited while no task was alive, after a spawn.
     fn wake_idle(&self) {
-        self.idle_data.store(0, Ordering::SeqCst);
-        self.idle.wake();
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let idle = mem::take(&mut *idle);
+        idle.into_iter().for_each(Waker::wake);
     }
+}
 
-    /// Whether `waker` is the one registered to be woken when the executor must be driven.
-    #[inline]
-    fn is_idle_waker(&self, waker: &std::task::Waker) -> bool {
-        self.idle_data.load(Ordering::SeqCst) == waker.data() as usize
-    }
+/// Marks a run in [`CURRENT`] until dropped, also when a panic unwinds: dropping the mark drops
+/// a one-shot run's runner, with the tasks the future left on it, as `asyncio.run` cancels
+/// them. `try_with`: in a call from a thread-local's destructor, where `CURRENT` may be gone,
+/// the run goes on without it (and [`spawn`] there says so).
+struct Running;
 
-    /// Registers `waker` as the one to wake when the executor must be driven, unless it is
-    /// the one registered already (the registered clone keeps its data alive, so equal data
-    /// means the same waker). Returns whether it registered it now.
-    #[inline]
-    fn register_idle(&self, waker: &std::task::Waker) -> bool {
-        if self.is_idle_waker(waker) {
-            return false;
-        }
-        self.idle.register(waker);
-        self.idle_data
-            .store(waker.data() as usize, Ordering::SeqCst);
-        true
+impl Running {
+    fn enter(run: Current) -> Self {
+        let _ = CURRENT.try_with(|current| current.replace(run));
+        Running
     }
+}
 
-    /// The executor, run.
-    fn tasks(self: Arc<Self>) -> Tasks {
-        Box::pin(async move { self.executor().run(pending::<()>()).await })
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Dropped outside the borrow, where the tasks a last handle drops may call `spawn`.
+        let run = CURRENT.try_with(|current| current.replace(Current::Outside));
+        drop(run);
     }
+}
+
+/// Runs `future` to completion on this thread, with the executor of the runner named in
+/// [`CURRENT`] driven beside it from the first wait at which [`Inner::must_drive`] says so to
+/// the end of the run.
+fn run<F: Future>(future: F) -> F::Output {
+    block_on(Run {
+        future,
+        tasks: None,
+    })
 }
 
 pin_project_lite::pin_project! {
-    /// The future of a runner's run: `future`, with the executor's tasks driven beside it from
-    /// the moment it must be. Written out rather than as an `async fn` around `poll_fn`, whose
-    /// state machine cost 5 to 6 ns more a call (`ready/smol` in `cargo bench`: 40.0 ns
-    /// before, 34.5 ns after, beside 22.7 ns for `smol::block_on`).
-    struct DriveWithTasks<'a, F> {
+    struct Run<F> {
         #[pin]
         future: F,
-        runner: &'a Arc<Inner>,
+        tasks: Option<Pin<Box<dyn Future<Output = ()>>>>,
     }
 }
 
-impl<F: Future> Future for DriveWithTasks<'_, F> {
+impl<F: Future> Future for Run<F> {
     type Output = F::Output;
 
-    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(output);
         }
-        let runner: &Arc<Inner> = this.runner;
-        // The common case, a run that waits without driving the executor and whose waker is
-        // registered already, in a few reads inlined into `smol::block_on`'s loop; the rest
-        // out of line.
-        if HAS_TASKS.get() || runner.may_drive_tasks() || !runner.is_idle_waker(cx.waker()) {
-            pending_with_tasks(runner, cx);
+        if this.tasks.is_none() {
+            let driving = CURRENT.try_with(|current| match &*current.borrow() {
+                Current::Runner(runner) if runner.must_drive(cx.waker()) => {
+                    let runner = Arc::clone(runner);
+                    let tasks = async move { runner.executor.run(pending()).await };
+                    Some(Box::pin(tasks) as Pin<Box<dyn Future<Output = ()>>>)
+                }
+                _ => None,
+            });
+            *this.tasks = driving.ok().flatten();
+        }
+        if let Some(tasks) = this.tasks {
+            let _ = tasks.as_mut().poll(cx);
         }
         Poll::Pending
     }
 }
 
-/// A pending poll of a runner's run that drives the executor, or may have to: the first that
-/// finds the waker unregistered, and every one once a task was spawned onto the runner, a second
-/// thread ran on it, or its executor is adopted.
-#[cold]
-#[inline(never)]
-fn pending_with_tasks(runner: &Arc<Inner>, cx: &mut Context<'_>) {
-    // Whoever makes this run drive the executor (a spawn, another thread's run) changes what
-    // `drives_tasks` reads first and then takes and wakes the registered waker, so the second
-    // look is needed only right after a registration.
-    if !HAS_TASKS.get()
-        && !runner.drives_tasks()
-        && (!runner.register_idle(cx.waker()) || !runner.drives_tasks())
-    {
-        return;
+thread_local! {
+    /// Whether `smol::block_on` may be called on this thread (see [`block_on`]).
+    static PARKER: Cell<Parker> = const { Cell::new(Parker::Unknown) };
+    /// Made after `smol::block_on` made its thread-local parker, so destroyed before it:
+    /// thread-locals are destroyed in the reverse order of their making (glibc's order, which
+    /// std follows where it keeps the list itself).
+    static PARKER_WATCH: ParkerWatch = const { ParkerWatch };
+}
+
+#[derive(Clone, Copy)]
+enum Parker {
+    /// No `smol::block_on` of oneoff's has returned on this thread yet.
+    Unknown,
+    /// `smol::block_on`'s parker lives as long as [`PARKER_WATCH`].
+    Watched,
+    /// The watch was destroyed: the thread's thread-locals are being destroyed.
+    Gone,
+}
+
+struct ParkerWatch;
+
+impl Drop for ParkerWatch {
+    fn drop(&mut self) {
+        PARKER.set(Parker::Gone);
     }
-    poll_tasks(cx, || Some(Arc::clone(runner).tasks()));
+}
+
+/// `smol::block_on`, or, in a call from a thread-local's destructor once smol's thread-local
+/// parker may be gone (`smol::block_on` panics there), a parker of the call's own; `async-io`'s
+/// driver thread then drives the reactor, as for any thread outside `smol::block_on`.
+fn block_on<T>(future: impl Future<Output = T>) -> T {
+    match PARKER.get() {
+        Parker::Watched => smol::block_on(future),
+        Parker::Unknown => {
+            let output = smol::block_on(future);
+            if PARKER_WATCH.try_with(|_| ()).is_ok() {
+                PARKER.set(Parker::Watched);
+            }
+            output
+        }
+        Parker::Gone => {
+            let (parker, unparker) = parking::pair();
+            let waker = Waker::from(unparker);
+            let mut future = pin!(future);
+            let mut cx = Context::from_waker(&waker);
+            loop {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+                parker.park();
+            }
+        }
+    }
 }
 
 impl OneOffRunner for Smol {
@@ -446,20 +294,19 @@ impl OneOffRunner for Smol {
         Ok(Smol::default())
     }
 
-    #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-        self.note_thread();
-        let _restore = Restore(RUNNING.replace(Arc::as_ptr(&self.inner) as usize));
-        Ok(smol::block_on(DriveWithTasks {
-            future,
-            runner: &self.inner,
-        }))
+        let _running = Running::enter(Current::Runner(Arc::clone(&self.inner)));
+        Ok(run(future))
     }
 
-    #[inline]
-    fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
-        let _run = OneShotRun::start();
-        Ok(smol::block_on(OneShotFuture { future }))
+    fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
+        let running = Running::enter(Current::OneShot);
+        let output = run(future);
+        // The tasks the future left are dropped while the thread still counts as running
+        // async code.
+        drop(running);
+        drop(entered);
+        Ok(output)
     }
 
     fn drive_timeout<F: Future>(
@@ -468,10 +315,8 @@ impl OneOffRunner for Smol {
         future: F,
         deadline: Instant,
     ) -> Result<Option<F::Output>, Error> {
-        self.drive(
-            entered,
-            until_deadline(future, deadline, Timer::at(deadline)),
-        )
+        let timer = Timer::at(deadline);
+        self.drive(entered, until_deadline(future, deadline, timer))
     }
 
     fn spawn<F>(future: F) -> Result<oneoff_core::Task<F::Output>, Error>
@@ -479,24 +324,29 @@ impl OneOffRunner for Smol {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn(future).map(|task| oneoff_core::Task::new(Spawned(Some(task))))
+        let task = spawn(future)?;
+        Ok(oneoff_core::Task::new(Spawned(Some(task.fallible()))))
     }
 }
 
 oneoff_core::inherent_methods!(Smol, "oneoff_smol::Smol");
 
-/// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped, and
-/// re-raises its panic where it is awaited; a oneoff task is detached when dropped and reports
-/// a panic as [`Error::Panicked`].
-struct Spawned<T>(Option<Task<T>>);
+/// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped,
+/// re-raises its panic where it is awaited, and ends it without output when its executor is
+/// dropped; a oneoff task is detached when dropped and reports a panic as [`Error::Panicked`],
+/// the executor's end as [`Error::Cancelled`].
+struct Spawned<T>(Option<FallibleTask<T>>);
 
 impl<T: Send> TaskHandle<T> for Spawned<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let cancelled = Error::Cancelled {
+            backend: Smol::NAME,
+        };
         oneoff_core::poll_unwinding(Smol::NAME, &mut self.0, cx)
+            .map(|joined| joined?.ok_or(cancelled))
     }
 
     fn cancel(mut self: Box<Self>) {
-        // Dropping a smol task cancels it.
         drop(self.0.take());
     }
 }
@@ -506,6 +356,35 @@ impl<T> Drop for Spawned<T> {
         if let Some(task) = self.0.take() {
             task.detach();
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A task spawned through oneoff: counted in its runner's live tasks until its future is
+    /// dropped, which happens through [`oneoff_core::report_drop_panic`], since smol drops a
+    /// task's future (when it ends, is cancelled, or its executor is dropped) where a panic of
+    /// its destructor would abort the process.
+    struct Guarded<F> {
+        #[pin]
+        future: Option<F>,
+        alive: Arc<AtomicUsize>,
+    }
+
+    impl<F> PinnedDrop for Guarded<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            oneoff_core::report_drop_panic(Smol::NAME, || this.future.set(None));
+            this.alive.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let future = self.project().future.as_pin_mut();
+        future.expect("dropped only with its task").poll(cx)
     }
 }
 
@@ -530,47 +409,40 @@ where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    if let Some(runner) = running_runner() {
-        let task = runner.executor().spawn(future);
-        if !runner.spawned.load(Ordering::Relaxed) && !runner.spawned.swap(true, Ordering::SeqCst) {
-            // A run waiting without driving the executor must start driving it.
-            runner.wake_idle();
+    let runner = CURRENT.try_with(|current| {
+        let mut current = current.borrow_mut();
+        match &*current {
+            Current::Runner(runner) => Some(Arc::clone(runner)),
+            Current::OneShot => {
+                let runner = Arc::new(Inner::default());
+                *current = Current::Runner(Arc::clone(&runner));
+                Some(runner)
+            }
+            Current::Outside => None,
         }
-        return Ok(task);
-    }
-    if ONE_SHOT.get() != OneShot::Idle {
-        return Ok(spawn_one_shot(future));
-    }
+    });
+    let reason = match runner {
+        Ok(Some(runner)) => {
+            // Counted before the look at the idle runs, so that a run woken by it finds it.
+            runner.tasks.fetch_add(1, Ordering::SeqCst);
+            let alive = Arc::clone(&runner.tasks);
+            let future = Some(future);
+            let task = runner.executor.spawn(Guarded { future, alive });
+            runner.wake_idle();
+            return Ok(task);
+        }
+        Ok(None) => {
+            "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol run; call \
+             it from the future given to Smol::run or Smol::block_on, or use smol::spawn"
+        }
+        Err(_) => {
+            "oneoff_smol::spawn (oneoff::smol_spawn) was called while this thread's \
+             thread-locals are being destroyed, where no run can be found to spawn onto; await \
+             the future in place instead"
+        }
+    };
     Err(Error::Unsupported {
         backend: Smol::NAME,
-        reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol run; \
-                 call it from the future given to Smol::run or Smol::block_on, or use \
-                 smol::spawn",
+        reason,
     })
-}
-
-/// The runner whose `block_on` is in progress on this thread, if one is.
-fn running_runner() -> Option<Arc<Inner>> {
-    let running = RUNNING.get();
-    if running == 0 {
-        return None;
-    }
-    RUNNERS.with_borrow(|runners| {
-        runners
-            .iter()
-            .find(|runner| runner.as_ptr() as usize == running)
-            .and_then(Weak::upgrade)
-    })
-}
-
-/// Spawns onto the executor of the one-shot run in progress on this thread, making it first.
-fn spawn_one_shot<T, F>(future: F) -> Task<T>
-where
-    T: Send + 'static,
-    F: Future<Output = T> + Send + 'static,
-{
-    let executor = ONE_SHOT_EXECUTOR
-        .with_borrow_mut(|slot| Arc::clone(slot.get_or_insert_with(|| Arc::new(Executor::new()))));
-    ONE_SHOT.set(OneShot::Spawned);
-    executor.spawn(future)
 }

@@ -1,169 +1,327 @@
-//! What happens to the tasks a future spawned and left behind when a one-shot run returns, and
-//! to a panic inside such a task, on every backend that can spawn. `asyncio.run` cancels every
-//! leftover task; oneoff does the same wherever the backend spawns onto the run's own runtime,
-//! and these tests pin down what really happens where it cannot.
+//! What happens to the tasks a future spawned and left behind when a one-shot run returns or a
+//! runner is dropped, on every backend that can spawn. `asyncio.run` cancels every leftover
+//! task and reports an exception raised while doing so; oneoff does the same for the tasks of
+//! [`oneoff::spawn`] (and `oneoff::smol_spawn`) on every backend: their futures are dropped when
+//! the run returns or the runner is dropped, a destructor's panic is reported (the panic hook,
+//! then `log::error!` on target `oneoff`) while the run returns its result, and awaiting such a
+//! task gives `Error::Cancelled`. Tasks spawned onto a runtime's global executor with its own
+//! spawn (`smol::spawn`, `async_std::task::spawn`) are the runtime's: they run on.
 //!
-//! The panic cases share one process-wide panic hook, so they live in this binary apart from
-//! the conformance suite, in one test that runs them in turn. Items that only some backends'
-//! cases use are named by their full paths there, so that every feature configuration builds
-//! this file without unused imports.
-#![cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "async-std",
-    feature = "tokio-local",
-    feature = "compio",
-    feature = "monoio",
-    feature = "futures-executor"
-))]
+//! The cases are generic over the runner and instantiated for every backend whose feature is
+//! on (CI runs this file with each backend alone); the panic cases share the process's panic
+//! hook and logger, so they run in one test, one backend after the other.
 
-use std::sync::Mutex;
+use std::future::pending;
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use oneoff_core::panic_message;
+use oneoff::{Error, OneOffRunner, panic_message};
 use oneoff_workloads::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// What the cases of the backends that keep the tasks of a run (all but async-std) share; one
-/// `cfg` for all of it.
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "tokio-local",
-    feature = "compio",
-    feature = "monoio",
-    feature = "futures-executor"
-))]
-mod kept {
-    pub(crate) use std::sync::Arc;
-    pub(crate) use std::sync::atomic::{AtomicBool, Ordering};
+/// How long a leftover polled on another thread when its run ends (async-std's global
+/// executor) may take to be dropped: it is dropped when that poll returns.
+const POLL_ON_ANOTHER_THREAD: Duration = Duration::from_secs(10);
 
-    /// Sets its flag when dropped: proof that a task was cancelled.
-    pub(crate) struct DropFlag(pub(crate) Arc<AtomicBool>);
+/// Says on its channel when it is dropped.
+struct DropSignal(mpsc::Sender<()>);
 
-    impl Drop for DropFlag {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::SeqCst);
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// A task that never ends: it says when it has started, and its drop is heard on the returned
+/// receiver.
+fn forever() -> (
+    smol::channel::Receiver<()>,
+    mpsc::Receiver<()>,
+    impl Future<Output = ()> + Send + 'static,
+) {
+    let (started, started_here) = smol::channel::bounded(1);
+    let (dropped, dropped_here) = mpsc::channel();
+    let signal = DropSignal(dropped);
+    let task = async move {
+        let _signal = signal;
+        started.send(()).await.unwrap();
+        pending::<()>().await
+    };
+    (started_here, dropped_here, task)
+}
+
+/// Whether `R`'s tasks may be mid-poll on another thread when a run ends.
+fn polled_elsewhere<R: OneOffRunner>() -> bool {
+    R::NAME == "async-std"
+}
+
+/// Asserts that the task whose drop `dropped` hears was dropped by now.
+fn assert_dropped<R: OneOffRunner>(dropped: &mpsc::Receiver<()>, when: &str) {
+    let heard = if polled_elsewhere::<R>() {
+        dropped.recv_timeout(POLL_ON_ANOTHER_THREAD).is_ok()
+    } else {
+        dropped.try_recv().is_ok()
+    };
+    assert!(heard, "{}: the leftover task outlived {when}", R::NAME);
+}
+
+/// Spawns a task that never ends inside a run of `block_on`, waits until it has started and
+/// returns whether the backend could spawn there (`futures-executor` cannot in a one-shot run),
+/// with the receiver of its drop.
+fn leave_a_task<R: OneOffRunner>(
+    block_on: impl FnOnce(std::pin::Pin<Box<dyn Future<Output = bool>>>) -> Result<bool, Error>,
+) -> Option<mpsc::Receiver<()>> {
+    let (started, dropped, task) = forever();
+    let spawned = block_on(Box::pin(async move {
+        match oneoff::spawn(task) {
+            Ok(task) => task.detach(),
+            Err(Error::Unsupported { .. }) => return false,
+            Err(err) => panic!("{}: {err}", R::NAME),
+        }
+        started.recv().await.unwrap();
+        true
+    }));
+    spawned.unwrap().then_some(dropped)
+}
+
+mod cases {
+    use super::*;
+
+    /// CPython's `test_asyncio_run_cancels_hanging_tasks`, tokio's `outstanding_tasks_dropped`.
+    pub(crate) fn one_shot_cancels_leftovers<R: OneOffRunner>() {
+        if let Some(dropped) = leave_a_task::<R>(|future| R::run(future)) {
+            assert_dropped::<R>(&dropped, "its one-shot run");
+        } else {
+            assert_eq!(
+                R::NAME,
+                "futures-executor",
+                "only a one-shot `block_on` cannot spawn"
+            );
         }
     }
 
-    /// A task body that never finishes on its own and flags its drop.
-    pub(crate) fn forever() -> (Arc<AtomicBool>, impl Future<Output = ()> + Send + 'static) {
-        let dropped = Arc::new(AtomicBool::new(false));
-        let guard = DropFlag(Arc::clone(&dropped));
-        (dropped, async move {
-            let _guard = guard;
-            std::future::pending::<()>().await
-        })
-    }
-}
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "tokio-local",
-    feature = "compio",
-    feature = "monoio",
-    feature = "futures-executor"
-))]
-use kept::*;
-
-#[cfg(feature = "tokio")]
-#[test]
-fn tokio_one_shot_cancels_leftover_tasks() {
-    watchdog("tokio leftover", LIMIT, || {
-        let (dropped, task) = forever();
-        oneoff::Tokio::run(async move { drop(tokio::spawn(task)) }).unwrap();
+    /// A runner keeps its tasks from one `block_on` to the next and cancels them when dropped.
+    pub(crate) fn runner_cancels_leftovers_when_dropped<R: OneOffRunner>() {
+        let runner = R::new().unwrap();
+        let dropped =
+            leave_a_task::<R>(|future| runner.block_on(future)).expect("a runner can spawn");
         assert!(
-            dropped.load(Ordering::SeqCst),
-            "the leftover task outlived the run"
-        );
-    });
-}
-
-#[cfg(feature = "tokio")]
-#[test]
-fn tokio_multi_thread_one_shot_cancels_leftover_tasks() {
-    watchdog("tokio-mt leftover", LIMIT, || {
-        let (dropped, task) = forever();
-        oneoff::TokioMultiThread::run(async move { drop(tokio::spawn(task)) }).unwrap();
-        assert!(
-            dropped.load(Ordering::SeqCst),
-            "the leftover task outlived the run"
-        );
-    });
-}
-
-#[cfg(feature = "tokio")]
-#[test]
-fn tokio_runner_keeps_tasks_until_dropped() {
-    watchdog("tokio runner leftover", LIMIT, || {
-        let runner = oneoff::Tokio::new().unwrap();
-        let (dropped, task) = forever();
-        runner
-            .block_on(async move { drop(tokio::spawn(task)) })
-            .unwrap();
-        assert!(
-            !dropped.load(Ordering::SeqCst),
-            "the kept runtime dropped a live task"
+            dropped.try_recv().is_err(),
+            "{}: the runner dropped a live task",
+            R::NAME
         );
         drop(runner);
+        assert_dropped::<R>(&dropped, "its runner");
+    }
+
+    /// A task whose runtime is gone is cancelled: awaiting it gives `Error::Cancelled`, as
+    /// `Task`'s docs promise, not a panic and not a hang.
+    pub(crate) fn awaiting_a_task_whose_runtime_is_gone_is_cancelled<R: OneOffRunner>() {
+        let runner = R::new().unwrap();
+        let task = runner
+            .block_on(async { oneoff::spawn(pending::<u8>()) })
+            .unwrap()
+            .unwrap();
+        drop(runner);
+        let joined = futures_lite::future::block_on(task);
         assert!(
-            dropped.load(Ordering::SeqCst),
-            "dropping the runner kept the task"
+            matches!(joined, Err(Error::Cancelled { backend }) if backend == R::NAME),
+            "{}: {joined:?}",
+            R::NAME
         );
-    });
+        let one_shot = R::run(async { oneoff::spawn(pending::<u8>()) }).unwrap();
+        if let Ok(task) = one_shot {
+            let joined = futures_lite::future::block_on(task);
+            assert!(
+                matches!(joined, Err(Error::Cancelled { .. })),
+                "{}: {joined:?}",
+                R::NAME
+            );
+        }
+    }
 }
 
-#[cfg(feature = "smol")]
-#[test]
-fn smol_one_shot_cancels_tasks_on_its_executor() {
-    watchdog("smol leftover", LIMIT, || {
-        let (dropped, task) = forever();
-        oneoff::Smol::run(async move { oneoff::smol_spawn(task).unwrap().detach() }).unwrap();
-        assert!(
-            dropped.load(Ordering::SeqCst),
-            "the leftover task outlived the run"
-        );
-    });
+/// A leftover whose destructor panics (with `payload`), left by a one-shot run (by a runner's
+/// run where a one-shot run cannot spawn): the run returns its result, the panic reaches the
+/// panic hook, and oneoff logs that a task panicked while being dropped (CPython's
+/// `test_asyncio_run_reports_hanging_tasks_errors`).
+fn leftover_panic_is_reported<R: OneOffRunner>(panics: fn(), expected: &str, logs: bool) {
+    /// Calls its function, which panics, when dropped.
+    struct PanicsOnDrop(fn());
+
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+
+    let leave = move || {
+        let (started, started_here) = smol::channel::bounded(1);
+        let guard = PanicsOnDrop(panics);
+        async move {
+            let spawned = oneoff::spawn(async move {
+                let _guard = guard;
+                started.send(()).await.unwrap();
+                pending::<()>().await
+            });
+            spawned.unwrap().detach();
+            started_here.recv().await.unwrap();
+            42
+        }
+    };
+    let one_shot_spawns = R::run(async { oneoff::spawn(async {}).is_ok() }).unwrap();
+    let answer = if one_shot_spawns {
+        R::run(leave()).unwrap()
+    } else {
+        let runner = R::new().unwrap();
+        let answer = runner.block_on(leave()).unwrap();
+        drop(runner);
+        answer
+    };
+    assert_eq!(answer, 42, "{}", R::NAME);
+    // On async-std, the drop and its report follow once the task's poll on its thread returns.
+    let logged = LOGGED.lock().unwrap();
+    let (logged, _) = LOGGED_CHANGED
+        .wait_timeout_while(logged, POLL_ON_ANOTHER_THREAD, |logged| {
+            logs && !logged.iter().any(|(target, message)| {
+                target == "oneoff" && message.contains(R::NAME) && message.ends_with(expected)
+            })
+        })
+        .unwrap();
+    assert!(
+        !logs
+            || logged.iter().any(|(target, message)| target == "oneoff"
+                && message.contains("panicked while being dropped")
+                && message.ends_with(expected)),
+        "{}: no report of the leftover's panic `{expected}`: {logged:?}",
+        R::NAME
+    );
+    drop(logged);
+    assert!(
+        HOOKED
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|message| message == expected),
+        "{}: the panic hook did not see `{expected}`",
+        R::NAME
+    );
+    LOGGED.lock().unwrap().clear();
+    HOOKED.lock().unwrap().clear();
 }
+
+/// The `log` records of the process, as (target, message), and the signal of a new one.
+static LOGGED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+static LOGGED_CHANGED: Condvar = Condvar::new();
+
+/// The messages of the panics the process's panic hook saw.
+static HOOKED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Logger;
+
+impl log::Log for Logger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let entry = (record.target().to_owned(), record.args().to_string());
+        LOGGED.lock().unwrap().push(entry);
+        LOGGED_CHANGED.notify_all();
+    }
+
+    fn flush(&self) {}
+}
+
+/// A panic payload that is not a string.
+#[derive(Debug)]
+struct Code(#[allow(dead_code, reason = "only carried")] u32);
+
+#[test]
+fn leftover_panics_are_reported() {
+    log::set_logger(&Logger).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        HOOKED.lock().unwrap().push(panic_message(info.payload()));
+        default_hook(info);
+    }));
+    macro_rules! each_backend {
+        ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
+            #[cfg(feature = $feature)]
+            if <$runner>::CAN_SPAWN {
+                // `oneoff::spawn` is `tokio::spawn` there: tokio drops the leftovers and catches
+                // their panics itself, with no log line of oneoff's.
+                let logs = !matches!($name, "tokio" | "tokio-mt");
+                watchdog(concat!($name, " leftover panics"), LIMIT, move || {
+                    let boom = || panic!("leftover boom");
+                    leftover_panic_is_reported::<$runner>(boom, "leftover boom", logs);
+                    let code = || std::panic::panic_any(Code(7));
+                    leftover_panic_is_reported::<$runner>(code, "Box<dyn Any>", logs);
+                });
+            }
+        )*};
+    }
+    oneoff::for_each_backend!(each_backend);
+}
+
+/// Instantiates every case for each backend that can spawn, each under the watchdog.
+macro_rules! leftover {
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
+        #[cfg(feature = $feature)]
+        #[allow(non_snake_case)]
+        mod $variant {
+            use super::*;
+
+            leftover!(@cases $runner:
+                one_shot_cancels_leftovers,
+                runner_cancels_leftovers_when_dropped,
+                awaiting_a_task_whose_runtime_is_gone_is_cancelled,
+            );
+        }
+    )*};
+    (@cases $runner:ty: $($case:ident,)*) => {$(
+        #[test]
+        fn $case() {
+            if <$runner>::CAN_SPAWN {
+                let name = concat!(module_path!(), "::", stringify!($case));
+                watchdog(name, LIMIT, cases::$case::<$runner>);
+            }
+        }
+    )*};
+}
+
+oneoff::for_each_backend!(leftover);
 
 #[cfg(feature = "smol")]
 #[test]
 fn smol_global_spawn_outlives_the_run() {
     watchdog("smol global leftover", LIMIT, || {
-        let (dropped, guard) = {
-            let flag = Arc::new(AtomicBool::new(false));
-            (Arc::clone(&flag), DropFlag(flag))
-        };
         let (release, released) = smol::channel::bounded::<()>(1);
-        let (finished, finished_here) = std::sync::mpsc::channel();
+        let (finished, finished_here) = mpsc::channel();
         oneoff::Smol::run(async move {
             smol::spawn(async move {
-                let _guard = guard;
                 let _ = released.recv().await;
                 finished.send(()).unwrap();
             })
             .detach()
         })
         .unwrap();
-        assert!(
-            !dropped.load(Ordering::SeqCst),
-            "smol::spawn's task was cancelled"
-        );
         release.try_send(()).unwrap();
         finished_here
             .recv_timeout(Duration::from_secs(10))
-            .expect("the global task did not keep running after the run returned");
+            .expect("smol::spawn's task did not keep running after the run returned");
     });
 }
 
 #[cfg(feature = "async-std")]
 #[test]
-fn async_std_tasks_outlive_the_run() {
-    watchdog("async-std leftover", LIMIT, || {
+fn async_std_global_spawn_outlives_the_run() {
+    watchdog("async-std global leftover", LIMIT, || {
         let (release, released) = async_std::channel::bounded::<()>(1);
-        let (finished, finished_here) = std::sync::mpsc::channel();
+        let (finished, finished_here) = mpsc::channel();
         oneoff::AsyncStd::run(async move {
             drop(async_std::task::spawn(async move {
                 let _ = released.recv().await;
@@ -171,186 +329,9 @@ fn async_std_tasks_outlive_the_run() {
             }))
         })
         .unwrap();
-        assert!(
-            finished_here.try_recv().is_err(),
-            "the task finished before it was released"
-        );
         release.try_send(()).unwrap();
         finished_here
             .recv_timeout(Duration::from_secs(10))
-            .expect("the async-std task did not keep running after the run returned");
-    });
-}
-
-/// A one-shot run drops what its future left on the run's runtime with `oneoff::spawn`; a
-/// runner keeps it until the runner is dropped. For the backends whose runtime is the run's
-/// own, added with them (tokio's `LocalRuntime`, compio, monoio); futures-executor spawns only
-/// onto a runner's `LocalPool`.
-#[cfg(any(
-    feature = "tokio-local",
-    feature = "compio",
-    feature = "futures-executor"
-))]
-fn one_shot_and_runner_cancel_leftovers<R: oneoff::OneOffRunner>(one_shot_spawns: bool) {
-    if one_shot_spawns {
-        let (dropped, task) = forever();
-        R::run(async move { oneoff::spawn(task).unwrap().detach() }).unwrap();
-        assert!(
-            dropped.load(Ordering::SeqCst),
-            "{}: the leftover task outlived the run",
-            R::NAME
-        );
-    }
-    let runner = R::new().unwrap();
-    let (dropped, task) = forever();
-    runner
-        .block_on(async move { oneoff::spawn(task).unwrap().detach() })
-        .unwrap();
-    assert!(
-        !dropped.load(Ordering::SeqCst),
-        "{}: the kept runtime dropped a live task",
-        R::NAME
-    );
-    drop(runner);
-    assert!(
-        dropped.load(Ordering::SeqCst),
-        "{}: dropping the runner kept the task",
-        R::NAME
-    );
-}
-
-#[cfg(feature = "tokio-local")]
-#[test]
-fn tokio_local_cancels_leftover_tasks() {
-    watchdog("tokio-local leftover", LIMIT, || {
-        one_shot_and_runner_cancel_leftovers::<oneoff::TokioLocal>(true)
-    });
-}
-
-#[cfg(feature = "compio")]
-#[test]
-fn compio_cancels_leftover_tasks() {
-    watchdog("compio leftover", LIMIT, || {
-        one_shot_and_runner_cancel_leftovers::<oneoff::Compio>(true)
-    });
-}
-
-/// monoio keeps no list of its tasks: tearing a runtime down drops only the tasks queued to
-/// run. A task left waiting is never dropped (its future leaks), one-shot or on a runner.
-#[cfg(feature = "monoio")]
-#[test]
-fn monoio_leaks_leftover_tasks_that_wait() {
-    use oneoff_workloads::yield_times;
-    watchdog("monoio leftover", LIMIT, || {
-        let (dropped, task) = forever();
-        oneoff::Monoio::run(async move {
-            oneoff::spawn(task).unwrap().detach();
-            yield_times(3).await; // the task runs and waits, with nobody to wake it
-        })
-        .unwrap();
-        assert!(
-            !dropped.load(Ordering::SeqCst),
-            "monoio dropped a waiting task"
-        );
-        let runner = oneoff::Monoio::new().unwrap();
-        let (dropped, task) = forever();
-        runner
-            .block_on(async move {
-                oneoff::spawn(task).unwrap().detach();
-                yield_times(3).await;
-            })
-            .unwrap();
-        drop(runner);
-        assert!(
-            !dropped.load(Ordering::SeqCst),
-            "monoio dropped a waiting task"
-        );
-    });
-}
-
-#[cfg(feature = "futures-executor")]
-#[test]
-fn futures_executor_runner_cancels_leftover_tasks() {
-    watchdog("futures-executor leftover", LIMIT, || {
-        // A one-shot run is `futures::executor::block_on`: nothing to spawn onto.
-        let refused = oneoff::FuturesExecutor::run(async { oneoff::spawn(async {}).map(drop) });
-        assert!(matches!(
-            refused.unwrap(),
-            Err(oneoff::Error::Unsupported { .. })
-        ));
-        one_shot_and_runner_cancel_leftovers::<oneoff::FuturesExecutor>(false)
-    });
-}
-
-/// Panic messages seen by the process's panic hook, which every backend's spawned-task panics
-/// go through even when nobody awaits the task.
-static REPORTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-#[cfg(feature = "tokio")]
-fn reported(marker: &str) -> bool {
-    REPORTED.lock().unwrap().iter().any(|m| m.contains(marker))
-}
-
-#[test]
-fn panics_in_spawned_tasks_are_reported() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = panic_message(info.payload());
-        REPORTED.lock().unwrap().push(message);
-        default_hook(info);
-    }));
-
-    watchdog("spawned panics", LIMIT, || {
-        #[cfg(feature = "tokio")]
-        {
-            // Awaited: the JoinError says it panicked. Not awaited: the hook still reports it.
-            let joined = oneoff::Tokio::run(async {
-                tokio::spawn(async { panic!("tokio task boom") }).await
-            })
-            .unwrap();
-            assert!(joined.unwrap_err().is_panic());
-            assert!(reported("tokio task boom"));
-            oneoff::TokioMultiThread::run(async {
-                drop(tokio::spawn(async { panic!("tokio-mt detached boom") }));
-                // Nobody awaits the task: the hook is the only one to hear of its panic.
-                while !reported("tokio-mt detached boom") {
-                    tokio::task::yield_now().await;
-                }
-            })
-            .unwrap();
-            assert!(reported("tokio-mt detached boom"));
-        }
-        #[cfg(feature = "smol")]
-        {
-            // Awaiting a panicked smol task re-raises its panic, which reaches the caller.
-            let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                oneoff::Smol::run(async {
-                    oneoff::smol_spawn(async { panic!("smol task boom") })
-                        .unwrap()
-                        .await
-                })
-            }))
-            .unwrap_err();
-            assert_eq!(panic_message(payload.as_ref()), "smol task boom");
-            let err = oneoff::Smol::try_run(async {
-                oneoff::smol_spawn(async { panic!("smol try boom") })
-                    .unwrap()
-                    .await
-            })
-            .unwrap_err();
-            assert!(
-                matches!(err, oneoff::Error::Panicked { ref message, .. } if message == "smol try boom")
-            );
-        }
-        #[cfg(feature = "async-std")]
-        {
-            let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                oneoff::AsyncStd::run(async {
-                    async_std::task::spawn(async { panic!("async-std task boom") }).await
-                })
-            }))
-            .unwrap_err();
-            assert_eq!(panic_message(payload.as_ref()), "async-std task boom");
-        }
+            .expect("async_std::task::spawn's task did not keep running after the run returned");
     });
 }
