@@ -1,13 +1,15 @@
 //! What one `compare` run measures and how, resolved from the flags: the part of the run that
-//! every stage below `compare.rs` reads and the report records.
+//! every stage reads and the report records.
 
-use serde::Serialize;
+use oneoff::Backend;
+use serde::{Serialize, Serializer};
 
 /// The cargo profile the measurement binary is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum ProbeProfile {
-    /// Optimised, as users ship: the only profile whose figures mean something.
+    /// Optimised, as users ship, without debug info: the only profile whose figures mean
+    /// something.
     Release,
     /// Unoptimised: quick to build, for checking that compare works.
     Dev,
@@ -26,8 +28,9 @@ pub(crate) enum Workload {
 /// How much to measure, resolved from the flags.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Settings {
-    /// The backends, in the order given (or `Backend::ALL`).
-    pub(crate) backends: Vec<String>,
+    /// The backends, in the order given (or `Backend::ALL`), each once.
+    #[serde(serialize_with = "names")]
+    pub(crate) backends: Vec<Backend>,
     /// Cold samples per Rust row, after the discarded warm-up round.
     pub(crate) samples: u32,
     /// Cold samples per Python row (a Python process takes ten times longer to start).
@@ -35,7 +38,7 @@ pub(crate) struct Settings {
     /// Rounds of cold samples run first and discarded (page cache, CPU frequency).
     pub(crate) discarded_rounds: u32,
     /// Warm rounds: each starts one process per warm row; a row's figure is the median over
-    /// its rounds.
+    /// its rounds, its spread their range.
     pub(crate) warm_rounds: u32,
     /// Timed batches of calls in each warm process, per variant; the process reports their
     /// median.
@@ -59,4 +62,14 @@ pub(crate) struct Settings {
     pub(crate) probe_profile: ProbeProfile,
     /// The scheduling priority the measured children ran at.
     pub(crate) priority: String,
+}
+
+/// Backends by their names, as reports show them.
+pub(crate) fn names<S: Serializer>(backends: &[Backend], out: S) -> Result<S::Ok, S::Error> {
+    out.collect_seq(backends.iter().map(|backend| backend.name()))
+}
+
+/// A backend by its name, as reports show it.
+pub(crate) fn name<S: Serializer>(backend: &Backend, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(backend.name())
 }
