@@ -25,7 +25,7 @@
 //! # Examples
 //!
 //! ```
-//! use oneoff_benches::{Backend, DirectFuturesLite};
+//! use oneoff_benches::{Direct, DirectFuturesLite};
 //!
 //! assert_eq!(DirectFuturesLite::direct_oneshot(async { 7 }), 7);
 //! let kept = DirectFuturesLite::keep();
@@ -49,7 +49,7 @@ use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 pub use config::{QUICK_ENV, criterion};
 pub use direct::{
-    Backend, DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
+    Direct, DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
     DirectPollster, DirectSmol, DirectTokio, DirectTokioLocal, DirectTokioMultiThread, EachTwin,
     floor, for_each_twin,
 };
