@@ -32,6 +32,11 @@
 //! assert_eq!(DirectFuturesLite::direct_reused(&kept, async { 8 }), 8);
 //! ```
 //!
+//! After `cargo bench`, [`write_report`] (the `bench-report` binary, run by `cargo xtask
+//! bench-report`) reads criterion's estimates and the run records and writes
+//! `target/oneoff/bench.md`: each oneoff figure divided by its direct twin of the same run, and
+//! the overhead target judged over them.
+//!
 //! ## Feature flags
 //!
 //! None. Set `ONEOFF_BENCH_QUICK=1` for the quick mode (see [`criterion()`]) and
@@ -41,6 +46,7 @@ mod config;
 mod direct;
 mod plan;
 mod record;
+mod report;
 
 use std::future::Future;
 
@@ -55,6 +61,7 @@ pub use direct::{
 };
 pub use plan::Plan;
 pub use record::SEED_ENV;
+pub use report::write_report;
 
 /// Benchmarks the floor of `make`'s future as `<workload>/none/floor` in `group`.
 pub fn bench_floor<Fut: Future>(group: &mut BenchmarkGroup<'_, WallTime>, make: &impl Fn() -> Fut) {
