@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use oneoff_probe::{Case, Outcome, Variant};
+use oneoff_probe::{Calls, Case, Outcome, Variant};
 use serde::Serialize;
 
-use super::cold::{ColdSummary, Kind, Subject};
+use super::cold::{ColdSummary, Kind};
 use super::matrix::MatrixRow;
 use super::probes::{Built, Python};
 use super::settings::{Settings, Workload};
@@ -234,35 +234,21 @@ fn candidates(
                 })
             })
             .collect(),
-        Situation::ManyCalls => warm_figure(oneoff_probe::Calls::Work, Variant::ReusedYield)
+        Situation::ManyCalls => warm_figure(Calls::Work, Variant::ReusedYield)
             .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
             .collect(),
-        Situation::SharedAcrossThreads => {
-            warm_figure(oneoff_probe::Calls::Reach, Variant::PortalCall)
-                .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
-                .collect()
-        }
-        Situation::NeedsTokio => warm
-            .iter()
-            .filter(|row| row.kind == Kind::Backend && row.calls == oneoff_probe::Calls::Reach)
-            .filter_map(|row| {
-                let Subject::Backend(backend) = row.subject else {
-                    return None;
-                };
-                let cells = matrix.iter().find(|cells| cells.backend == backend)?;
-                let works = |case| *cells.cell(case) == Outcome::Ok;
-                if works(Case::TokioSleep) {
-                    Some(from_figure(
-                        row.name.to_owned(),
-                        row.per_call_ns.get(&Variant::ReusedReady)?,
-                    ))
-                } else if works(Case::TokioSleepCompat) {
-                    let figure = row.per_call_ns.get(&Variant::CompatReusedReady)?;
-                    Some(from_figure(format!("{} in TokioCompat", row.name), figure))
-                } else {
-                    None
-                }
+        Situation::SharedAcrossThreads => warm_figure(Calls::Reach, Variant::PortalCall)
+            .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
+            .collect(),
+        // tokio's own I/O, natively: the backends whose matrix row runs a fetch on
+        // `tokio::net`, by their fetch on a kept runner (on `tokio::net`, their own stack).
+        Situation::NeedsTokio => warm_figure(Calls::Fetch, Variant::ReusedFetch)
+            .filter(|(row, _)| {
+                let backend = row.subject.backend();
+                let cells = matrix.iter().find(|cells| Some(cells.backend) == backend);
+                cells.is_some_and(|cells| *cells.cell(Case::TokioFetch) == Outcome::Ok)
             })
+            .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
             .collect(),
     }
 }

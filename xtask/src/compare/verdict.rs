@@ -57,8 +57,9 @@ impl Situation {
                  rounds, with their range"
             }
             Situation::NeedsTokio => {
-                "a kept runner's ready call where tokio's timer works: natively, or in \
-                 TokioCompat; ns per call, the median over rounds, with their range"
+                "fetch(arg) on tokio::net from a kept runner, on each backend that runs tokio's \
+                 I/O natively (the matrix); µs per call, the median over rounds, with their \
+                 range. Elsewhere TokioCompat runs it, at the cost in the table of TokioCompat"
             }
             Situation::SharedAcrossThreads => {
                 "a BlockingPortal's round trip from another thread, ns per call: the median over \
@@ -81,7 +82,7 @@ impl Situation {
                 "a kept runner's call, future yields once (line: fastest to slowest round)"
             }
             Situation::NeedsTokio => {
-                "a kept runner's ready call, natively or in TokioCompat (line: fastest to slowest round)"
+                "fetch(arg) on tokio::net from a kept runner (line: fastest to slowest round)"
             }
             Situation::SharedAcrossThreads => {
                 "a BlockingPortal call from another thread (line: fastest to slowest round)"
@@ -94,7 +95,7 @@ impl Situation {
 
     fn unit(self) -> Unit {
         match self {
-            Situation::OneCall => Unit::Microseconds,
+            Situation::OneCall | Situation::NeedsTokio => Unit::Microseconds,
             Situation::SmallestFootprint => Unit::Kibibytes,
             _ => Unit::Nanoseconds,
         }
