@@ -57,7 +57,7 @@ fn main() -> ExitCode {
             fetch,
             arg,
         } => {
-            let batches = warm::Batches {
+            let batches = oneoff_workloads::timing::Batches {
                 reps,
                 target: std::time::Duration::from_micros(target_us),
                 max_calls,

@@ -2,8 +2,9 @@
 //!
 //! The builds: the facade's default features (the baseline rows'), one per backend feature (the
 //! defaults plus that feature: what a user with that one feature gets; cargo finds the default
-//! backend's the same as the defaults' and builds it once), and `all-backends`, whose processes time the portal and `TokioCompat` (they
-//! need each backend's runner type). Each is built through cargo in a profile without debug
+//! backend's the same as the defaults' and builds it once), and `all-backends`, whose one
+//! binary, `oneoff-probe-reach`, times the portal and `TokioCompat` (they need each backend's
+//! runner type). Each is built through cargo in a profile without debug
 //! info and copied to a path of its own right after its build (cargo keeps one
 //! `oneoff-probe`, which the next build overwrites). Every measured child is started the same
 //! way: in the user's environment rather than the one cargo made for xtask, under a time limit.
@@ -56,9 +57,13 @@ impl ProbeBuild {
     /// The cargo flags that select it.
     fn cargo_flags(self) -> String {
         match self {
-            ProbeBuild::Default => String::new(),
-            ProbeBuild::Feature(feature) => format!("--features async-oneoff/{feature}"),
-            ProbeBuild::AllBackends => "--features all-backends".to_owned(),
+            ProbeBuild::Default => "--bin oneoff-probe".to_owned(),
+            ProbeBuild::Feature(feature) => {
+                format!("--bin oneoff-probe --features async-oneoff/{feature}")
+            }
+            ProbeBuild::AllBackends => {
+                "--bin oneoff-probe-reach --features all-backends".to_owned()
+            }
         }
     }
 }
@@ -339,14 +344,10 @@ mod tests {
     fn each_backend_is_built_with_its_own_feature_of_the_facade() {
         for backend in Backend::ALL {
             let flags = ProbeBuild::of(*backend).cargo_flags();
-            assert_eq!(
-                flags,
-                format!("--features async-oneoff/{}", backend.feature())
-            );
+            let feature = format!("--features async-oneoff/{}", backend.feature());
+            assert_eq!(flags, format!("--bin oneoff-probe {feature}"));
         }
-        assert_eq!(
-            ProbeBuild::AllBackends.cargo_flags(),
-            "--features all-backends"
-        );
+        let all = ProbeBuild::AllBackends.cargo_flags();
+        assert_eq!(all, "--bin oneoff-probe-reach --features all-backends");
     }
 }
