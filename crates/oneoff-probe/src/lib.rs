@@ -42,7 +42,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// let baseline = Request::Cold { backend: None, arg: 7, delay_ns: 0, fetch: None };
 /// assert_eq!(baseline.args(), ["cold", "--arg", "7", "--delay-ns", "0"]);
-/// let warm = Request::parse(["warm", "--calls", "work", "--backend", "smol"]).unwrap();
+/// let first = oneoff::Backend::ALL[0].name();
+/// let warm = Request::parse(["warm", "--calls", "work", "--backend", first]).unwrap();
 /// assert!(matches!(warm, Request::Warm { calls: Calls::Work, .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -150,7 +151,7 @@ impl Request {
                 fetch,
                 arg,
             } => {
-                flag("calls", &calls.name());
+                flag("calls", &name(calls));
                 backend.iter().for_each(|b| flag("backend", b));
                 flag("reps", reps);
                 flag("target-us", target_us);
@@ -165,7 +166,7 @@ impl Request {
                 fetch,
             } => {
                 flag("backend", backend);
-                flag("case", &case.id());
+                flag("case", &name(case));
                 flag("fetch", fetch);
                 "cell"
             }
@@ -173,6 +174,12 @@ impl Request {
         args.insert(0, subcommand.to_owned());
         args
     }
+}
+
+/// A value's name on the command line (the same in JSON: kebab-case).
+fn name(value: &impl ValueEnum) -> String {
+    let possible = value.to_possible_value().expect("no value is skipped");
+    possible.get_name().to_owned()
 }
 
 /// The calls a warm process times.
@@ -184,7 +191,8 @@ impl Request {
 ///
 /// assert!(Calls::Work.variants().contains(&Variant::ReusedYield));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
 pub enum Calls {
     /// `work`'s futures, one-shot and reused: ready at once, and yielding once.
     Work,
@@ -197,15 +205,6 @@ pub enum Calls {
 }
 
 impl Calls {
-    /// Its name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Calls::Work => "work",
-            Calls::Reach => "reach",
-            Calls::Fetch => "fetch",
-        }
-    }
-
     /// The variants a process of these calls reports (a backend's; the baseline's fetch reports
     /// [`Variant::BlockingFetch`] alone).
     pub fn variants(self) -> &'static [Variant] {
@@ -341,7 +340,7 @@ pub struct WarmReport {
 /// use oneoff_probe::Case;
 ///
 /// assert_eq!(Case::ALL[0], Case::Neutral);
-/// assert_eq!(Case::TokioFetch.id(), "tokio-fetch");
+/// assert_eq!(serde_json::to_string(&Case::TokioFetch).unwrap(), r#""tokio-fetch""#);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -380,21 +379,6 @@ impl Case {
         Case::TokioFetch,
         Case::AsyncIoFetch,
     ];
-
-    /// Its name on the command line and in `compare.json`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Case::Neutral => "neutral",
-            Case::TokioSleep => "tokio-sleep",
-            Case::TokioSleepCompat => "tokio-sleep-compat",
-            Case::AsyncIoTimer => "async-io-timer",
-            Case::Spawn => "spawn",
-            Case::NestedInTokio => "nested-in-tokio",
-            Case::InSpawnBlocking => "in-spawn-blocking",
-            Case::TokioFetch => "tokio-fetch",
-            Case::AsyncIoFetch => "async-io-fetch",
-        }
-    }
 
     /// Its column title in Markdown.
     pub fn title(self) -> &'static str {
@@ -584,11 +568,18 @@ mod tests {
     }
 
     #[test]
-    fn case_ids_are_the_command_line_values() {
+    fn names_on_the_command_line_are_the_names_in_json() {
         for case in Case::ALL {
-            assert_eq!(Case::from_str(case.id(), false), Ok(case));
-            let json = serde_json::to_string(&case).unwrap();
-            assert_eq!(json, format!("\"{}\"", case.id()));
+            assert_eq!(
+                serde_json::to_string(&case).unwrap(),
+                format!("\"{}\"", name(&case))
+            );
+        }
+        for calls in [Calls::Work, Calls::Reach, Calls::Fetch] {
+            assert_eq!(
+                serde_json::to_string(&calls).unwrap(),
+                format!("\"{}\"", name(&calls))
+            );
         }
     }
 

@@ -365,7 +365,9 @@ fn relate_to_baselines(summaries: &mut [ColdSummary], rows: &[Row]) {
         Kind::Baseline | Kind::Backend => Kind::Baseline,
         Kind::PythonBaseline | Kind::Python => Kind::PythonBaseline,
     };
-    let bases: Vec<(Kind, Workload, HashMap<u32, Duration>, Option<u64>)> = summaries
+    // Each baseline's kind and workload, its first line by round, and its median peak RSS.
+    type Base = (Kind, Workload, HashMap<u32, Duration>, Option<u64>);
+    let bases: Vec<Base> = summaries
         .iter()
         .zip(rows)
         .filter(|(summary, _)| summary.ok && base_of(summary.kind) == summary.kind)

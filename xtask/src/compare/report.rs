@@ -126,7 +126,7 @@ impl Report {
             (
                 row.name,
                 row.kind,
-                format!("warm run ({})", row.calls.name()),
+                format!("warm run ({:?})", row.calls).to_lowercase(),
                 &row.error,
             )
         });

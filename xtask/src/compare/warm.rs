@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 
 use oneoff::Backend;
 use oneoff_probe::{Calls, Request, Variant, WarmReport};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::cold::{Kind, Subject};
 use super::probes::{Launcher, ProbeBuild, parse_last};
@@ -171,7 +171,6 @@ pub(crate) struct WarmSummary {
     pub(crate) workload: Workload,
     /// What its processes timed: `work` (a backend's own build), `reach` (the `all-backends`
     /// build: the portal and `TokioCompat`), `fetch`.
-    #[serde(serialize_with = "calls_name")]
     pub(crate) calls: Calls,
     /// `fetch`: the network stack it ran on.
     pub(crate) stack: Option<&'static str>,
@@ -189,10 +188,6 @@ pub(crate) struct WarmSummary {
     /// The I/O driver of its runners, for compio and monoio (two, comma-separated, if its
     /// rounds disagreed).
     pub(crate) driver: Option<String>,
-}
-
-fn calls_name<S: Serializer>(calls: &Calls, out: S) -> Result<S::Ok, S::Error> {
-    out.serialize_str(calls.name())
 }
 
 /// Every row summarised.
