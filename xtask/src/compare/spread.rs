@@ -8,8 +8,7 @@ use serde::Serialize;
 
 /// A warm figure whose slowest round took more than this many times its fastest is unsteady:
 /// the machine changed under it (another process, a change of CPU frequency or of a virtual
-/// CPU's state), so its median is not shown as clean. Rounds of one steady figure agree within
-/// about 20% on the 2-core machine of docs/compare.md.
+/// CPU's state), so its median is not shown as clean.
 pub(crate) const UNSTEADY: f64 = 1.5;
 
 /// A cold figure over its samples, in nanoseconds (or KiB, or a count): nearest-rank
