@@ -7,92 +7,18 @@ use std::time::Duration;
 
 use oneoff::Backend;
 use oneoff_probe::{ColdReport, Request};
-use oneoff_workloads::fetch::Stack;
 use oneoff_workloads::{DONE, STARTED, stats};
 use serde::Serialize;
 
 use super::probes::{Launcher, ProbeBuild};
 use super::settings::Workload;
+use super::settings::{Kind, Subject};
 use super::spread::Spread;
 use crate::cmd::Ran;
 
 /// Seeds the shuffled order of the cold samples, so that the same flags give the same
 /// schedule.
 const SCHEDULE_SEED: u64 = 0x5eed;
-
-/// What a row measures: the probe without async code, a backend, or Python.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Subject {
-    /// The probe with no async code: for `work`, the same two lines around a thread sleep;
-    /// for `fetch`, the same round trip with blocking `std::net`.
-    Baseline,
-    /// A backend of the facade, in its own build.
-    Backend(Backend),
-    /// Python with no asyncio: Python's own baseline.
-    PythonPlain,
-    /// Python's `asyncio.run` (warm: asyncio, `run` and `Runner`).
-    PythonRun,
-    /// Python's `asyncio.Runner`, used for one call.
-    PythonRunner,
-}
-
-/// The kinds of rows; reference rows (Python) never fail the command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum Kind {
-    /// The Rust process that runs no async code.
-    Baseline,
-    /// A oneoff backend.
-    Backend,
-    /// The Python process that runs no asyncio.
-    PythonBaseline,
-    /// Python's asyncio.
-    Python,
-}
-
-impl Subject {
-    /// The row's name in the report (a backend's rows of both workloads share its name).
-    pub(crate) fn name(self, workload: Workload) -> &'static str {
-        match (self, workload) {
-            (Subject::Baseline, Workload::Work) => "baseline (no async)",
-            (Subject::Baseline, Workload::Fetch) => "baseline (std::net)",
-            (Subject::Backend(backend), _) => backend.name(),
-            (Subject::PythonPlain, _) => "python (no asyncio)",
-            (Subject::PythonRun, _) => "python asyncio.run",
-            (Subject::PythonRunner, _) => "python asyncio.Runner",
-        }
-    }
-
-    pub(crate) fn kind(self) -> Kind {
-        match self {
-            Subject::Baseline => Kind::Baseline,
-            Subject::Backend(_) => Kind::Backend,
-            Subject::PythonPlain => Kind::PythonBaseline,
-            Subject::PythonRun | Subject::PythonRunner => Kind::Python,
-        }
-    }
-
-    /// For `fetch`, the network stack it runs on: the backend's own, or `std::net`.
-    pub(crate) fn stack(self, workload: Workload) -> Option<&'static str> {
-        match (self, workload) {
-            (_, Workload::Work) => None,
-            (Subject::Backend(backend), _) => Some(Stack::native(backend.name()).name()),
-            _ => Some("std::net"),
-        }
-    }
-
-    /// The backend, for a backend's row.
-    pub(crate) fn backend(self) -> Option<Backend> {
-        match self {
-            Subject::Backend(backend) => Some(backend),
-            _ => None,
-        }
-    }
-
-    fn is_python(self) -> bool {
-        matches!(self.kind(), Kind::Python | Kind::PythonBaseline)
-    }
-}
 
 /// One checked cold sample.
 #[derive(Debug, Clone)]

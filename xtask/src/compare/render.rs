@@ -5,8 +5,9 @@
 
 use oneoff_probe::{Calls, Case, Variant};
 
-use super::cold::{ColdSummary, Kind};
+use super::cold::ColdSummary;
 use super::report::Report;
+use super::settings::Kind;
 use super::settings::{ProbeProfile, Workload};
 use super::spread::{Figure, Spread, UNSTEADY};
 use super::text::{Style, duration, optional, paragraph, per_call, sign, us};

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use oneoff_probe::{Calls, Case, Outcome, Variant};
 use serde::Serialize;
 
-use super::cold::{ColdSummary, Kind};
+use super::cold::ColdSummary;
 use super::matrix::MatrixRow;
 use super::probes::{Built, Python};
+use super::settings::Kind;
 use super::settings::{Settings, Workload};
 use super::spread::Figure;
 use super::verdict::{Answer, Candidate, Situation};

@@ -15,9 +15,9 @@ use oneoff::Backend;
 use oneoff_probe::{Calls, Request, Variant, WarmReport};
 use serde::Serialize;
 
-use super::cold::{Kind, Subject};
 use super::probes::{Launcher, ProbeBuild, parse_last};
 use super::settings::Workload;
+use super::settings::{Kind, Subject};
 use super::spread::Figure;
 use crate::cmd::Cmd;
 

@@ -10,11 +10,12 @@ use oneoff::Backend;
 use oneoff_probe::{Calls, ColdReport, Outcome, Variant, WarmReport};
 
 use super::*;
-use crate::compare::cold::{self, Sample, Subject};
+use crate::compare::cold::{self, Sample};
 use crate::compare::matrix::MatrixRow;
 use crate::compare::probes::{Built, ProbeBuild, Python};
 use crate::compare::report::{Measured, ServerUse, Stages};
 use crate::compare::settings::Settings;
+use crate::compare::settings::Subject;
 use crate::compare::text::WIDTH;
 use crate::compare::warm;
 use crate::environment::Environment;
