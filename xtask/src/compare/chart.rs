@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::report::Report;
-use super::verdict::Answer;
+use super::verdict::{Answer, Candidate};
 
 const WIDTH: u32 = 960;
 /// Where the bars start: the candidates' names end here.
@@ -93,55 +93,25 @@ fn panel<DB: DrawingBackend>(
     let span = (high - low).max(f64::MIN_POSITIVE);
     let room = f64::from(WIDTH as i32 - BARS - RIGHT);
     let x = |value: f64| BARS + ((value - low) / span * room).round() as i32;
-    let name_style = ("sans-serif", 13)
-        .into_font()
-        .color(&INK)
-        .pos(Pos::new(HPos::Right, VPos::Center));
     let value_style = ("sans-serif", 12)
         .into_font()
         .color(&INK)
         .pos(Pos::new(HPos::Left, VPos::Center));
     for (row, candidate) in candidates.iter().enumerate() {
-        let y = top + 50 + ROW * row as i32;
-        let middle = y + ROW / 2 - 2;
-        let colour = if candidate.name == pick {
+        let colour = if Some(candidate.name.as_str()) == answer.pick.as_deref() {
             PICK
         } else if answer.within_noise.contains(&candidate.name) {
             NOISE
         } else {
             OTHER
         };
-        root.draw(&Text::new(
-            candidate.name.clone(),
-            (BARS - 8, middle),
-            name_style.clone(),
-        ))?;
-        let (zero, end) = (x(0.0), x(candidate.median));
-        root.draw(&Rectangle::new(
-            [
-                (zero.min(end), y + 2),
-                (zero.max(end).max(zero.min(end) + 1), y + ROW - 6),
-            ],
-            colour.filled(),
-        ))?;
-        let (from, to) = (x(candidate.low), x(candidate.high));
-        root.draw(&PathElement::new(
-            vec![(from, middle), (to, middle)],
-            INK.stroke_width(2),
-        ))?;
-        for tick in [from, to] {
-            root.draw(&PathElement::new(
-                vec![(tick, middle - 5), (tick, middle + 5)],
-                INK.stroke_width(2),
-            ))?;
-        }
-        let mark = if candidate.unsteady { " !" } else { "" };
-        let label = format!("{}{mark}", answer.unit.show(candidate.median));
-        root.draw(&Text::new(
-            label,
-            (to.max(end) + 8, middle),
-            value_style.clone(),
-        ))?;
+        let y = top + 50 + ROW * row as i32;
+        let label = format!(
+            "{}{}",
+            answer.unit.show(candidate.median),
+            if candidate.unsteady { " !" } else { "" }
+        );
+        bar(root, candidate, y, colour, &label, &x)?;
     }
     if candidates.is_empty() {
         root.draw(&Text::new(
@@ -150,6 +120,41 @@ fn panel<DB: DrawingBackend>(
             value_style,
         ))?;
     }
+    Ok(())
+}
+
+/// One candidate's row at `y`: its name, its median as a bar from zero, its spread as a line
+/// with end ticks, and `label` after them; `x` maps a value to its column.
+fn bar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    candidate: &Candidate,
+    y: i32,
+    colour: RGBColor,
+    label: &str,
+    x: &dyn Fn(f64) -> i32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let middle = y + ROW / 2 - 2;
+    let font = |size| ("sans-serif", size).into_font().color(&INK);
+    let name = font(13).pos(Pos::new(HPos::Right, VPos::Center));
+    root.draw(&Text::new(candidate.name.clone(), (BARS - 8, middle), name))?;
+    let (zero, end) = (x(0.0), x(candidate.median));
+    let (left, right) = (zero.min(end), zero.max(end).max(zero.min(end) + 1));
+    root.draw(&Rectangle::new(
+        [(left, y + 2), (right, y + ROW - 6)],
+        colour.filled(),
+    ))?;
+    let (from, to) = (x(candidate.low), x(candidate.high));
+    let line = |points| PathElement::new(points, INK.stroke_width(2));
+    root.draw(&line(vec![(from, middle), (to, middle)]))?;
+    for tick in [from, to] {
+        root.draw(&line(vec![(tick, middle - 5), (tick, middle + 5)]))?;
+    }
+    let value = font(12).pos(Pos::new(HPos::Left, VPos::Center));
+    root.draw(&Text::new(
+        label.to_owned(),
+        (to.max(end) + 8, middle),
+        value,
+    ))?;
     Ok(())
 }
 

@@ -118,28 +118,7 @@ impl Report {
             took,
             server,
         } = measured;
-        let mut failures = Vec::new();
-        let mut notes = Vec::new();
-        let failed_rows = cold
-            .iter()
-            .map(|row| (row.name, row.kind, "cold run".to_owned(), &row.error));
-        let failed_warm = warm.iter().map(|row| {
-            (
-                row.name,
-                row.kind,
-                format!("warm run ({:?})", row.calls).to_lowercase(),
-                &row.error,
-            )
-        });
-        for (name, kind, what, error) in failed_rows.chain(failed_warm) {
-            let Some(error) = error else { continue };
-            match kind {
-                Kind::Backend | Kind::Baseline => failures.push(format!("{name}: {what}: {error}")),
-                Kind::Python | Kind::PythonBaseline => {
-                    notes.push(format!("reference row {name}: {what}: {error}"))
-                }
-            }
-        }
+        let (failures, mut notes) = failures(&cold, &warm);
         let python = match python {
             Ok(python) => PythonSummary {
                 available: true,
@@ -188,6 +167,28 @@ impl Report {
             notes,
         }
     }
+}
+
+/// One line per failed row: backends' and baselines' as failures, Python's as notes.
+fn failures(cold: &[ColdSummary], warm: &[WarmSummary]) -> (Vec<String>, Vec<String>) {
+    let (mut failures, mut notes) = (Vec::new(), Vec::new());
+    let cold_rows = cold
+        .iter()
+        .map(|row| (row.name, row.kind, "cold run".to_owned(), &row.error));
+    let warm_rows = warm.iter().map(|row| {
+        let what = format!("warm run ({:?})", row.calls).to_lowercase();
+        (row.name, row.kind, what, &row.error)
+    });
+    for (name, kind, what, error) in cold_rows.chain(warm_rows) {
+        let Some(error) = error else { continue };
+        match kind {
+            Kind::Backend | Kind::Baseline => failures.push(format!("{name}: {what}: {error}")),
+            Kind::Python | Kind::PythonBaseline => {
+                notes.push(format!("reference row {name}: {what}: {error}"));
+            }
+        }
+    }
+    (failures, notes)
 }
 
 /// The candidates of `situation`: every backend that this run measured for it.

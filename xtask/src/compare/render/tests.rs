@@ -91,40 +91,8 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
             cells: (0..9).map(cells).collect(),
         })
         .collect();
-    let settings = Settings {
-        backends: Backend::ALL.to_vec(),
-        samples: 2000,
-        python_samples: 500,
-        discarded_rounds: 1,
-        warm_rounds: 5,
-        warm_reps: 3,
-        warm_target_us: 5_000,
-        warm_fetch_max_calls: 500,
-        arg: u64::MAX,
-        delay_ns: 999_999_999,
-        quick: false,
-        child_timeout_s: 20,
-        cell_timeout_s: 5,
-        probe_profile: ProbeProfile::Dev,
-        priority: "unchanged (raising it was refused: Permission denied (os error 13))".into(),
-    };
-    let environment = Environment {
-        host: "a-rather-long-host-name.example.invalid".into(),
-        cpu: "AMD EPYC 7763 64-Core Processor".into(),
-        cores: 128,
-        os: "Debian GNU/Linux 12 (bookworm), kernel 6.18.44-fc-v657, x86_64".into(),
-        rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
-        crates: ["tokio", "smol", "async-std", "async-executor", "async-io"]
-            .iter()
-            .map(|name| ((*name).to_owned(), "1.54.1, 2.6.0".to_owned()))
-            .collect::<BTreeMap<_, _>>(),
-        git_revision: "066ca8fdb6cd-dirty".into(),
-        date: "2026-11-27T03:11:29Z".into(),
-        command: format!(
-            "cargo xtask compare --out /tmp/{} --backends tokio",
-            "d".repeat(150)
-        ),
-    };
+    let settings = settings();
+    let environment = environment();
     let builds = [
         ProbeBuild::Default,
         ProbeBuild::Feature("futures-executor"),
@@ -152,6 +120,48 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
         server: ServerUse::default(),
     };
     Report::new(environment, settings, builds, python, measured)
+}
+
+/// The settings of a run with every backend and the longest texts.
+fn settings() -> Settings {
+    Settings {
+        backends: Backend::ALL.to_vec(),
+        samples: 2000,
+        python_samples: 500,
+        discarded_rounds: 1,
+        warm_rounds: 5,
+        warm_reps: 3,
+        warm_target_us: 5_000,
+        warm_fetch_max_calls: 500,
+        arg: u64::MAX,
+        delay_ns: 999_999_999,
+        quick: false,
+        child_timeout_s: 20,
+        cell_timeout_s: 5,
+        probe_profile: ProbeProfile::Dev,
+        priority: "unchanged (raising it was refused: Permission denied (os error 13))".into(),
+    }
+}
+
+/// An environment with the longest texts.
+fn environment() -> Environment {
+    Environment {
+        host: "a-rather-long-host-name.example.invalid".into(),
+        cpu: "AMD EPYC 7763 64-Core Processor".into(),
+        cores: 128,
+        os: "Debian GNU/Linux 12 (bookworm), kernel 6.18.44-fc-v657, x86_64".into(),
+        rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
+        crates: ["tokio", "smol", "async-std", "async-executor", "async-io"]
+            .iter()
+            .map(|name| ((*name).to_owned(), "1.54.1, 2.6.0".to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        git_revision: "066ca8fdb6cd-dirty".into(),
+        date: "2026-11-27T03:11:29Z".into(),
+        command: format!(
+            "cargo xtask compare --out /tmp/{} --backends tokio",
+            "d".repeat(150)
+        ),
+    }
 }
 
 /// The widest figures either way, steady.
