@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use oneoff::FuturesLite;
-use oneoff_benches::{Backend, DirectFuturesLite};
+use oneoff_benches::{Direct, DirectFuturesLite};
 
 thread_local! {
     /// A replica of `async-oneoff-core`'s own mark of a run in progress.

@@ -35,25 +35,25 @@ pub fn floor<F: Future>(future: F) -> Poll<F::Output> {
 /// # Examples
 ///
 /// ```
-/// use oneoff_benches::{Backend, DirectPollster};
+/// use oneoff_benches::{Direct, DirectPollster};
 ///
 /// assert_eq!(DirectPollster::direct_oneshot(async { 1 }), 1);
 /// ```
-pub trait Backend {
+pub trait Direct {
     /// The oneoff runner of this backend.
     type Runner: OneOffRunner;
 
     /// What the reused direct form keeps between calls: a runtime, an executor, a parker.
-    type Kept;
+    type Held;
 
     /// Starts what [`direct_reused`](Self::direct_reused) runs on.
-    fn keep() -> Self::Kept;
+    fn keep() -> Self::Held;
 
     /// The one-shot call: a fresh runtime for this future, torn down before returning.
     fn direct_oneshot<F: Future>(future: F) -> F::Output;
 
     /// The reused call: this future on the kept runtime.
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output;
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output;
 
     /// Whether [`direct_oneshot`](Self::direct_oneshot) and
     /// [`direct_reused`](Self::direct_reused) are the same call (the backend keeps nothing):
@@ -66,11 +66,11 @@ pub trait Backend {
 #[derive(Debug)]
 pub struct DirectTokio;
 
-impl Backend for DirectTokio {
+impl Direct for DirectTokio {
     type Runner = oneoff::Tokio;
-    type Kept = tokio::runtime::Runtime;
+    type Held = tokio::runtime::Runtime;
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -81,7 +81,7 @@ impl Backend for DirectTokio {
         Self::keep().block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output {
         kept.block_on(future)
     }
 }
@@ -90,11 +90,11 @@ impl Backend for DirectTokio {
 #[derive(Debug)]
 pub struct DirectTokioMultiThread;
 
-impl Backend for DirectTokioMultiThread {
+impl Direct for DirectTokioMultiThread {
     type Runner = oneoff::TokioMultiThread;
-    type Kept = tokio::runtime::Runtime;
+    type Held = tokio::runtime::Runtime;
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -105,7 +105,7 @@ impl Backend for DirectTokioMultiThread {
         Self::keep().block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output {
         kept.block_on(future)
     }
 }
@@ -116,17 +116,17 @@ impl Backend for DirectTokioMultiThread {
 #[derive(Debug)]
 pub struct DirectSmol;
 
-impl Backend for DirectSmol {
+impl Direct for DirectSmol {
     type Runner = oneoff::Smol;
-    type Kept = ();
+    type Held = ();
 
-    fn keep() -> Self::Kept {}
+    fn keep() -> Self::Held {}
 
     fn direct_oneshot<F: Future>(future: F) -> F::Output {
         smol::block_on(future)
     }
 
-    fn direct_reused<F: Future>((): &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>((): &Self::Held, future: F) -> F::Output {
         smol::block_on(future)
     }
 }
@@ -136,11 +136,11 @@ impl Backend for DirectSmol {
 #[derive(Debug)]
 pub struct DirectFuturesLite;
 
-impl Backend for DirectFuturesLite {
+impl Direct for DirectFuturesLite {
     type Runner = oneoff::FuturesLite;
-    type Kept = (Parker, Waker);
+    type Held = (Parker, Waker);
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         let parker = Parker::new();
         let waker = Waker::from(parker.unparker());
         (parker, waker)
@@ -150,7 +150,7 @@ impl Backend for DirectFuturesLite {
         futures_lite::future::block_on(future)
     }
 
-    fn direct_reused<F: Future>((parker, waker): &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>((parker, waker): &Self::Held, future: F) -> F::Output {
         let mut future = pin!(future);
         let mut cx = Context::from_waker(waker);
         loop {
@@ -166,18 +166,18 @@ impl Backend for DirectFuturesLite {
 #[derive(Debug)]
 pub struct DirectPollster;
 
-impl Backend for DirectPollster {
+impl Direct for DirectPollster {
     type Runner = oneoff::Pollster;
-    type Kept = ();
+    type Held = ();
     const SAME_CALL_TWICE: bool = true;
 
-    fn keep() -> Self::Kept {}
+    fn keep() -> Self::Held {}
 
     fn direct_oneshot<F: Future>(future: F) -> F::Output {
         pollster::block_on(future)
     }
 
-    fn direct_reused<F: Future>((): &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>((): &Self::Held, future: F) -> F::Output {
         pollster::block_on(future)
     }
 }
@@ -186,18 +186,18 @@ impl Backend for DirectPollster {
 #[derive(Debug)]
 pub struct DirectAsyncStd;
 
-impl Backend for DirectAsyncStd {
+impl Direct for DirectAsyncStd {
     type Runner = oneoff::AsyncStd;
-    type Kept = ();
+    type Held = ();
     const SAME_CALL_TWICE: bool = true;
 
-    fn keep() -> Self::Kept {}
+    fn keep() -> Self::Held {}
 
     fn direct_oneshot<F: Future>(future: F) -> F::Output {
         async_std::task::block_on(future)
     }
 
-    fn direct_reused<F: Future>((): &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>((): &Self::Held, future: F) -> F::Output {
         async_std::task::block_on(future)
     }
 }
@@ -206,11 +206,11 @@ impl Backend for DirectAsyncStd {
 #[derive(Debug)]
 pub struct DirectTokioLocal;
 
-impl Backend for DirectTokioLocal {
+impl Direct for DirectTokioLocal {
     type Runner = oneoff::TokioLocal;
-    type Kept = tokio::runtime::LocalRuntime;
+    type Held = tokio::runtime::LocalRuntime;
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build_local(tokio::runtime::LocalOptions::default())
@@ -221,7 +221,7 @@ impl Backend for DirectTokioLocal {
         Self::keep().block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output {
         kept.block_on(future)
     }
 }
@@ -231,11 +231,11 @@ impl Backend for DirectTokioLocal {
 #[derive(Debug)]
 pub struct DirectFuturesExecutor;
 
-impl Backend for DirectFuturesExecutor {
+impl Direct for DirectFuturesExecutor {
     type Runner = oneoff::FuturesExecutor;
-    type Kept = RefCell<futures_executor::LocalPool>;
+    type Held = RefCell<futures_executor::LocalPool>;
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         RefCell::new(futures_executor::LocalPool::new())
     }
 
@@ -243,7 +243,7 @@ impl Backend for DirectFuturesExecutor {
         futures_executor::block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output {
         kept.borrow_mut().run_until(future)
     }
 }
@@ -252,11 +252,11 @@ impl Backend for DirectFuturesExecutor {
 #[derive(Debug)]
 pub struct DirectCompio;
 
-impl Backend for DirectCompio {
+impl Direct for DirectCompio {
     type Runner = oneoff::Compio;
-    type Kept = compio::runtime::Runtime;
+    type Held = compio::runtime::Runtime;
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         compio::runtime::Runtime::new().expect("compio runtime")
     }
 
@@ -264,7 +264,7 @@ impl Backend for DirectCompio {
         Self::keep().block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output {
         kept.block_on(future)
     }
 }
@@ -273,16 +273,16 @@ impl Backend for DirectCompio {
 #[derive(Debug)]
 pub struct DirectMonoio;
 
-impl Backend for DirectMonoio {
+impl Direct for DirectMonoio {
     type Runner = oneoff::Monoio;
-    type Kept = RefCell<
+    type Held = RefCell<
         monoio::FusionRuntime<
             monoio::time::TimeDriver<monoio::IoUringDriver>,
             monoio::time::TimeDriver<monoio::LegacyDriver>,
         >,
     >;
 
-    fn keep() -> Self::Kept {
+    fn keep() -> Self::Held {
         let runtime = monoio::RuntimeBuilder::<monoio::FusionDriver>::new()
             .enable_timer()
             .build()
@@ -294,7 +294,7 @@ impl Backend for DirectMonoio {
         Self::keep().borrow_mut().block_on(future)
     }
 
-    fn direct_reused<F: Future>(kept: &Self::Kept, future: F) -> F::Output {
+    fn direct_reused<F: Future>(kept: &Self::Held, future: F) -> F::Output {
         kept.borrow_mut().block_on(future)
     }
 }
@@ -302,7 +302,7 @@ impl Backend for DirectMonoio {
 /// Something done once per backend with its direct twin: see [`for_each_twin`].
 pub trait EachTwin {
     /// Called with backend `B`.
-    fn twin<B: Backend>(&mut self);
+    fn twin<B: Direct>(&mut self);
 }
 
 /// Calls `each` with every backend's direct twin, in the order of `oneoff::Backend::ALL`: the
@@ -312,11 +312,11 @@ pub trait EachTwin {
 /// # Examples
 ///
 /// ```
-/// use oneoff_benches::{Backend, EachTwin, for_each_twin};
+/// use oneoff_benches::{Direct, EachTwin, for_each_twin};
 ///
 /// struct Names(Vec<&'static str>);
 /// impl EachTwin for Names {
-///     fn twin<B: Backend>(&mut self) {
+///     fn twin<B: Direct>(&mut self) {
 ///         self.0.push(<B::Runner as oneoff::OneOffRunner>::NAME);
 ///     }
 /// }
@@ -344,7 +344,7 @@ mod tests {
     struct Names(Vec<&'static str>);
 
     impl EachTwin for Names {
-        fn twin<B: Backend>(&mut self) {
+        fn twin<B: Direct>(&mut self) {
             self.0.push(B::Runner::NAME);
         }
     }

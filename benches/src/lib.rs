@@ -25,12 +25,17 @@
 //! # Examples
 //!
 //! ```
-//! use oneoff_benches::{Backend, DirectFuturesLite};
+//! use oneoff_benches::{Direct, DirectFuturesLite};
 //!
 //! assert_eq!(DirectFuturesLite::direct_oneshot(async { 7 }), 7);
 //! let kept = DirectFuturesLite::keep();
 //! assert_eq!(DirectFuturesLite::direct_reused(&kept, async { 8 }), 8);
 //! ```
+//!
+//! After `cargo bench`, [`write_report`] (the `bench-report` binary, run by `cargo xtask
+//! bench-report`) reads criterion's estimates and the run records and writes
+//! `target/oneoff/bench.md`: each oneoff figure divided by its direct twin of the same run, and
+//! the overhead target judged over them.
 //!
 //! ## Feature flags
 //!
@@ -41,6 +46,7 @@ mod config;
 mod direct;
 mod plan;
 mod record;
+mod report;
 
 use std::future::Future;
 
@@ -49,12 +55,13 @@ use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 pub use config::{QUICK_ENV, criterion};
 pub use direct::{
-    Backend, DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
+    Direct, DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
     DirectPollster, DirectSmol, DirectTokio, DirectTokioLocal, DirectTokioMultiThread, EachTwin,
     floor, for_each_twin,
 };
 pub use plan::Plan;
 pub use record::SEED_ENV;
+pub use report::write_report;
 
 /// Benchmarks the floor of `make`'s future as `<workload>/none/floor` in `group`.
 pub fn bench_floor<Fut: Future>(group: &mut BenchmarkGroup<'_, WallTime>, make: &impl Fn() -> Fut) {

@@ -12,7 +12,7 @@ use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use oneoff::OneOffRunner;
 
 use crate::config::quick;
-use crate::direct::{Backend, EachTwin, floor, for_each_twin};
+use crate::direct::{Direct, EachTwin, floor, for_each_twin};
 use crate::record::{Measured, Record, Session, unix_ns};
 
 /// Registers one benchmark in a group when it runs.
@@ -79,7 +79,7 @@ impl<'a> Plan<'a> {
     ///
     /// When a oneoff call fails (a runtime that cannot start, a nested call): a bench that
     /// does not measure what it says must not report a figure.
-    pub fn backend<B: Backend, Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
+    pub fn backend<B: Direct, Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
         let name = B::Runner::NAME;
         self.pair(
             bench(name, "oneshot", move |group, id| {
@@ -126,7 +126,7 @@ impl<'a> Plan<'a> {
             make: &'a M,
         }
         impl<'a, Fut: Future, M: Fn() -> Fut> EachTwin for Add<'_, 'a, M> {
-            fn twin<B: Backend>(&mut self) {
+            fn twin<B: Direct>(&mut self) {
                 self.plan.backend::<B, Fut>(self.make);
             }
         }

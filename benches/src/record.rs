@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Names the shape of the run records.
 const SCHEMA: &str = "oneoff-bench-run/1";
@@ -32,6 +32,8 @@ pub(crate) struct Session {
     /// Criterion's output directory, when this process is benchmarking (not testing or
     /// listing): only then are records written.
     pub(crate) criterion: Option<PathBuf>,
+    /// Where the benches run, when they do.
+    pub(crate) host: Option<Host>,
 }
 
 impl Session {
@@ -56,6 +58,7 @@ impl Session {
             Session {
                 seed,
                 run: format!("{}-{}", now / 1_000_000, std::process::id()),
+                host: criterion.is_some().then(Host::here),
                 criterion,
             }
         })
@@ -86,10 +89,10 @@ impl Session {
     }
 }
 
-/// One group's run.
-#[derive(Debug, Serialize)]
+/// One group's run: written by the benches while they run, read by `bench-report`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Record {
-    pub(crate) schema: &'static str,
+    pub(crate) schema: String,
     pub(crate) run: String,
     pub(crate) group: String,
     pub(crate) seed: u64,
@@ -103,13 +106,56 @@ pub(crate) struct Record {
     pub(crate) measured: Vec<Measured>,
     /// Pairs of ids that are the same call measured twice.
     pub(crate) twins: Vec<[String; 2]>,
+    /// The machine and revision it ran on (absent in records written before hosts were).
+    #[serde(default)]
+    pub(crate) host: Option<Host>,
+}
+
+/// The machine and the code behind a run's figures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Host {
+    /// The CPU model, as the OS names it.
+    pub(crate) cpu: String,
+    /// Cores available to the bench process.
+    pub(crate) cores: usize,
+    /// The git revision, `-dirty` with uncommitted changes.
+    pub(crate) revision: String,
+}
+
+impl Host {
+    /// This machine, and the revision of the checkout the benches run in.
+    fn here() -> Host {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = cpuinfo.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim() == "model name").then(|| value.trim().to_owned())
+        });
+        let git = |args: &[&str]| {
+            let output = Command::new("git").args(args).output().ok()?;
+            output
+                .status
+                .success()
+                .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        };
+        let changes = git(&["status", "--porcelain", "--untracked-files=no"]);
+        let revision = match (git(&["rev-parse", "--short=12", "HEAD"]), changes) {
+            (Some(revision), Some(changes)) if changes.is_empty() => revision,
+            (Some(revision), Some(_)) => format!("{revision}-dirty"),
+            _ => "unknown".to_owned(),
+        };
+        Host {
+            cpu: cpu.unwrap_or_else(|| "unknown".to_owned()),
+            cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            revision,
+        }
+    }
 }
 
 impl Record {
     /// A record of `group` that starts now.
     pub(crate) fn new(session: &Session, group: &str, quick: bool) -> Record {
         Record {
-            schema: SCHEMA,
+            schema: SCHEMA.to_owned(),
             run: session.run.clone(),
             group: group.to_owned(),
             seed: session.seed,
@@ -119,12 +165,13 @@ impl Record {
             order: Vec::new(),
             measured: Vec::new(),
             twins: Vec::new(),
+            host: session.host.clone(),
         }
     }
 }
 
 /// A benchmark criterion ran, and when it wrote its estimates.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Measured {
     pub(crate) id: String,
     pub(crate) estimates_mtime_ns: u64,
@@ -149,7 +196,7 @@ fn benchmarking() -> bool {
 /// Criterion's output directory, found as criterion finds it: `CRITERION_HOME`, else
 /// `criterion` in the target directory (`CARGO_TARGET_DIR`, else `cargo metadata`'s), else
 /// `target/criterion`.
-fn criterion_directory() -> PathBuf {
+pub(crate) fn criterion_directory() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return PathBuf::from(home);
     }

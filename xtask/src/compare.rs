@@ -1,22 +1,23 @@
 //! `cargo xtask compare`: the same `work(arg)` and `fetch(arg)` (one TCP round trip to a
 //! loopback server it starts) on every backend, each cold sample a fresh process, with results,
 //! start-up latency, per-call cost, footprint, timer accuracy, the I/O drivers and the reactor
-//! compatibility matrix side by side, and Python's `asyncio` as a reference.
+//! compatibility matrix side by side, Python's `asyncio` as a reference, and first of all a
+//! verdict: for each situation a user is in, the backend this run recommends.
 //!
-//! The measuring is done by the `oneoff-probe` binary (built here once, in release mode);
-//! this module plans the runs, checks each one, and writes the report. `docs/compare.md` says
-//! how to read it.
+//! The measuring is done by the `oneoff-probe` binary (built here once per backend, in
+//! release mode); this module plans the runs, checks each one, and writes the report.
+//! `docs/compare.md` says how to read it.
 
 mod chart;
-mod children;
 mod cold;
 mod matrix;
-mod measure;
 mod probes;
 mod render;
 mod report;
 mod settings;
+mod spread;
 mod text;
+mod verdict;
 mod warm;
 
 use std::fs;
@@ -25,13 +26,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 use oneoff::Backend;
+use oneoff_workloads::fetch::LoopbackServer;
 
-use self::measure::Stages;
-use self::probes::Probes;
+use self::probes::{Built, Launcher, Python};
+use self::report::{Measured, Report, ServerUse, Stages};
 use self::settings::{ProbeProfile, Settings};
-use crate::environment;
-use crate::workspace;
+use crate::{environment, workspace};
 
 /// The time budget of a default run, in cold samples: the Rust rows (the baseline and each
 /// backend, on each workload) share this many, each row between [`MIN_SAMPLES`] and
@@ -52,6 +54,9 @@ const QUICK_SAMPLES: u32 = 15;
 /// tens of µs, so a batch of ~5 ms holds about a hundred; the cap only bounds the connections
 /// the loopback server is asked for.
 const WARM_FETCH_MAX_CALLS: u64 = 500;
+/// How long the loopback server answers at most: far past any run, so that only a hung
+/// `compare` outlives it.
+const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Flags of `cargo xtask compare`.
 #[derive(Debug, clap::Args)]
@@ -88,7 +93,7 @@ pub(crate) struct Args {
 /// What `compare` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
-    /// Tables for the terminal.
+    /// The verdict and the tables, for the terminal.
     Table,
     /// The JSON report, as written to compare.json.
     Json,
@@ -113,12 +118,12 @@ fn parse_delay(text: &str) -> Result<Duration, String> {
 impl Args {
     /// The backends asked for, each once, in the order given (or `Backend::ALL`).
     fn backends(&self) -> Vec<Backend> {
-        let mut backends: Vec<Backend> = Vec::new();
         let wanted = if self.backends.is_empty() {
             Backend::ALL
         } else {
             &self.backends
         };
+        let mut backends: Vec<Backend> = Vec::new();
         for backend in wanted {
             if !backends.contains(backend) {
                 backends.push(*backend);
@@ -127,17 +132,17 @@ impl Args {
         backends
     }
 
-    fn settings(&self) -> Settings {
-        let backends = self.backends();
+    /// The settings of a run of `backends` whose children run at `priority`.
+    fn settings(&self, backends: Vec<Backend>, priority: String) -> Settings {
         // The baseline and each backend, once per workload.
         let rust_rows = 2 * (backends.len() as u32 + 1);
         let samples = self.samples.unwrap_or(if self.quick {
             QUICK_SAMPLES
         } else {
-            default_samples(rust_rows)
+            (COLD_SAMPLES / rust_rows).clamp(MIN_SAMPLES, MAX_SAMPLES)
         });
         Settings {
-            backends: backends.iter().map(|b| b.name().to_owned()).collect(),
+            backends,
             samples,
             python_samples: (samples / 4).clamp(1, MAX_PYTHON_SAMPLES),
             discarded_rounds: 1,
@@ -151,42 +156,29 @@ impl Args {
             child_timeout_s: 20,
             cell_timeout_s: 5,
             probe_profile: self.probe_profile,
-            priority: "unchanged".into(),
+            priority,
         }
     }
-}
-
-/// Cold samples per Rust row by default: [`COLD_SAMPLES`] shared by `rust_rows`, each row
-/// between [`MIN_SAMPLES`] and [`MAX_SAMPLES`].
-fn default_samples(rust_rows: u32) -> u32 {
-    (COLD_SAMPLES / rust_rows.max(1)).clamp(MIN_SAMPLES, MAX_SAMPLES)
 }
 
 /// Runs the comparison; the exit code is a failure when any backend failed.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let began = Instant::now();
-    let mut settings = args.settings();
     let root = workspace::root();
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| root.join("target/oneoff"));
     let environment = environment::gather(&root)?;
+    let backends = args.backends();
     let mut took = Stages::default();
-    let probes = measure::timed(&mut took.build_s, || {
-        Probes::build(&root, settings.probe_profile, &args.backends())
+    let builds = timed(&mut took.build_s, || {
+        probes::build(args.probe_profile, &backends)
     })?;
-    let library_path = probes.users_library_path();
-    let python = children::find_python();
-    settings.priority = raise_priority();
-    let measured = measure::all(
-        &probes,
-        library_path.as_deref(),
-        python.as_ref(),
-        &settings,
-        took,
-    )?;
-    let report = report::Report::new(environment, settings, probes.builds(), python, measured);
+    let python = probes::find_python();
+    let settings = args.settings(backends, raise_priority());
+    let measured = measure(&builds, python.as_ref().ok(), &settings, took)?;
+    let report = Report::new(environment, settings, builds, python, measured);
 
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("could not create {}", out_dir.display()))?;
@@ -213,14 +205,78 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         took.matrix_s,
         out_dir.join("compare.json").display()
     );
-    if report.failures.is_empty() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        for failure in &report.failures {
-            eprintln!("error: {failure}");
-        }
-        Ok(ExitCode::FAILURE)
+    for failure in &report.failures {
+        eprintln!("error: {failure}");
     }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs every measurement: cold samples, warm rounds, the matrix; a loopback server answers
+/// the `fetch` processes for the whole run, bounded in connections and lifetime, and stopped at
+/// its end.
+fn measure(
+    builds: &[Built],
+    python: Option<&Python>,
+    settings: &Settings,
+    mut took: Stages,
+) -> anyhow::Result<Measured> {
+    let backends = &settings.backends;
+    let progress = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{msg:<28} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let launch = Launcher::new(builds, python, settings, progress);
+    let mut cold_rows = cold::rows(backends, python.is_some());
+    let mut warm_rows = warm::rows(backends, python.is_some());
+    let planned = [
+        cold::processes(&cold_rows, &launch),
+        warm::processes(&warm_rows, &launch),
+        matrix::processes(backends),
+    ];
+    launch
+        .progress
+        .set_length(planned.iter().map(|(all, _)| all).sum());
+    let max_connections = planned.iter().map(|(_, fetches)| fetches).sum();
+    let server = LoopbackServer::start(max_connections, SERVER_LIFETIME)
+        .context("could not start the loopback server for fetch(arg) on 127.0.0.1")?;
+
+    launch.progress.set_message("cold start, fresh processes");
+    timed(&mut took.cold_s, || {
+        cold::measure(&launch, &mut cold_rows, server.addr())
+    })?;
+    launch.progress.set_message("warm, per call");
+    timed(&mut took.warm_s, || {
+        warm::measure(&launch, &mut warm_rows, server.addr())
+    })?;
+    launch.progress.set_message("reactor compatibility");
+    let matrix = timed(&mut took.matrix_s, || {
+        matrix::measure(&launch, backends, server.addr())
+    })?;
+    launch.progress.finish_and_clear();
+    Ok(Measured {
+        cold: cold::summarise(&cold_rows, settings.arg.saturating_mul(100)),
+        warm: warm::summarise(&warm_rows),
+        matrix,
+        took,
+        server: ServerUse {
+            max_connections,
+            lifetime_s: SERVER_LIFETIME.as_secs(),
+            served: server.stop(),
+        },
+    })
+}
+
+/// Runs `stage`, writing how long it took, in seconds to the millisecond, into `seconds`.
+fn timed<T>(seconds: &mut f64, stage: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = stage();
+    *seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    result
 }
 
 /// The nice value the measured children start with, where the OS lets us raise it.
@@ -231,7 +287,7 @@ const NICE: i32 = -10;
 /// otherwise take the CPU from a cold sample at random moments and move the medians from one
 /// run to the next; at a higher priority the children get the CPU first whenever they are
 /// runnable (cache and memory contention remain). Without the permission (not root, no
-/// CAP_SYS_NICE) nothing changes. On an idle machine it changes nothing either.
+/// CAP_SYS_NICE) nothing changes. Raised after the builds, which run at the user's priority.
 fn raise_priority() -> String {
     match rustix::process::setpriority_process(None, NICE) {
         Ok(()) => format!("nice {NICE}"),
@@ -243,15 +299,6 @@ fn raise_priority() -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn more_rows_take_fewer_samples_each_down_to_a_floor() {
-        assert_eq!(default_samples(7), 200);
-        assert_eq!(default_samples(8), 200);
-        assert_eq!(default_samples(13), 123);
-        assert!(13 * default_samples(13) <= COLD_SAMPLES);
-        assert_eq!(default_samples(30), MIN_SAMPLES);
-    }
-
     /// The flags of `compare` alone.
     #[derive(Debug, clap::Parser)]
     struct Flags {
@@ -261,26 +308,27 @@ mod tests {
 
     fn settings(flags: &[&str]) -> Settings {
         let words = std::iter::once("compare").chain(flags.iter().copied());
-        <Flags as clap::Parser>::try_parse_from(words)
+        let args = <Flags as clap::Parser>::try_parse_from(words)
             .expect("valid flags")
-            .args
-            .settings()
+            .args;
+        args.settings(args.backends(), String::new())
     }
 
     #[test]
-    fn every_backend_on_both_workloads_takes_the_floor() {
-        let settings = settings(&[]);
-        assert_eq!(settings.backends.len(), Backend::ALL.len());
-        // The baseline and each backend, on work and on fetch.
-        let rows = 2 * (Backend::ALL.len() as u32 + 1);
-        assert_eq!(settings.samples, default_samples(rows));
-        assert_eq!(settings.samples, MIN_SAMPLES, "{rows} rows");
-        assert_eq!(settings.python_samples, MIN_SAMPLES / 4);
-        assert_eq!(self::settings(&["--quick"]).samples, QUICK_SAMPLES);
-        // Two backends: six rows share the budget, up to the ceiling.
+    fn every_backend_on_both_workloads_takes_the_floor_of_samples() {
+        let all = settings(&[]);
+        assert_eq!(all.backends, Backend::ALL);
         assert_eq!(
-            self::settings(&["--backends", "tokio,smol"]).samples,
-            MAX_SAMPLES
+            all.samples,
+            MIN_SAMPLES,
+            "{} rows",
+            2 * (Backend::ALL.len() + 1)
         );
+        assert_eq!(all.python_samples, MIN_SAMPLES / 4);
+        assert_eq!(settings(&["--quick"]).samples, QUICK_SAMPLES);
+        // Two backends: six rows share the budget, up to the ceiling.
+        let two = settings(&["--backends", "tokio,smol,tokio"]);
+        assert_eq!(two.samples, MAX_SAMPLES);
+        assert_eq!(two.backends.len(), 2, "each backend once");
     }
 }

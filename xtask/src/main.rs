@@ -4,7 +4,6 @@
 //! module, and every other program is started through [`cmd::Cmd`].
 
 mod backends;
-mod bench_report;
 mod cmd;
 mod compare;
 mod environment;
@@ -50,7 +49,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Compare(args) => compare::run(args),
         Command::Footprint(args) => footprint::run(args).map(|()| ExitCode::SUCCESS),
-        Command::BenchReport => bench_report::run().map(|()| ExitCode::SUCCESS),
+        Command::BenchReport => bench_report().map(|()| ExitCode::SUCCESS),
         Command::Backends => {
             backends::run();
             Ok(ExitCode::SUCCESS)
@@ -63,6 +62,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask bench-report`: the benches' own report (`oneoff_benches::write_report`, beside
+/// the run records the benches write), built in the profile `cargo bench` used, so that it
+/// reuses that build.
+fn bench_report() -> anyhow::Result<()> {
+    let summary = cmd::Cmd::new(workspace::cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--profile",
+            "bench",
+            "--package",
+            "oneoff-benches",
+        ])
+        .args(["--bin", "bench-report"])
+        .dir(&workspace::root())
+        .show_stderr()
+        .timeout(std::time::Duration::from_secs(1800))
+        .read()?;
+    println!("{summary}");
+    Ok(())
 }
 
 /// Help and version go out as clap writes them; a usage error becomes one clear line.

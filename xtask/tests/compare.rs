@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use oneoff_probe::Outcome;
 use oneoff_workloads::watchdog;
 use serde_json::Value;
 
@@ -130,41 +131,14 @@ fn row_of<'a>(rows: &'a Value, name: &str, workload: &str) -> &'a Value {
 /// clock was read twice at the same instant, or the figure was never filled in).
 fn assert_spread(row: &Value, field: &str) {
     let median = row[field]["median"].as_u64();
+    let p10 = row[field]["p10"].as_u64();
     let p90 = row[field]["p90"].as_u64();
     assert!(
-        matches!((median, p90), (Some(m), Some(_)) if m > 0),
+        matches!((p10, median, p90), (Some(low), Some(m), Some(high)) if 0 < m && low <= m && m <= high),
         "{field} of {} is not a measured spread: {}",
         row["name"],
         row[field]
     );
-}
-
-/// Whether the facade, with its default features and `feature`, turns on `detect-tokio`:
-/// follows `crates/async-oneoff/Cargo.toml`'s `[features]` from `default` and `feature`.
-fn detects_tokio(feature: &str) -> bool {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/async-oneoff/Cargo.toml");
-    let manifest: toml::Table =
-        toml::from_str(&std::fs::read_to_string(path).expect("the facade's manifest"))
-            .expect("the facade's manifest is TOML");
-    let features = manifest["features"]
-        .as_table()
-        .expect("the facade has features");
-    let mut on = vec!["default".to_owned(), feature.to_owned()];
-    let mut seen = Vec::new();
-    while let Some(name) = on.pop() {
-        if seen.contains(&name) {
-            continue;
-        }
-        if let Some(enables) = features.get(&name).and_then(toml::Value::as_array) {
-            on.extend(
-                enables
-                    .iter()
-                    .filter_map(|item| item.as_str().map(str::to_owned)),
-            );
-        }
-        seen.push(name);
-    }
-    seen.iter().any(|name| name == "detect-tokio")
 }
 
 #[test]
@@ -202,7 +176,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     let printed: Value = serde_json::from_slice(&output.stdout).expect("--format json prints JSON");
     assert_eq!(printed, report, "stdout and compare.json differ");
 
-    assert_eq!(report["schema"], "oneoff-compare/4");
+    assert_eq!(report["schema"], "oneoff-compare/5");
     assert_eq!(report["ok"], true);
     assert_eq!(report["failures"], serde_json::json!([]));
     for key in [
@@ -261,7 +235,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         }
         assert!(row["round_trip_ns"].is_null(), "work has no round trip");
         assert!(row["threads_during"].as_u64().unwrap() >= 1);
-        assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
+        assert_spread(row, "peak_rss_kib");
         assert!(row["first_line_above_baseline_ns"].is_i64());
     }
     for name in backends {
@@ -314,86 +288,115 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         assert_spread(row, "teardown_ns");
     }
 
-    // Warm per-call figures of work for every backend, each in its own build and with every
-    // feature, every round counted.
+    // Warm per-call figures: work in each backend's own build, the portal and TokioCompat in
+    // the all-backends build, every figure with its rounds, median, range and steadiness.
     let rounds = at(&report, "settings.warm_rounds").as_u64().unwrap();
     let warm = &report["warm"];
+    let warm_row = |name: &str, calls: &str| -> &Value {
+        let rows: Vec<&Value> = warm
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["name"] == name && row["calls"] == calls)
+            .collect();
+        assert_eq!(rows.len(), 1, "{name} {calls}: {warm}");
+        rows[0]
+    };
     for name in backends {
-        let rows = rows_of(warm, name, "work");
-        let configs: Vec<&Value> = rows.iter().map(|row| &row["config"]).collect();
-        assert_eq!(configs, [name, "all-features"], "{name}");
-        for row in rows {
+        for (calls, build, fields) in [
+            (
+                "work",
+                name,
+                &[
+                    "one_shot_ready",
+                    "one_shot_yield",
+                    "reused_ready",
+                    "reused_yield",
+                ][..],
+            ),
+            (
+                "reach",
+                "all-backends",
+                &[
+                    "portal_call",
+                    "one_shot_ready",
+                    "compat_one_shot_ready",
+                    "reused_ready",
+                    "compat_reused_ready",
+                ][..],
+            ),
+        ] {
+            let row = warm_row(name, calls);
             assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
             assert_eq!(row["rounds"].as_u64(), Some(rounds), "{name}");
-            for field in [
-                "one_shot_ready_ns",
-                "one_shot_yield_ns",
-                "reused_ready_ns",
-                "reused_yield_ns",
-            ] {
+            assert_eq!(row["build"], build, "{name} {calls}");
+            let per_call = row["per_call_ns"].as_object().unwrap();
+            let mut present: Vec<&str> = per_call.keys().map(String::as_str).collect();
+            let mut wanted = fields.to_vec();
+            present.sort_unstable();
+            wanted.sort_unstable();
+            assert_eq!(present, wanted, "{name} {calls}");
+            for (field, figure) in per_call {
+                let (min, median, max) = (
+                    figure["min"].as_f64().unwrap(),
+                    figure["median"].as_f64().unwrap(),
+                    figure["max"].as_f64().unwrap(),
+                );
                 assert!(
-                    row["per_call_ns"][field].as_f64().unwrap() > 0.0,
+                    0.0 < min && min <= median && median <= max,
+                    "{name} {field}: {figure}"
+                );
+                assert_eq!(
+                    figure["rounds"].as_array().unwrap().len() as u64,
+                    rounds,
                     "{name} {field}"
+                );
+                assert_eq!(
+                    figure["unsteady"],
+                    max > 1.5 * min,
+                    "{name} {field}: {figure}"
                 );
             }
         }
-    }
-    // The portal's round trip and the calls in TokioCompat: in each backend's own build, not
-    // again with every detector.
-    for name in backends {
-        let rows = rows_of(warm, name, "work");
-        let own = &rows[0]["per_call_ns"];
-        for field in [
-            "portal_call_ns",
-            "compat_one_shot_ready_ns",
-            "compat_reused_ready_ns",
-        ] {
-            let ns = own[field]
-                .as_f64()
-                .unwrap_or_else(|| panic!("{name}: no {field}: {own}"));
-            assert!(ns > 0.0, "{name} {field}: {ns}");
-        }
+        let reach = &warm_row(name, "reach")["per_call_ns"];
         // A round trip through another thread costs more than a ready call on this one.
         assert!(
-            own["portal_call_ns"].as_f64() > own["reused_ready_ns"].as_f64(),
-            "{name}: {own}"
+            reach["portal_call"]["median"].as_f64() > reach["reused_ready"]["median"].as_f64(),
+            "{name}: {reach}"
         );
-        let added = &rows[0]["tokio_compat_added_ns"];
-        for field in ["one_shot_ready_ns", "reused_ready_ns"] {
-            assert!(added[field].is_f64(), "{name}: {added}");
+        let added = &warm_row(name, "reach")["tokio_compat_added_ns"];
+        for field in ["compat_one_shot_ready", "compat_reused_ready"] {
+            assert!(added[field]["median"].is_f64(), "{name}: {added}");
         }
-        let every_detector = &rows[1]["per_call_ns"];
-        assert!(
-            every_detector["portal_call_ns"].is_null(),
-            "{name}: {every_detector}"
-        );
-        assert!(rows[1]["tokio_compat_added_ns"].is_null(), "{name}");
     }
 
     // Warm fetch: one-shot and reused on each backend's own stack in its own build, the
     // blocking call on the baseline.
     for (name, stack) in stacks {
-        let row = row_of(warm, name, "fetch");
+        let row = warm_row(name, "fetch");
         assert_eq!(row["ok"], true, "{name}: {}", row["error"]);
         assert_eq!(row["rounds"].as_u64(), Some(rounds), "{name}");
         assert_eq!(row["stack"], stack, "{name}");
         let per_call = &row["per_call_ns"];
         let fields: &[&str] = if row["kind"] == "baseline" {
-            assert_eq!(row["config"], "default");
-            &["blocking_fetch_ns"]
+            assert_eq!(row["build"], "default");
+            &["blocking_fetch"]
         } else {
-            assert_eq!(row["config"], name);
-            &["one_shot_fetch_ns", "reused_fetch_ns"]
+            assert_eq!(row["build"], name);
+            &["one_shot_fetch", "reused_fetch"]
         };
         let present: Vec<&String> = per_call.as_object().unwrap().keys().collect();
         assert_eq!(present, fields, "{name}: {per_call}");
         for field in fields {
-            assert!(per_call[field].as_f64().unwrap() > 0.0, "{name} {field}");
+            assert!(
+                per_call[field]["median"].as_f64().unwrap() > 0.0,
+                "{name} {field}"
+            );
         }
     }
 
-    // The drivers: monoio's, from every one of its warm rows; none for the backends that
-    // have no choice of driver.
+    // The drivers: monoio's, from its runner in the all-backends build; none for the backends
+    // that have no choice of driver.
     let drivers = report["drivers"].as_object().unwrap();
     assert_eq!(
         drivers.keys().collect::<Vec<_>>(),
@@ -403,7 +406,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     let driver = drivers["monoio"].as_str().unwrap();
     assert!(["io_uring", "legacy"].contains(&driver), "{driver}");
     for row in warm.as_array().unwrap() {
-        let expected = (row["name"] == "monoio").then_some(driver);
+        let expected = (row["name"] == "monoio" && row["calls"] == "reach").then_some(driver);
         assert_eq!(row["driver"].as_str(), expected, "{row}");
     }
 
@@ -420,15 +423,15 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     assert!(server["lifetime_s"].as_u64().unwrap() > 0);
 
     // Every probe build the run needed, each with its own executable.
-    let configs: Vec<&str> = report["builds"]
+    let builds: Vec<&str> = report["builds"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|build| build["config"].as_str().unwrap())
+        .map(|build| build["build"].as_str().unwrap())
         .collect();
     assert_eq!(
-        configs,
-        ["default", "futures-lite", "monoio", "tokio", "all-features"]
+        builds,
+        ["default", "futures-lite", "monoio", "tokio", "all-backends"]
     );
 
     // The matrix: every cell filled, and the cells whose outcome is known.
@@ -436,7 +439,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|case| case["id"].as_str().unwrap())
+        .map(|case| case.as_str().unwrap())
         .collect();
     assert_eq!(
         cases,
@@ -452,15 +455,14 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
             "async-io-fetch"
         ]
     );
-    let cell_of = |field: &str, backend: &str, case: &str| -> String {
+    // Each cell is a typed outcome, read with the probe's own type.
+    let outcome = |backend: &str, case: &str| -> Outcome {
         let column = cases.iter().position(|c| *c == case).unwrap();
-        row(&report["matrix"]["rows"], backend, "backend")[field][column]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let cell = &row(&report["matrix"]["rows"], backend, "backend")["cells"][column];
+        serde_json::from_value(cell.clone()).unwrap_or_else(|err| panic!("{cell}: {err}"))
     };
-    let cell = |backend: &str, case: &str| cell_of("cells", backend, case);
-    let short = |backend: &str, case: &str| cell_of("short", backend, case);
+    let cell = |backend: &str, case: &str| outcome(backend, case).to_string();
+    let short = |backend: &str, case: &str| outcome(backend, case).label();
     for backend in backends {
         assert_eq!(cell(backend, "neutral"), "ok");
         // With compatibility, tokio's timer works on every backend.
@@ -469,23 +471,16 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         assert_eq!(cell(backend, "async-io-timer"), "ok");
         // async-io's sockets work under every backend.
         assert_eq!(cell(backend, "async-io-fetch"), "ok", "{backend}");
-        // Each backend runs in its own build (the facade's defaults plus its feature), so the
-        // nested call is refused exactly where that build recognises a tokio runtime.
+        // Each backend runs in its own build, with the facade's defaults and so detect-tokio:
+        // the nested call is refused, not run and not a panic.
         let nested = cell(backend, "nested-in-tokio");
-        if detects_tokio(backend) {
-            assert!(
-                nested.starts_with(&format!(
-                    "error: cannot block on a future with {backend} from inside a running tokio current-thread runtime"
-                )),
-                "{nested}"
-            );
-            assert_eq!(short(backend, "nested-in-tokio"), "error: nested");
-        } else {
-            assert_eq!(
-                nested, "ok",
-                "{backend} without detect-tokio runs the ready future"
-            );
-        }
+        assert!(
+            nested.starts_with(&format!(
+                "error: cannot block on a future with {backend} from inside a running tokio current-thread runtime"
+            )),
+            "{nested}"
+        );
+        assert_eq!(short(backend, "nested-in-tokio"), "error: nested");
         // In a spawn_blocking thread the promise still holds: a result or Error::Nested, never
         // a panic or a hang.
         let blocking = short(backend, "in-spawn-blocking");
@@ -536,7 +531,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         .collect();
     assert_eq!(python_warm.len(), usize::from(python), "{warm}");
     if let [row] = python_warm[..] {
-        let ns = row["per_call_ns"]["portal_call_ns"].as_f64();
+        let ns = row["per_call_ns"]["portal_call"]["median"].as_f64();
         assert!(ns.is_some_and(|ns| ns > 0.0), "{row}");
     }
 
@@ -562,28 +557,108 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         "{markdown}"
     );
 
-    // The chart: an SVG with a labelled group of bars for each backend measured and for the
-    // std::net baseline, work's figures and fetch's.
+    // The verdict: every situation answered from this run's figures, its pick one of the
+    // backends measured, in compare.json, at the top of compare.md and on the terminal.
+    let verdict = report["verdict"].as_array().unwrap();
+    let situations: Vec<&str> = verdict
+        .iter()
+        .map(|a| a["situation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        situations,
+        [
+            "one-call",
+            "many-calls",
+            "needs-tokio",
+            "shared-across-threads",
+            "smallest-footprint"
+        ]
+    );
+    for answer in verdict {
+        let pick = answer["pick"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no pick: {answer}"));
+        let candidates = answer["candidates"].as_array().unwrap();
+        assert_eq!(candidates[0]["name"], pick, "{answer}");
+        let named = |name: &str| pick == name || pick == format!("{name} in TokioCompat");
+        assert!(backends.iter().any(|b| named(b)), "{answer}");
+        assert!(
+            candidates
+                .iter()
+                .all(|c| c["low"].as_f64() <= c["median"].as_f64()),
+            "{answer}"
+        );
+    }
+    assert!(markdown.contains("\n## Verdict of this run"), "{markdown}");
+    assert!(
+        markdown.find("Verdict") < markdown.find("## work("),
+        "the verdict comes first"
+    );
+
+    // The chart: one panel per situation, each with a bar for every candidate.
     let chart = std::fs::read_to_string(Path::new(out_dir).join("compare.svg"))
         .expect("compare.svg is written");
     assert!(chart.starts_with("<svg"), "{chart}");
-    for name in backends.iter().chain(&["baseline (std::net)"]) {
+    for answer in verdict {
+        let question = answer["question"].as_str().unwrap();
         assert!(
-            chart.lines().any(|line| line.trim() == *name),
-            "no bars for {name} in compare.svg"
+            chart.contains(question),
+            "no panel for {question} in compare.svg"
+        );
+        for candidate in answer["candidates"].as_array().unwrap() {
+            let name = candidate["name"].as_str().unwrap();
+            assert!(
+                chart.lines().any(|line| line.trim() == name),
+                "no bar for {name} in {question}"
+            );
+        }
+    }
+}
+
+/// What a user sees on the terminal: the verdict first, then the tables, within 120 columns.
+#[test]
+fn the_terminal_report_opens_with_the_verdict() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_dir = out.path().to_str().expect("a UTF-8 temporary path");
+    let output = xtask(
+        "compare --quick, terminal",
+        Duration::from_secs(1200),
+        &[
+            "compare",
+            "--quick",
+            "--samples",
+            "3",
+            "--backends",
+            "futures-lite,smol",
+            "--probe-profile",
+            "dev",
+            "--out",
+            out_dir,
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "compare failed: {}",
+        stderr(&output)
+    );
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let verdict = text.find("Verdict of this run").expect("a verdict");
+    assert!(
+        verdict < text.find("results and cold start-up").unwrap(),
+        "{text}"
+    );
+    for question in [
+        "one call from a cold process:",
+        "many calls:",
+        "several threads share one async world:",
+    ] {
+        assert!(text.contains(question), "{question} missing:\n{text}");
+    }
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "{} columns: {line}",
+            line.chars().count()
         );
     }
-    assert!(
-        chart.contains("fetch, reused runner, warm"),
-        "no fetch legend"
-    );
-    assert!(
-        chart.contains("portal round trip, warm"),
-        "no portal legend"
-    );
-    // Seven bars per backend, two for the baseline, seven legend swatches, the background.
-    assert!(
-        chart.matches("<rect").count() >= 7 * backends.len() + 2 + 7,
-        "compare.svg has too few bars"
-    );
 }

@@ -3,115 +3,55 @@
 //! one line the moment it has it. The parent stamps the arrival of the first line.
 
 use std::cell::RefCell;
-use std::error::Error;
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use oneoff::Backend;
+use oneoff_probe::ColdReport;
 use oneoff_workloads::fetch::fetch_std;
 use oneoff_workloads::{DONE, STARTED, work_with};
-use serde::Serialize;
 
-use crate::fetch;
-use crate::proc_status::{peak_rss_kib, threads};
+use crate::{Failed, checked, native_fetch, proc_status};
 
-/// What a sample runs: a backend, or nothing async at all.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Subject {
-    Baseline,
-    Backend(Backend),
-}
-
-impl FromStr for Subject {
-    type Err = oneoff::UnknownBackend;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        if name == "baseline" {
-            return Ok(Subject::Baseline);
-        }
-        name.parse().map(Subject::Backend)
-    }
-}
-
-/// The work of a sample.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Workload {
-    /// `work(arg)`: two lines around a delay (the baseline sleeps the thread instead).
-    Work { delay: Duration },
-    /// `fetch(arg)` from the loopback server at `addr`, on the backend's own network stack
-    /// (the baseline uses blocking `std::net`).
-    Fetch { addr: SocketAddr },
-}
-
-/// What a cold sample saw inside the process; durations in nanoseconds.
-#[derive(Debug, Serialize)]
-pub(crate) struct Report {
-    /// What the workload returned.
-    result: u64,
-    /// From the one-shot call to the future's first poll: the runtime's own start-up
-    /// (absent for the baseline, which starts no runtime).
-    construct_to_first_poll_ns: Option<u64>,
-    /// `work`: how long the awaited delay really took, from the first line written to the
-    /// second line begun.
-    timer_ns: Option<u64>,
-    /// `fetch`: from the first poll (the baseline: from the connect) to the answer received.
-    round_trip_ns: Option<u64>,
-    /// From the work's completion to the return of the one-shot call: teardown.
-    teardown_ns: Option<u64>,
-    /// OS threads alive at the end of the work, inside the call.
-    threads_during: Option<u64>,
-    /// OS threads alive after the call returned.
-    threads_after: Option<u64>,
-    /// Peak resident set size of the whole process, in KiB.
-    peak_rss_kib: Option<u64>,
-}
-
-/// Runs the sample and reports; fails when the backend's run fails or the round trip does.
+/// Runs the sample and reports: `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`; on
+/// `backend`, or without one the baseline. Fails when the run or the round trip does.
 pub(crate) fn run(
-    subject: Subject,
+    backend: Option<Backend>,
     arg: u64,
-    workload: Workload,
-) -> Result<Report, Box<dyn Error>> {
+    delay_ns: u64,
+    fetch: Option<SocketAddr>,
+) -> Result<ColdReport, Failed> {
     let stamps = Stamps::default();
-    let mut report = Report {
-        result: 0,
-        construct_to_first_poll_ns: None,
-        timer_ns: None,
-        round_trip_ns: None,
-        teardown_ns: None,
-        threads_during: None,
-        threads_after: None,
-        peak_rss_kib: None,
-    };
-    match (subject, workload) {
-        (Subject::Baseline, Workload::Work { delay }) => {
+    let mut report = ColdReport::default();
+    match (backend, fetch) {
+        (None, None) => {
             let mut out = Stamped(&stamps);
             line(&mut out, STARTED);
-            thread::sleep(delay);
+            thread::sleep(Duration::from_nanos(delay_ns));
             line(&mut out, DONE);
             report.result = arg.saturating_mul(100);
-            report.threads_during = threads();
+            report.threads_during = proc_status("Threads:");
         }
-        (Subject::Baseline, Workload::Fetch { addr }) => {
+        (None, Some(addr)) => {
             let connect = Instant::now();
-            let answer = fetch::checked(Ok(fetch_std(addr, arg)), addr, arg)?;
+            let answer = checked(Ok(fetch_std(addr, arg)), addr, arg)?;
             line(&mut Stamped(&stamps), &answer.to_string());
             report.result = answer;
             report.round_trip_ns = stamps.first_begun(connect).map(nanos);
-            report.threads_during = threads();
+            report.threads_during = proc_status("Threads:");
         }
-        (Subject::Backend(backend), Workload::Work { delay }) => {
+        (Some(backend), None) => {
+            let delay = Duration::from_nanos(delay_ns);
             let ran = one_shot(backend, work_with(arg, delay, Stamped(&stamps)))?;
             ran.fill(&mut report);
             report.result = ran.output;
         }
-        (Subject::Backend(backend), Workload::Fetch { addr }) => {
+        (Some(backend), Some(addr)) => {
             let ran = one_shot(backend, async {
-                let fetched = fetch::native(backend, addr, arg).await;
+                let fetched = native_fetch(backend, addr, arg).await;
                 // Written the moment it is received, so that the parent stamps its arrival.
                 if let Ok(answer) = &fetched {
                     line(&mut Stamped(&stamps), &answer.to_string());
@@ -120,14 +60,14 @@ pub(crate) fn run(
             })?;
             ran.fill(&mut report);
             report.round_trip_ns = stamps.first_begun(ran.first_poll).map(nanos);
-            report.result = fetch::checked(Ok(ran.output), addr, arg)?;
+            report.result = checked(Ok(ran.output), addr, arg)?;
         }
     }
-    if let Workload::Work { .. } = workload {
+    if fetch.is_none() {
         report.timer_ns = stamps.timer().map(nanos);
     }
-    report.threads_after = threads();
-    report.peak_rss_kib = peak_rss_kib();
+    report.threads_after = proc_status("Threads:");
+    report.peak_rss_kib = proc_status("VmHWM:");
     Ok(report)
 }
 
@@ -143,7 +83,7 @@ struct OneShot<T> {
 
 impl<T> OneShot<T> {
     /// Writes runtime start, teardown and the threads during the call into `report`.
-    fn fill(&self, report: &mut Report) {
+    fn fill(&self, report: &mut ColdReport) {
         report.construct_to_first_poll_ns = Some(nanos(self.first_poll - self.called));
         report.teardown_ns = Some(nanos(self.returned - self.done));
         report.threads_during = self.threads_during;
@@ -162,7 +102,7 @@ fn one_shot<F: Future>(backend: Backend, future: F) -> Result<OneShot<F::Output>
         let output = future.await;
         // Read before the clock stops: reading /proc takes tens of µs, which would otherwise
         // count as teardown.
-        threads_during = threads();
+        threads_during = proc_status("Threads:");
         done = Some(Instant::now());
         output
     })?;

@@ -1,29 +1,19 @@
 //! The measurement binary of `cargo xtask compare`: one process runs one measurement of one
 //! backend and ends its standard output with one JSON line that says what it saw.
 //!
-//! `cargo xtask compare` builds this binary once, in release mode, and starts it as a fresh
-//! process for every cold sample, so that each sample pays what a user's program pays: process
-//! start, runtime start, the work, teardown. The subcommands are the kinds of measurement:
+//! `cargo xtask compare` builds this binary once per backend feature, in release mode, and
+//! starts it as a fresh process for every cold sample, so that each sample pays what a user's
+//! program pays: process start, runtime start, the work, teardown. Its arguments are a
+//! [`Request`] and its last line a report of the `oneoff_probe` library, which the parent reads
+//! with the same types:
 //!
-//! - `cold`: one one-shot run of the shared `work_with(arg, delay)` on a fresh runtime, writing
-//!   its two lines to stdout as it goes (the parent stamps the first line's arrival), then the
-//!   in-process figures: runner construction to first poll, the timer's real duration,
-//!   completion to return (teardown), threads during and after, peak RSS. With `--backend
-//!   baseline` it writes the same lines around a plain thread sleep and runs no async code.
-//!   With `--fetch ADDR` the work is `fetch(arg)` from the loopback server at `ADDR` instead,
-//!   on the backend's own network stack (the baseline: blocking `std::net`): it writes the
-//!   answer as one line the moment it arrives, and reports the round trip in place of the timer.
-//! - `warm`: nanoseconds per call in one process, one-shot and reused, on a ready future and on
-//!   one that yields once, or with `--fetch ADDR` on `fetch(arg)`; with the I/O driver of the
-//!   runner, for compio and monoio. With `--portal`, also the round trip of a ready future
-//!   through a `BlockingPortal` of the backend, called from the probe's main thread; with
-//!   `--compat`, also the ready calls in `TokioCompat`.
-//! - `cell`: one cell of the reactor compatibility matrix; the parent runs it under a timeout.
-//!   Its report carries the outcome twice: in full and as a short label for the terminal.
-//!
-//! The last stdout line is the contract with the parent (and with the Python reference script
-//! in `xtask/src/compare/reference.py`, which writes the same fields); all durations are
-//! nanoseconds.
+//! - `cold`: one one-shot run of the shared `work_with(arg, delay)` (or `fetch(arg)` with
+//!   `--fetch ADDR`, on the backend's own network stack), writing the work's lines to stdout as
+//!   it goes (the parent stamps the first line's arrival), then a `ColdReport`. Without
+//!   `--backend`, the baseline: the same lines around a thread sleep, or the same round trip on
+//!   blocking `std::net`, and no async code.
+//! - `warm`: nanoseconds per call in one process (`warm.rs`), a `WarmReport`.
+//! - `cell`: one cell of the reactor compatibility matrix (`cell.rs`), an `Outcome`.
 //!
 //! # Examples
 //!
@@ -36,107 +26,52 @@
 //!
 //! ## Feature flags
 //!
-//! One per feature of the `oneoff` facade, of the same name, each turning on the facade's:
-//! the backends (`tokio`, `smol`, `futures-lite`, `pollster`, `async-std`, `tokio-local`,
-//! `futures-executor`, `compio`, `monoio`), `ctrl-c`, `tokio-compat`, `portal` and the
-//! `detect-*` features (`warm --portal` needs `portal`; `warm --compat` and the matrix's
-//! compatible case need `tokio-compat`). A backend with a network stack of its own
-//! (`async-std`, `compio`, `monoio`) also turns on that stack's `fetch` in `oneoff-workloads`;
-//! `tokio::net` and `async-io`'s are in every build. With no flags the probe has the facade's
-//! default features; `cargo xtask compare` builds it once with each backend's feature (plus
-//! the defaults, `portal` and `tokio-compat`), and once with `--all-features` (every backend,
-//! every detector). A backend whose feature is off is refused by name.
+//! `all-backends` (see the library). Every build has the facade's defaults, `portal` and
+//! `tokio-compat`, tokio and async-io for the matrix's cases, and every network
+//! stack's `fetch`, so that the builds share their dependencies and differ by the backend's
+//! feature alone.
 
-mod batches;
 mod cell;
 mod cold;
-mod fetch;
-mod proc_status;
-mod reach;
 mod warm;
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use oneoff::Backend;
-
-use crate::batches::Batches;
-use crate::cold::{Subject, Workload};
-use crate::reach::Wanted;
-
-/// One measurement of one backend; the last line of stdout is JSON.
-#[derive(Debug, Parser)]
-#[command(name = "oneoff-probe")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// One cold one-shot run of work(arg), or fetch(arg), with its in-process figures.
-    Cold {
-        /// A backend name, or `baseline` for a process that runs no async code.
-        #[arg(long)]
-        backend: Subject,
-        /// The argument of work(arg) or fetch(arg).
-        #[arg(long, default_value_t = 100)]
-        arg: u64,
-        /// The delay work awaits, in nanoseconds.
-        #[arg(long, default_value_t = 0)]
-        delay_ns: u64,
-        /// Run fetch(arg) from the loopback server at this address instead of work(arg).
-        #[arg(long, value_name = "ADDR")]
-        fetch: Option<SocketAddr>,
-    },
-    /// Nanoseconds per call, one-shot and reused: work's ready and yield-once futures, or
-    /// fetch(arg).
-    Warm {
-        /// The backend to measure; `baseline` (blocking std::net) only with --fetch.
-        #[arg(long)]
-        backend: Subject,
-        /// Repetitions; the median is reported.
-        #[arg(long, default_value_t = 11)]
-        reps: usize,
-        /// How long one repetition should take, in microseconds.
-        #[arg(long, default_value_t = 10_000)]
-        target_us: u64,
-        /// The most calls in one repetition.
-        #[arg(long, default_value_t = 1 << 30)]
-        max_calls: u64,
-        /// Time fetch(arg) from the loopback server at this address instead of work's futures.
-        #[arg(long, value_name = "ADDR")]
-        fetch: Option<SocketAddr>,
-        /// The argument of fetch(arg).
-        #[arg(long, default_value_t = 100)]
-        arg: u64,
-        /// Also time portal.call of a ready future from this thread to a BlockingPortal of the
-        /// backend (needs the `portal` feature).
-        #[arg(long, conflicts_with = "fetch")]
-        portal: bool,
-        /// Also time the ready calls, one-shot and reused, in TokioCompat (needs the
-        /// `tokio-compat` feature).
-        #[arg(long, conflicts_with = "fetch")]
-        compat: bool,
-    },
-    /// One cell of the reactor compatibility matrix.
-    Cell {
-        /// The backend to run the case on.
-        #[arg(long)]
-        backend: Backend,
-        /// The case.
-        #[arg(long, value_enum)]
-        case: cell::Case,
-        /// The loopback server the fetch cases connect to.
-        #[arg(long, value_name = "ADDR")]
-        fetch: Option<SocketAddr>,
-    },
-}
+use oneoff_probe::Request;
 
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
+    let request = Request::parse(std::env::args_os().skip(1)).unwrap_or_else(|err| err.exit());
+    let reported = match request {
+        Request::Cold {
+            backend,
+            arg,
+            delay_ns,
+            fetch,
+        } => cold::run(backend, arg, delay_ns, fetch).and_then(|report| emit(&report)),
+        Request::Warm {
+            backend,
+            calls,
+            reps,
+            target_us,
+            max_calls,
+            fetch,
+            arg,
+        } => {
+            let batches = oneoff_workloads::timing::Batches {
+                reps,
+                target: std::time::Duration::from_micros(target_us),
+                max_calls,
+            };
+            warm::run(backend, calls, batches, fetch.map(|addr| (addr, arg)))
+                .and_then(|report| emit(&report))
+        }
+        Request::Cell {
+            backend,
+            case,
+            fetch,
+        } => emit(&cell::run(backend, case, fetch)),
+    };
+    match reported {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
@@ -145,57 +80,96 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
-    match command {
-        Command::Cold {
-            backend,
-            arg,
-            delay_ns,
-            fetch,
-        } => {
-            let workload = match fetch {
-                Some(addr) => Workload::Fetch { addr },
-                None => Workload::Work {
-                    delay: Duration::from_nanos(delay_ns),
-                },
-            };
-            emit(&cold::run(backend, arg, workload)?);
-        }
-        Command::Warm {
-            backend,
-            reps,
-            target_us,
-            max_calls,
-            fetch,
-            arg,
-            portal,
-            compat,
-        } => {
-            let batches = Batches {
-                reps,
-                target: Duration::from_micros(target_us),
-                max_calls,
-            };
-            let wanted = Wanted { portal, compat };
-            match (fetch, backend) {
-                (Some(addr), subject) => emit(&warm::run_fetch(subject, addr, arg, batches)?),
-                (None, Subject::Backend(backend)) => emit(&warm::run(backend, batches, wanted)?),
-                (None, Subject::Baseline) => {
-                    return Err("the baseline has only a fetch to time: give --fetch ADDR".into());
-                }
-            }
-        }
-        Command::Cell {
-            backend,
-            case,
-            fetch,
-        } => emit(&cell::run(backend, case, fetch)),
-    }
+/// A failed measurement, in one line.
+type Failed = Box<dyn std::error::Error>;
+
+/// Writes the report as the last line of stdout.
+fn emit<T: serde::Serialize>(report: &T) -> Result<(), Failed> {
+    println!("{}", serde_json::to_string(report)?);
     Ok(())
 }
 
-/// Writes the report as the last line of stdout.
-fn emit<T: serde::Serialize>(report: &T) {
-    let line = serde_json::to_string(report).expect("probe reports are plain data");
-    println!("{line}");
+/// The answer of one `fetch(arg)` call if it is the right one, else why not, in one line.
+fn checked(
+    outcome: Result<std::io::Result<u64>, oneoff::Error>,
+    addr: std::net::SocketAddr,
+    arg: u64,
+) -> Result<u64, String> {
+    let expected = oneoff_workloads::fetch::answer(arg);
+    match outcome {
+        Ok(Ok(got)) if got == expected => Ok(got),
+        Ok(Ok(got)) => Err(format!("fetch({arg}) returned {got}, expected {expected}")),
+        Ok(Err(err)) => Err(format!("fetch({arg}) from {addr} failed: {err}")),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// `fetch(arg)` from `addr` on `backend`'s own network stack.
+async fn native_fetch(
+    backend: oneoff::Backend,
+    addr: std::net::SocketAddr,
+    arg: u64,
+) -> std::io::Result<u64> {
+    use oneoff_workloads::fetch::{Stack, fetch_on};
+    fetch_on(Stack::native(backend.name()), addr, arg).await
+}
+
+/// A number from `/proc/self/status` (Linux): `Threads:` or `VmHWM:` (peak RSS, KiB);
+/// elsewhere `None` rather than a guess.
+fn proc_status(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|line| line.strip_prefix(field))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use oneoff::Backend;
+    use oneoff_workloads::fetch::LoopbackServer;
+    use oneoff_workloads::watchdog;
+
+    use super::*;
+
+    #[test]
+    fn every_backend_of_the_build_fetches_on_its_own_stack() {
+        let server = LoopbackServer::start(100, Duration::from_secs(60)).unwrap();
+        let addr = server.addr();
+        let fetched = watchdog("native fetch", Duration::from_secs(60), move || {
+            let fetch = |backend: &Backend| backend.run(native_fetch(*backend, addr, 3));
+            let checked = |backend| checked(fetch(backend), addr, 3);
+            Backend::ALL.iter().map(checked).collect::<Vec<_>>()
+        });
+        assert!(
+            fetched.iter().all(|answer| *answer == Ok(300)),
+            "{fetched:?}"
+        );
+        assert_eq!(server.stop(), Backend::ALL.len() as u64);
+    }
+
+    #[test]
+    fn a_wrong_or_failed_answer_is_one_line() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let wrong = checked(Ok(Ok(301)), addr, 3).unwrap_err();
+        assert_eq!(wrong, "fetch(3) returned 301, expected 300");
+        let refused = checked(
+            Ok(Err(std::io::ErrorKind::ConnectionRefused.into())),
+            addr,
+            3,
+        );
+        assert!(
+            refused
+                .unwrap_err()
+                .starts_with("fetch(3) from 127.0.0.1:9 failed")
+        );
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn reads_this_process() {
+        assert!(proc_status("Threads:").unwrap() >= 1);
+        assert!(proc_status("VmHWM:").unwrap() > 0);
+    }
 }

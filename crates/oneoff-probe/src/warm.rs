@@ -1,156 +1,146 @@
-//! Per-call cost in a warm process: the one-shot form (a fresh runtime per call) against a
-//! reused runner, on `work`'s futures (ready at once, yields once) or on `fetch(arg)`, with
-//! the I/O driver of the runner where the backend has a choice of one; on request, the
-//! portal's round trip and the calls in `TokioCompat` after them ([`crate::reach`]).
+//! Per-call cost in a warm process, each variant timed by `oneoff_workloads::timing`: `work`'s
+//! futures one-shot (a fresh runtime per call) and on a kept runner; `fetch(arg)` likewise, or
+//! the baseline's blocking call. The portal and `TokioCompat` are the `oneoff-probe-reach`
+//! binary's (`src/bin/reach.rs`): they need the backend's runner type.
 
-use std::error::Error;
 use std::future;
 use std::hint::black_box;
 use std::net::SocketAddr;
 
-use oneoff::{AnyRunner, Backend};
+use oneoff::Backend;
+use oneoff_probe::{Calls, Variant, WarmReport};
 use oneoff_workloads::fetch::fetch_std;
+use oneoff_workloads::timing::Batches;
 use oneoff_workloads::yield_times;
-use serde::Serialize;
 
-use crate::batches::{Batches, ns_per_call};
-use crate::cold::Subject;
-use crate::fetch;
-use crate::reach::{self, Reach, Wanted};
+use crate::{Failed, checked, native_fetch};
 
-/// Median nanoseconds per call of each of `work`'s variants.
-#[derive(Debug, Serialize)]
-pub(crate) struct Report {
-    one_shot_ready_ns: f64,
-    one_shot_yield_ns: f64,
-    reused_ready_ns: f64,
-    reused_yield_ns: f64,
-    /// Timed batches behind each median.
-    reps: usize,
-    /// The runner's I/O driver, for a backend that picks one (compio, monoio).
-    driver: Option<&'static str>,
-    /// The portal's round trip and the calls in `TokioCompat`, where asked for.
-    #[serde(flatten)]
-    reach: Reach,
-}
-
-/// Median nanoseconds per call of `fetch(arg)`.
-#[derive(Debug, Serialize)]
-pub(crate) struct FetchReport {
-    /// A one-shot run per call, on the backend's own stack.
-    one_shot_fetch_ns: Option<f64>,
-    /// A kept runner's `block_on` per call.
-    reused_fetch_ns: Option<f64>,
-    /// The baseline: blocking `std::net`, no runtime.
-    blocking_fetch_ns: Option<f64>,
-    reps: usize,
-    driver: Option<&'static str>,
-}
-
-/// Measures `work`'s four variants on `backend`: the one-shot ones first, with no runner
-/// alive, then the reused ones on a runner made for them (a runner kept during the one-shot
-/// calls would have its threads and memory share the machine with them: tokio-mt's idle
-/// workers); then, with that runner gone, what `wanted` asks.
+/// Times `calls` on `backend` (without one, the baseline's blocking fetch); `fetch` is the
+/// loopback server and the argument of `fetch(arg)`.
 pub(crate) fn run(
-    backend: Backend,
+    backend: Option<Backend>,
+    calls: Calls,
     batches: Batches,
-    wanted: Wanted,
-) -> Result<Report, Box<dyn Error>> {
-    // A failing call fails the whole measurement: check each variant once before timing it.
+    fetch: Option<(SocketAddr, u64)>,
+) -> Result<WarmReport, Failed> {
+    let mut report = WarmReport::default();
+    match (backend, calls, fetch) {
+        (Some(backend), Calls::Work, _) => work(backend, batches, &mut report)?,
+        (_, Calls::Reach, _) => {
+            return Err("--calls reach is the oneoff-probe-reach binary's (all-backends)".into());
+        }
+        (backend, Calls::Fetch, Some((addr, arg))) => {
+            fetch_calls(backend, addr, arg, batches, &mut report)?;
+        }
+        (_, Calls::Fetch, None) => return Err("--calls fetch needs --fetch ADDR".into()),
+        (None, _, _) => return Err("the baseline has only a fetch to time: give --backend".into()),
+    }
+    Ok(report)
+}
+
+/// `work`'s four variants: the one-shot ones first, with no runner alive, then the reused ones
+/// on a runner made for them (a runner kept during the one-shot calls would share the machine
+/// with them: tokio-mt's idle workers). Each variant is called once, checked, before it is timed.
+fn work(backend: Backend, batches: Batches, report: &mut WarmReport) -> Result<(), Failed> {
     backend.run(future::ready(()))?;
     backend.run(yield_times(1))?;
-    let one_shot_ready_ns = ns_per_call(batches, || {
+    let mut time = |variant, call: &mut dyn FnMut()| {
+        report
+            .ns_per_call
+            .insert(variant, batches.ns_per_call(call));
+    };
+    time(Variant::OneShotReady, &mut || {
         black_box(backend.run(future::ready(black_box(1_u64))).ok());
     });
-    let one_shot_yield_ns = ns_per_call(batches, || {
+    time(Variant::OneShotYield, &mut || {
         black_box(backend.run(yield_times(black_box(1))).ok());
     });
-    // The runner lives in this block only: it is torn down before `reach` measures.
-    let (reused_ready_ns, reused_yield_ns, driver) = {
-        let runner = backend.runner()?;
-        runner.block_on(future::ready(()))?;
-        runner.block_on(yield_times(1))?;
-        let ready = ns_per_call(batches, || {
-            black_box(runner.block_on(future::ready(black_box(1_u64))).ok());
-        });
-        let yields = ns_per_call(batches, || {
-            black_box(runner.block_on(yield_times(black_box(1))).ok());
-        });
-        (ready, yields, driver(&runner))
-    };
-    Ok(Report {
-        one_shot_ready_ns,
-        one_shot_yield_ns,
-        reused_ready_ns,
-        reused_yield_ns,
-        reps: batches.reps,
-        driver,
-        reach: reach::measure(backend, batches, wanted)?,
-    })
+    let runner = backend.runner()?;
+    runner.block_on(future::ready(()))?;
+    runner.block_on(yield_times(1))?;
+    time(Variant::ReusedReady, &mut || {
+        black_box(runner.block_on(future::ready(black_box(1_u64))).ok());
+    });
+    time(Variant::ReusedYield, &mut || {
+        black_box(runner.block_on(yield_times(black_box(1))).ok());
+    });
+    Ok(())
 }
 
-/// Measures `fetch(arg)` from `addr`: on a backend, one-shot first (no runner alive), then on
-/// a kept runner; for the baseline, the blocking `std::net` call. Every answer is checked; the
-/// first wrong or failed one fails the measurement.
-pub(crate) fn run_fetch(
-    subject: Subject,
+/// `fetch(arg)` from `addr`: on a backend, one-shot first (no runner alive), then on a kept
+/// runner; for the baseline, the blocking `std::net` call. Every answer is checked, timed or
+/// not; the first wrong one fails the measurement.
+fn fetch_calls(
+    backend: Option<Backend>,
     addr: SocketAddr,
     arg: u64,
     batches: Batches,
-) -> Result<FetchReport, Box<dyn Error>> {
+    report: &mut WarmReport,
+) -> Result<(), Failed> {
     let mut failed: Option<String> = None;
-    let mut report = FetchReport {
-        one_shot_fetch_ns: None,
-        reused_fetch_ns: None,
-        blocking_fetch_ns: None,
-        reps: batches.reps,
-        driver: None,
+    let mut time = |variant, call: &dyn Fn() -> Result<u64, String>| -> Result<(), Failed> {
+        call()?;
+        let ns = batches.ns_per_call(|| {
+            if let Err(failure) = black_box(call()) {
+                failed.get_or_insert(failure);
+            }
+        });
+        report.ns_per_call.insert(variant, ns);
+        Ok(())
     };
-    match subject {
-        Subject::Baseline => {
-            let call = || fetch::checked(Ok(fetch_std(addr, arg)), addr, arg);
-            call()?;
-            report.blocking_fetch_ns = Some(ns_per_call(batches, || note(&mut failed, call())));
-        }
-        Subject::Backend(backend) => {
-            let one_shot =
-                || fetch::checked(backend.run(fetch::native(backend, addr, arg)), addr, arg);
-            one_shot()?;
-            report.one_shot_fetch_ns = Some(ns_per_call(batches, || note(&mut failed, one_shot())));
+    match backend {
+        None => time(Variant::BlockingFetch, &|| {
+            checked(Ok(fetch_std(addr, arg)), addr, arg)
+        })?,
+        Some(backend) => {
+            time(Variant::OneShotFetch, &|| {
+                checked(backend.run(native_fetch(backend, addr, arg)), addr, arg)
+            })?;
             let runner = backend.runner()?;
-            let reused = || {
-                fetch::checked(
-                    runner.block_on(fetch::native(backend, addr, arg)),
-                    addr,
-                    arg,
-                )
-            };
-            reused()?;
-            report.reused_fetch_ns = Some(ns_per_call(batches, || note(&mut failed, reused())));
-            report.driver = driver(&runner);
+            time(Variant::ReusedFetch, &|| {
+                checked(runner.block_on(native_fetch(backend, addr, arg)), addr, arg)
+            })?;
         }
     }
     match failed {
         Some(failure) => Err(failure.into()),
-        None => Ok(report),
+        None => Ok(()),
     }
 }
 
-/// Keeps the first failure of a timed call.
-fn note(failed: &mut Option<String>, outcome: Result<u64, String>) {
-    if let Err(failure) = black_box(outcome) {
-        failed.get_or_insert(failure);
-    }
-}
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
 
-/// The I/O driver `runner` uses, for the backends that pick one when they start: compio
-/// (io_uring or polling) and monoio (io_uring or legacy).
-fn driver(runner: &AnyRunner) -> Option<&'static str> {
-    match runner {
-        #[cfg(feature = "compio")]
-        AnyRunner::Compio(runner) => Some(runner.driver()),
-        #[cfg(feature = "monoio")]
-        AnyRunner::Monoio(runner) => Some(runner.driver()),
-        _ => None,
+    use oneoff_workloads::watchdog;
+
+    use super::*;
+
+    const QUICK: Batches = Batches {
+        reps: 1,
+        target: Duration::from_micros(200),
+        max_calls: 1_000,
+    };
+
+    /// Every backend of the build reports the variants its calls promise, each a positive time.
+    #[test]
+    fn every_backend_reports_what_its_calls_promise() {
+        for backend in Backend::ALL.iter().copied() {
+            let report = watchdog(backend.name(), Duration::from_secs(60), move || {
+                run(Some(backend), Calls::Work, QUICK, None).map_err(|err| err.to_string())
+            })
+            .unwrap_or_else(|err| panic!("{backend}: {err}"));
+            let timed: Vec<Variant> = report.ns_per_call.keys().copied().collect();
+            let mut promised = Calls::Work.variants().to_vec();
+            promised.sort_unstable();
+            assert_eq!(timed, promised, "{backend}");
+            assert!(report.ns_per_call.values().all(|ns| *ns > 0.0), "{backend}");
+        }
+    }
+
+    #[test]
+    fn the_baseline_times_only_a_fetch() {
+        let err = run(None, Calls::Work, QUICK, None).unwrap_err();
+        assert!(err.to_string().contains("only a fetch"), "{err}");
     }
 }

@@ -2,7 +2,8 @@
 //! defined once so that every backend is measured on exactly the same work.
 //!
 //! Beside them, [`stats`] holds the one median and percentile that every figure is summarised
-//! with (the probe, `cargo xtask compare`, `bench-report`).
+//! with (the probe, `cargo xtask compare`, `bench-report`), and [`timing`] the one way a warm
+//! call is timed.
 //!
 //! The centre is [`work_with`], the classic one-off coroutine: it reports that it has started,
 //! awaits a delay, reports that it is done and returns `arg * 100`. Its timer is `async-io`'s,
@@ -33,6 +34,8 @@
 pub mod fetch;
 
 pub mod stats;
+
+pub mod timing;
 
 use std::future::Future;
 use std::io::{self, Write};

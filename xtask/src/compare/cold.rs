@@ -1,103 +1,28 @@
 //! Cold samples: one fresh process per sample, a one-shot run of `work(arg)` or `fetch(arg)`
-//! in it, rows interleaved round by round, each sample checked before its figures count.
+//! in it, rows interleaved round by round, each sample checked before its figures count, and
+//! each row summarised beside its baseline.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use oneoff::Backend;
-use oneoff_workloads::fetch::Stack;
-use oneoff_workloads::{DONE, STARTED};
-use serde::Deserialize;
+use oneoff_probe::{ColdReport, Request};
+use oneoff_workloads::{DONE, STARTED, stats};
+use serde::Serialize;
 
-use super::children::{Children, Kind};
-use super::probes::Config;
-use super::settings::{Settings, Workload};
-use crate::cmd::{Cmd, Ran};
+use super::probes::{Launcher, ProbeBuild};
+use super::settings::Workload;
+use super::settings::{Kind, Subject};
+use super::spread::Spread;
+use crate::cmd::Ran;
 
 /// Seeds the shuffled order of the cold samples, so that the same flags give the same
 /// schedule.
 const SCHEDULE_SEED: u64 = 0x5eed;
 
-/// What a cold row runs in each of its processes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Subject {
-    /// The probe with no async code: for `work`, the same two lines around a thread sleep;
-    /// for `fetch`, the same round trip with blocking `std::net`.
-    Baseline(Workload),
-    /// The probe with one one-shot run on a backend (`fetch` on the backend's own stack).
-    Backend(Backend, Workload),
-    /// Python with no asyncio: Python's own baseline.
-    PythonPlain,
-    /// Python's `asyncio.run`.
-    PythonRun,
-    /// Python's `asyncio.Runner`, used for one call.
-    PythonRunner,
-}
-
-impl Subject {
-    /// The row's name in the report (a backend's rows of both workloads share its name).
-    pub(crate) fn name(self) -> String {
-        match self {
-            Subject::Baseline(Workload::Work) => "baseline (no async)".into(),
-            Subject::Baseline(Workload::Fetch) => "baseline (std::net)".into(),
-            Subject::Backend(backend, _) => backend.name().into(),
-            Subject::PythonPlain => "python (no asyncio)".into(),
-            Subject::PythonRun => "python asyncio.run".into(),
-            Subject::PythonRunner => "python asyncio.Runner".into(),
-        }
-    }
-
-    /// What kind of row it is.
-    pub(crate) fn kind(self) -> Kind {
-        match self {
-            Subject::Baseline(_) => Kind::Baseline,
-            Subject::Backend(..) => Kind::Backend,
-            Subject::PythonPlain => Kind::PythonBaseline,
-            Subject::PythonRun | Subject::PythonRunner => Kind::Python,
-        }
-    }
-
-    /// What it runs; Python runs `work` only.
-    pub(crate) fn workload(self) -> Workload {
-        match self {
-            Subject::Baseline(workload) | Subject::Backend(_, workload) => workload,
-            Subject::PythonPlain | Subject::PythonRun | Subject::PythonRunner => Workload::Work,
-        }
-    }
-
-    /// For `fetch`, the network stack it runs on: the backend's own, or `std::net`.
-    pub(crate) fn stack(self) -> Option<&'static str> {
-        match self {
-            Subject::Baseline(Workload::Fetch) => Some("std::net"),
-            Subject::Backend(backend, Workload::Fetch) => {
-                Some(Stack::native(backend.name()).name())
-            }
-            _ => None,
-        }
-    }
-
-    pub(crate) fn is_python(self) -> bool {
-        matches!(self.kind(), Kind::Python | Kind::PythonBaseline)
-    }
-}
-
-/// What the probe (or the Python reference) reports at the end of a cold sample.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Inside {
-    pub(crate) result: u64,
-    pub(crate) construct_to_first_poll_ns: Option<u64>,
-    /// `work`: how long the delay took.
-    pub(crate) timer_ns: Option<u64>,
-    /// `fetch`: from the first poll (the baseline: the connect) to the answer received.
-    pub(crate) round_trip_ns: Option<u64>,
-    pub(crate) teardown_ns: Option<u64>,
-    pub(crate) threads_during: Option<u64>,
-    pub(crate) threads_after: Option<u64>,
-    pub(crate) peak_rss_kib: Option<u64>,
-}
-
 /// One checked cold sample.
 #[derive(Debug, Clone)]
-pub(crate) struct ColdSample {
+pub(crate) struct Sample {
     /// The round it was taken in: the baseline's sample of the same round was taken moments
     /// apart, under the same load.
     pub(crate) round: u32,
@@ -107,116 +32,120 @@ pub(crate) struct ColdSample {
     /// From just before the process was started to its exit: the whole process.
     pub(crate) process: Duration,
     /// What the process saw inside.
-    pub(crate) inside: Inside,
+    pub(crate) inside: ColdReport,
 }
 
 /// All the samples of one cold row, or the first failure that stopped it.
 #[derive(Debug)]
-pub(crate) struct ColdRow {
+pub(crate) struct Row {
     pub(crate) subject: Subject,
-    pub(crate) samples: Vec<ColdSample>,
+    pub(crate) workload: Workload,
+    pub(crate) samples: Vec<Sample>,
     pub(crate) error: Option<String>,
 }
 
-/// How many child processes [`measure`] starts for `subjects`.
-pub(crate) fn children(settings: &Settings, subjects: &[Subject]) -> u64 {
-    let python_rows = subjects.iter().filter(|s| s.is_python()).count() as u64;
-    let rust_rows = subjects.len() as u64 - python_rows;
-    u64::from(settings.discarded_rounds + settings.samples) * rust_rows
-        + u64::from(settings.discarded_rounds + settings.python_samples) * python_rows
-}
-
-/// The connections the `fetch` rows among `subjects` make: one per sample.
-pub(crate) fn fetch_connections(settings: &Settings, subjects: &[Subject]) -> u64 {
-    let rows = subjects
-        .iter()
-        .filter(|subject| subject.workload() == Workload::Fetch)
-        .count();
-    u64::from(settings.discarded_rounds + settings.samples) * rows as u64
-}
-
-/// Cold samples of every subject, interleaved: each round starts one process per row, so
-/// that drift of the machine (another build, frequency changes) spreads over all rows alike,
-/// in an order shuffled every round, so that no row always follows the same one (a fixed or
-/// merely rotated order put the baseline right after the Python processes in every Python
-/// round, which made it look 60 µs slower than futures-lite). The shuffle is seeded: the same
-/// flags give the same schedule. The first rounds are discarded. A row stops at its first
-/// failed sample.
-pub(crate) fn measure(
-    children: &Children<'_>,
-    subjects: &[Subject],
-) -> anyhow::Result<Vec<ColdRow>> {
-    let settings = children.settings;
-    let mut rows: Vec<ColdRow> = subjects
-        .iter()
-        .map(|subject| ColdRow {
-            subject: *subject,
+/// The cold rows: the baseline and each backend on `work`, Python's when it is there, then
+/// the baseline and each backend on `fetch` (Python runs `work` only).
+pub(crate) fn rows(backends: &[Backend], python: bool) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for workload in [Workload::Work, Workload::Fetch] {
+        let mut subjects = vec![Subject::Baseline];
+        subjects.extend(backends.iter().map(|backend| Subject::Backend(*backend)));
+        if python && workload == Workload::Work {
+            subjects.extend([
+                Subject::PythonPlain,
+                Subject::PythonRun,
+                Subject::PythonRunner,
+            ]);
+        }
+        rows.extend(subjects.into_iter().map(|subject| Row {
+            subject,
+            workload,
             samples: Vec::new(),
             error: None,
-        })
-        .collect();
-    let expected = settings.arg.saturating_mul(100);
+        }));
+    }
+    rows
+}
+
+/// How many processes [`measure`] starts for `rows`, and how many of them connect to the
+/// loopback server.
+pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
+    let s = launch.settings;
+    let count = |row: &Row| {
+        let samples = if row.subject.is_python() {
+            s.python_samples
+        } else {
+            s.samples
+        };
+        u64::from(s.discarded_rounds + samples)
+    };
+    let all = rows.iter().map(count).sum();
+    let fetches = rows
+        .iter()
+        .filter(|row| row.workload == Workload::Fetch)
+        .map(count)
+        .sum();
+    (all, fetches)
+}
+
+/// Cold samples of every row, interleaved: each round starts one process per row, so that
+/// drift of the machine (another build, frequency changes) spreads over all rows alike, in an
+/// order shuffled every round, so that no row always follows the same one (a fixed order put
+/// the baseline right after the Python processes in every Python round, which made it look
+/// 60 µs slower than futures-lite). The shuffle is seeded: the same flags give the same
+/// schedule. The first rounds are discarded. A row stops at its first failed sample.
+pub(crate) fn measure(
+    launch: &Launcher<'_>,
+    rows: &mut [Row],
+    fetch: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let s = launch.settings;
+    let expected = s.arg.saturating_mul(100);
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let mut schedule = fastrand::Rng::with_seed(SCHEDULE_SEED);
-    for round in 0..settings.discarded_rounds + settings.samples {
-        let kept = round >= settings.discarded_rounds;
-        let python_round = !kept
-            || spread(
-                round - settings.discarded_rounds,
-                settings.samples,
-                settings.python_samples,
-            );
+    for round in 0..s.discarded_rounds + s.samples {
+        let kept = round >= s.discarded_rounds;
+        let python_round = !kept || spread(round - s.discarded_rounds, s.samples, s.python_samples);
         schedule.shuffle(&mut order);
         for index in &order {
             let row = &mut rows[*index];
             if row.error.is_some() || (row.subject.is_python() && !python_round) {
                 continue;
             }
-            let ran = command(children, row.subject).run()?;
-            children.progress.inc(1);
-            match check(&ran, row.subject.workload(), settings.arg, expected) {
-                Ok(sample) if kept => row.samples.push(ColdSample { round, ..sample }),
+            let ran = launch.run(command(launch, row, fetch))?;
+            match check(&ran, row.workload, s.arg, expected) {
+                Ok(sample) if kept => row.samples.push(Sample { round, ..sample }),
                 Ok(_) => {}
                 Err(error) => row.error = Some(error),
             }
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
-/// The command of one cold sample of `subject`.
-fn command(children: &Children<'_>, subject: Subject) -> Cmd {
-    let arg = children.settings.arg.to_string();
-    let delay = children.settings.delay_ns.to_string();
-    let (cmd, workload) = match subject {
-        Subject::Baseline(workload) => (
-            children
-                .measured(children.probes.path(Config::Default))
-                .args(["cold", "--backend", "baseline"]),
-            workload,
-        ),
-        Subject::Backend(backend, workload) => (
-            children
-                .measured(children.probes.path(Config::of(backend)))
-                .args(["cold", "--backend", backend.name()]),
-            workload,
-        ),
-        Subject::PythonPlain | Subject::PythonRun | Subject::PythonRunner => {
-            let mode = match subject {
-                Subject::PythonPlain => "cold-plain",
-                Subject::PythonRun => "cold-run",
-                _ => "cold-runner",
+/// The command of one cold sample of `row`.
+fn command(launch: &Launcher<'_>, row: &Row, fetch: std::net::SocketAddr) -> crate::cmd::Cmd {
+    let s = launch.settings;
+    let python_mode = match row.subject {
+        Subject::PythonPlain => "cold-plain",
+        Subject::PythonRun => "cold-run",
+        Subject::PythonRunner => "cold-runner",
+        Subject::Baseline | Subject::Backend(_) => {
+            let request = Request::Cold {
+                backend: row.subject.backend(),
+                arg: s.arg,
+                delay_ns: s.delay_ns,
+                fetch: (row.workload == Workload::Fetch).then_some(fetch),
             };
-            return children
-                .python(mode, &[&arg, &delay])
-                .timeout(children.child_timeout());
+            let build = row
+                .subject
+                .backend()
+                .map_or(ProbeBuild::Default, ProbeBuild::of);
+            return launch.probe(build, &request, launch.child_timeout());
         }
     };
-    let cmd = match workload {
-        Workload::Work => cmd.args(["--delay-ns", &delay]),
-        Workload::Fetch => cmd.args(["--fetch", &children.fetch.to_string()]),
-    };
-    cmd.args(["--arg", &arg]).timeout(children.child_timeout())
+    launch.python(python_mode, &[&s.arg.to_string(), &s.delay_ns.to_string()])
 }
 
 /// Whether kept round `round` (counted from 0) of `rounds` is one of the `wanted` rounds
@@ -234,7 +163,7 @@ pub(crate) fn check(
     workload: Workload,
     arg: u64,
     expected: u64,
-) -> Result<ColdSample, String> {
+) -> Result<Sample, String> {
     if !ran.success() {
         return Err(format!("the process failed ({})", ran.failure()));
     }
@@ -243,21 +172,16 @@ pub(crate) fn check(
     };
     let printed: Vec<&str> = work.iter().map(|line| line.text.as_str()).collect();
     let answer = expected.to_string();
-    let (wanted, name): (Vec<&str>, &str) = match workload {
-        Workload::Work => (vec![STARTED, DONE], "work"),
-        Workload::Fetch => (vec![&answer], "fetch"),
+    let (wanted, name, order): (Vec<&str>, _, _) = match workload {
+        Workload::Work => (vec![STARTED, DONE], "work", " in that order"),
+        Workload::Fetch => (vec![&answer], "fetch", ""),
     };
     if printed != wanted {
-        let order = if wanted.len() > 1 {
-            " in that order"
-        } else {
-            ""
-        };
         return Err(format!(
             "{name}({arg}) printed {printed:?}, expected {wanted:?}{order}"
         ));
     }
-    let inside: Inside = serde_json::from_str(&report.text)
+    let inside: ColdReport = serde_json::from_str(&report.text)
         .map_err(|err| format!("unreadable report {:?}: {err}", report.text))?;
     if inside.result != expected {
         return Err(format!(
@@ -265,7 +189,7 @@ pub(crate) fn check(
             inside.result
         ));
     }
-    Ok(ColdSample {
+    Ok(Sample {
         round: 0,
         first_line: work[0].at,
         process: ran.wall,
@@ -273,17 +197,154 @@ pub(crate) fn check(
     })
 }
 
+/// One cold row summarised: is the result right, and what did start-up, teardown and the
+/// footprint cost (median, 10th and 90th percentile over the samples).
+#[derive(Debug, Serialize)]
+pub(crate) struct ColdSummary {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) workload: Workload,
+    /// `fetch`: the network stack it ran on (the backend's own, or `std::net`).
+    pub(crate) stack: Option<&'static str>,
+    /// Whether every sample passed its check.
+    pub(crate) ok: bool,
+    /// The first failed check, when one failed.
+    pub(crate) error: Option<String>,
+    /// What work(arg) and fetch(arg) must return: arg * 100.
+    pub(crate) expected_result: u64,
+    /// Kept samples, each a fresh process.
+    pub(crate) samples: usize,
+    /// Process start to the first line: `work`'s first line, `fetch`'s answer received.
+    pub(crate) first_line_ns: Option<Spread>,
+    /// The median over rounds of this row's first line minus its baseline's in the same round
+    /// (Rust rows: the Rust baseline of the same workload; Python rows: Python without
+    /// asyncio).
+    pub(crate) first_line_above_baseline_ns: Option<i64>,
+    /// The 95% confidence interval of that median (`stats::median_interval`), absent under 6
+    /// pairs.
+    pub(crate) first_line_above_baseline_ci_ns: Option<[i64; 2]>,
+    /// Process start to process exit: what hyperfine or `time` measure.
+    pub(crate) process_ns: Option<Spread>,
+    /// Runner construction to the future's first poll, inside the process.
+    pub(crate) construct_to_first_poll_ns: Option<Spread>,
+    /// The work's completion to the return of the one-shot call (teardown).
+    pub(crate) teardown_ns: Option<Spread>,
+    /// `work`: how long the delay really took.
+    pub(crate) timer_ns: Option<Spread>,
+    /// `fetch`: from the first poll (the baseline: the connect) to the answer received.
+    pub(crate) round_trip_ns: Option<Spread>,
+    /// OS threads at the end of the work, inside the call (median).
+    pub(crate) threads_during: Option<u64>,
+    /// OS threads after the call returned (median).
+    pub(crate) threads_after: Option<u64>,
+    /// Peak RSS of the whole process, KiB.
+    pub(crate) peak_rss_kib: Option<Spread>,
+    /// The median peak RSS minus its baseline's, KiB.
+    pub(crate) rss_above_baseline_kib: Option<i64>,
+}
+
+/// Every row summarised, and related to its baseline (of the same kind and workload).
+pub(crate) fn summarise(rows: &[Row], expected: u64) -> Vec<ColdSummary> {
+    let mut summaries: Vec<ColdSummary> = rows.iter().map(|row| summary(row, expected)).collect();
+    relate_to_baselines(&mut summaries, rows);
+    summaries
+}
+
+fn summary(row: &Row, expected: u64) -> ColdSummary {
+    let ok = row.error.is_none();
+    // A failed row shows its message, not figures from the samples before the failure.
+    let samples = if ok { &row.samples[..] } else { &[] };
+    let ns = |duration: Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    let of = |pick: &dyn Fn(&Sample) -> Option<u64>| {
+        Spread::of(samples.iter().filter_map(pick).collect())
+    };
+    ColdSummary {
+        name: row.subject.name(row.workload),
+        kind: row.subject.kind(),
+        workload: row.workload,
+        stack: row.subject.stack(row.workload),
+        ok,
+        error: row.error.clone(),
+        expected_result: expected,
+        samples: row.samples.len(),
+        first_line_ns: of(&|s| Some(ns(s.first_line))),
+        first_line_above_baseline_ns: None,
+        first_line_above_baseline_ci_ns: None,
+        process_ns: of(&|s| Some(ns(s.process))),
+        construct_to_first_poll_ns: of(&|s| s.inside.construct_to_first_poll_ns),
+        teardown_ns: of(&|s| s.inside.teardown_ns),
+        timer_ns: of(&|s| s.inside.timer_ns),
+        round_trip_ns: of(&|s| s.inside.round_trip_ns),
+        threads_during: of(&|s| s.inside.threads_during).map(|s| s.median),
+        threads_after: of(&|s| s.inside.threads_after).map(|s| s.median),
+        peak_rss_kib: of(&|s| s.inside.peak_rss_kib),
+        rss_above_baseline_kib: None,
+    }
+}
+
+/// Fills in the differences to each row's baseline. The first-line difference is the median of
+/// paired differences (this row's sample minus the baseline's sample of the same round), which
+/// a change of the machine's load during the run moves far less than a difference of medians
+/// would; beside it, that median's 95% interval.
+fn relate_to_baselines(summaries: &mut [ColdSummary], rows: &[Row]) {
+    let base_of = |kind: Kind| match kind {
+        Kind::Baseline | Kind::Backend => Kind::Baseline,
+        Kind::PythonBaseline | Kind::Python => Kind::PythonBaseline,
+    };
+    // Each baseline's kind and workload, its first line by round, and its median peak RSS.
+    type Base = (Kind, Workload, HashMap<u32, Duration>, Option<u64>);
+    let bases: Vec<Base> = summaries
+        .iter()
+        .zip(rows)
+        .filter(|(summary, _)| summary.ok && base_of(summary.kind) == summary.kind)
+        .map(|(summary, row)| {
+            let by_round = row
+                .samples
+                .iter()
+                .map(|s| (s.round, s.first_line))
+                .collect();
+            let rss = summary.peak_rss_kib.map(|rss| rss.median);
+            (summary.kind, summary.workload, by_round, rss)
+        })
+        .collect();
+    for (summary, row) in summaries.iter_mut().zip(rows) {
+        let kind = base_of(summary.kind);
+        let Some((.., first_lines, rss)) = bases
+            .iter()
+            .find(|b| (b.0, b.1) == (kind, summary.workload))
+        else {
+            continue;
+        };
+        if summary.ok {
+            let signed = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+            let mut paired: Vec<i64> = row
+                .samples
+                .iter()
+                .filter_map(|s| Some(signed(s.first_line) - signed(*first_lines.get(&s.round)?)))
+                .collect();
+            summary.first_line_above_baseline_ns = stats::median(&mut paired);
+            summary.first_line_above_baseline_ci_ns =
+                stats::median_interval(&mut paired).map(|(low, high)| [low, high]);
+        }
+        summary.rss_above_baseline_kib = summary.peak_rss_kib.zip(*rss).and_then(|(own, base)| {
+            Some(i64::try_from(own.median).ok()? - i64::try_from(base).ok()?)
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::Cmd;
 
     fn sh(script: &str) -> Ran {
         Cmd::new("sh").args(["-c", script]).run().unwrap()
     }
 
-    const REPORT: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":7,"round_trip_ns":null,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
+    const REPORT: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":7,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
 
-    const FETCHED: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":null,"round_trip_ns":40000,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
+    const FETCHED: &str =
+        r#"{"result":10000,"construct_to_first_poll_ns":5,"round_trip_ns":40000,"teardown_ns":3}"#;
 
     #[test]
     fn accepts_a_good_sample() {
@@ -294,29 +355,20 @@ mod tests {
     }
 
     #[test]
-    fn rejects_a_wrong_result() {
+    fn rejects_a_wrong_result_lines_out_of_order_and_a_crash() {
         let report = REPORT.replace("10000", "9999");
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{report}'"));
-        assert_eq!(
-            check(&ran, Workload::Work, 100, 10_000).unwrap_err(),
-            "work(100) returned 9999, expected 10000"
-        );
-    }
-
-    #[test]
-    fn rejects_lines_out_of_order() {
+        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        assert_eq!(err, "work(100) returned 9999, expected 10000");
         let ran = sh(&format!("echo '{DONE}'; echo '{STARTED}'; echo '{REPORT}'"));
         let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
         assert!(err.contains("in that order"), "{err}");
-    }
-
-    #[test]
-    fn reports_a_crash_with_its_message() {
         let ran = sh(&format!(
             "echo '{STARTED}'; echo 'error: runtime refused' >&2; exit 1"
         ));
+        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
         assert_eq!(
-            check(&ran, Workload::Work, 100, 10_000).unwrap_err(),
+            err,
             "the process failed (exit status: 1: error: runtime refused)"
         );
     }
@@ -327,7 +379,6 @@ mod tests {
         let sample = check(&ran, Workload::Fetch, 100, 10_000).unwrap();
         assert_eq!(sample.inside.round_trip_ns, Some(40_000));
         assert_eq!(sample.first_line, ran.lines[0].at);
-        // The answer printed must be the one expected, and so must the one reported.
         let ran = sh(&format!("echo 10001; echo '{FETCHED}'"));
         let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
         assert_eq!(err, r#"fetch(100) printed ["10001"], expected ["10000"]"#);
@@ -337,9 +388,11 @@ mod tests {
         ));
         let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
         assert_eq!(err, "fetch(100) returned 700, expected 10000");
-        // work's lines are not a fetch's.
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
-        assert!(check(&ran, Workload::Fetch, 100, 10_000).is_err());
+        assert!(
+            check(&ran, Workload::Fetch, 100, 10_000).is_err(),
+            "work's lines are not a fetch's"
+        );
     }
 
     #[test]
@@ -348,5 +401,31 @@ mod tests {
         assert_eq!(picked, [4, 9, 14, 19]);
         assert_eq!((0..200).filter(|r| spread(*r, 200, 40)).count(), 40);
         assert_eq!((0..15).filter(|r| spread(*r, 15, 15)).count(), 15);
+    }
+
+    #[test]
+    fn a_row_is_paired_with_its_baseline_round_by_round() {
+        let sample = |round, us| Sample {
+            round,
+            first_line: Duration::from_micros(us),
+            process: Duration::from_micros(us * 2),
+            inside: ColdReport {
+                result: 700,
+                peak_rss_kib: Some(1000 + us),
+                ..ColdReport::default()
+            },
+        };
+        let mut rows = rows(&[Backend::ALL[0]], false);
+        // The baseline drifts from 100 to 300 µs; the backend is 10 µs above it in each round.
+        rows[0].samples = (0..9).map(|r| sample(r, 100 + 25 * u64::from(r))).collect();
+        rows[1].samples = (0..9).map(|r| sample(r, 110 + 25 * u64::from(r))).collect();
+        let summaries = summarise(&rows, 700);
+        assert_eq!(summaries[1].first_line_above_baseline_ns, Some(10_000));
+        assert_eq!(
+            summaries[1].first_line_above_baseline_ci_ns,
+            Some([10_000, 10_000])
+        );
+        assert_eq!(summaries[1].rss_above_baseline_kib, Some(10));
+        assert_eq!(summaries[0].first_line_above_baseline_ns, Some(0));
     }
 }

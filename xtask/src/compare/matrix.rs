@@ -1,137 +1,82 @@
-//! The reactor compatibility matrix: each backend, in its own build, running futures that
-//! need something of a runtime; each cell its own process under the cell timeout. One column
-//! runs `tokio::time::sleep` again with tokio compatibility (`Backend::run_tokio_compat`). Two
-//! run `fetch(arg)` against the loopback server on a network stack other than the backend's
-//! own: `tokio::net`, whose sockets work only under tokio, and `async-io`'s, which work
-//! everywhere.
+//! The reactor compatibility matrix: each backend, in its own build, running futures that need
+//! something of a runtime (`oneoff_probe::Case`), each cell its own process under the cell
+//! timeout; a process that gives no verdict is `hung` or `died`.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use oneoff::Backend;
-use serde::{Deserialize, Serialize};
+use oneoff_probe::{Case, Outcome, Request};
+use serde::Serialize;
 
-use super::children::{Children, parse_last};
-use super::probes::Config;
+use super::probes::{Launcher, ProbeBuild, parse_last};
 use crate::cmd::Ran;
 
-/// The matrix's cases: the probe's `--case` value, the column title, and a shorter one for
-/// the terminal, whose ten columns must fit in 120 (short words wrap, long ones are cut).
-pub(crate) const CASES: &[(&str, &str, &str)] = &[
-    ("neutral", "runtime-neutral future", "neutral future"),
-    ("tokio-sleep", "tokio::time::sleep", "tokio sleep"),
-    (
-        "tokio-sleep-compat",
-        "tokio::time::sleep with compat",
-        "tokio sleep, compat",
-    ),
-    ("async-io-timer", "async-io timer", "async-io timer"),
-    (
-        "spawn",
-        "spawn from inside, with oneoff::spawn",
-        "spawn inside",
-    ),
-    (
-        "nested-in-tokio",
-        "one-shot inside tokio current-thread",
-        "nested in tokio",
-    ),
-    (
-        "in-spawn-blocking",
-        "inside spawn_blocking",
-        "in spawn_blocking",
-    ),
-    ("tokio-fetch", "fetch on tokio::net", "tokio::net fetch"),
-    ("async-io-fetch", "fetch on async-io", "async-io fetch"),
-];
-
-/// One backend's row of the matrix, its cells in the order of [`CASES`].
+/// One backend's row of the matrix, its cells in the order of [`Case::ALL`].
 #[derive(Debug, Serialize)]
 pub(crate) struct MatrixRow {
-    /// The backend.
-    pub(crate) backend: String,
-    /// `ok`, `n/a`, `panic: <first line>`, `error: <message>` or `hung`, one per case.
-    pub(crate) cells: Vec<String>,
-    /// The same cells in a few words (`error: nested`, `panic: no reactor`), for the terminal.
-    pub(crate) short: Vec<String>,
+    #[serde(serialize_with = "super::settings::name")]
+    pub(crate) backend: Backend,
+    pub(crate) cells: Vec<Outcome>,
 }
 
-/// How many child processes [`measure`] starts for `backends`.
-pub(crate) fn children(backends: &[Backend]) -> u64 {
-    backends.len() as u64 * CASES.len() as u64
+impl MatrixRow {
+    /// The outcome of `case`.
+    pub(crate) fn cell(&self, case: Case) -> &Outcome {
+        let column = Case::ALL
+            .iter()
+            .position(|c| *c == case)
+            .expect("a case of the matrix");
+        &self.cells[column]
+    }
 }
 
-/// The most connections the matrix makes: one per `fetch` cell (its id ends in `-fetch`).
-pub(crate) fn fetch_connections(backends: &[Backend]) -> u64 {
-    let cases = CASES
-        .iter()
-        .filter(|(id, ..)| id.ends_with("-fetch"))
-        .count();
-    backends.len() as u64 * cases as u64
+/// How many processes [`measure`] starts for `backends`, and how many connect to the loopback
+/// server (one per `fetch` cell).
+pub(crate) fn processes(backends: &[Backend]) -> (u64, u64) {
+    let fetches = [Case::TokioFetch, Case::AsyncIoFetch].len();
+    let rows = backends.len() as u64;
+    (rows * Case::ALL.len() as u64, rows * fetches as u64)
 }
 
 /// The matrix rows of `backends`.
 pub(crate) fn measure(
-    children: &Children<'_>,
+    launch: &Launcher<'_>,
     backends: &[Backend],
+    fetch: SocketAddr,
 ) -> anyhow::Result<Vec<MatrixRow>> {
-    backends
-        .iter()
-        .map(|backend| row(children, *backend))
-        .collect()
-}
-
-/// The matrix row of `backend`: each case in its own process under the cell timeout.
-fn row(children: &Children<'_>, backend: Backend) -> anyhow::Result<MatrixRow> {
-    let mut cells = Vec::new();
-    let mut short = Vec::new();
-    for (case, ..) in CASES {
-        let ran = children
-            .measured(children.probes.path(Config::of(backend)))
-            .args(["cell", "--backend", backend.name(), "--case", case])
-            .args(["--fetch", &children.fetch.to_string()])
-            .timeout(Duration::from_secs(children.settings.cell_timeout_s))
-            .run()?;
-        children.progress.inc(1);
-        let cell = outcome(&ran);
-        cells.push(cell.cell);
-        short.push(cell.short);
+    let timeout = Duration::from_secs(launch.settings.cell_timeout_s);
+    let mut rows = Vec::new();
+    for backend in backends {
+        let mut cells = Vec::new();
+        for case in Case::ALL {
+            let request = Request::Cell {
+                backend: *backend,
+                case,
+                fetch,
+            };
+            let ran = launch.run(launch.probe(ProbeBuild::of(*backend), &request, timeout))?;
+            cells.push(outcome(&ran));
+        }
+        rows.push(MatrixRow {
+            backend: *backend,
+            cells,
+        });
     }
-    Ok(MatrixRow {
-        backend: backend.name().to_owned(),
-        cells,
-        short,
-    })
+    Ok(rows)
 }
 
-/// A cell's outcome, in full and in short.
-#[derive(Debug, PartialEq, Eq, Deserialize)]
-struct Cell {
-    cell: String,
-    short: String,
-}
-
-/// A matrix cell from its process: its own verdict, `hung` when it ran out of time, or an
-/// error when it died without one.
-fn outcome(ran: &Ran) -> Cell {
+/// A cell's outcome from its process: its own verdict, `hung` when it ran out of time, or
+/// `died` when it ended without one.
+fn outcome(ran: &Ran) -> Outcome {
     if ran.status.is_none() {
-        return Cell {
-            cell: "hung".into(),
-            short: "hung".into(),
-        };
+        return Outcome::Hung;
     }
-    parse_last::<Cell>(ran).unwrap_or_else(|_| Cell {
-        cell: format!(
-            "error: the process died without a verdict ({})",
-            ran.failure()
-        ),
-        short: "error: died".into(),
-    })
+    parse_last::<Outcome>(ran).unwrap_or_else(|_| Outcome::Died(ran.failure()))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
     use crate::cmd::Cmd;
 
@@ -141,16 +86,17 @@ mod tests {
 
     #[test]
     fn cells_read_verdicts_and_deaths() {
-        let ok = outcome(&sh(r#"echo '{"cell":"ok","short":"ok"}'"#));
-        assert_eq!((ok.cell.as_str(), ok.short.as_str()), ("ok", "ok"));
+        assert_eq!(outcome(&sh(r#"echo '{"outcome":"ok"}'"#)), Outcome::Ok);
         let died = outcome(&sh("echo 'fatal runtime error' >&2; exit 134"));
-        assert!(died.cell.starts_with("error: the process died"), "{died:?}");
-        assert_eq!(died.short, "error: died");
+        assert_eq!(
+            died,
+            Outcome::Died("exit status: 134: fatal runtime error".into())
+        );
         let hung = Cmd::new("sleep")
             .args(["30"])
             .timeout(Duration::from_millis(20))
             .run()
             .unwrap();
-        assert_eq!(outcome(&hung).cell, "hung");
+        assert_eq!(outcome(&hung), Outcome::Hung);
     }
 }

@@ -1,12 +1,13 @@
-//! The measurement binary in each configuration a user builds: built through cargo once per
-//! distinct set of features, each executable copied to a path of its own right after its build
-//! (cargo keeps one `target/<profile>/oneoff-probe`, which the next build overwrites).
+//! The measurement binary in each build a user makes, and how its processes are started.
 //!
-//! The configurations: `default` (the facade's default features; the baseline row runs in
-//! it), one per backend feature (the defaults plus that feature: what a user with that one
-//! feature gets, plus [`REACH`]; the cold rows, warm rows and the matrix of that backend run
-//! in it), and `all-features` (every backend and every detector: the warm figures beside
-//! them).
+//! The builds: the facade's default features (the baseline rows'), one per backend feature (the
+//! defaults plus that feature: what a user with that one feature gets; cargo finds the default
+//! backend's the same as the defaults' and builds it once), and `all-backends`, whose one
+//! binary, `oneoff-probe-reach`, times the portal and `TokioCompat` (they need each backend's
+//! runner type). Each is built through cargo in a profile without debug
+//! info and copied to a path of its own right after its build (cargo keeps one
+//! `oneoff-probe`, which the next build overwrites). Every measured child is started the same
+//! way: in the user's environment rather than the one cargo made for xtask, under a time limit.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -15,187 +16,136 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use indicatif::ProgressBar;
 use oneoff::Backend;
-use serde::Serialize;
+use oneoff_probe::Request;
+use serde::{Deserialize, Serialize};
 
-use super::settings::ProbeProfile;
-use crate::cmd::Cmd;
+use super::settings::{ProbeProfile, Settings};
+use crate::cmd::{Cmd, Ran};
 use crate::workspace;
 
-/// The facade's features that each backend's build adds to the backend's own: `portal` (the
-/// warm portal round trip) and `tokio-compat` (the matrix's compatible `tokio::time::sleep`,
-/// the calls in `TokioCompat`). Neither brings a crate the probe does not build anyway (tokio
-/// and async-executor come with the matrix's cases), nor code on the paths the cold and plain
-/// warm figures time.
-const REACH: &str = "portal,tokio-compat";
+/// The Python reference script, run with `python3 -c`.
+const REFERENCE_PY: &str = include_str!("reference.py");
 
-/// A configuration of the measurement binary: which of the facade's features it has.
+/// A build of the measurement binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Config {
+pub(crate) enum ProbeBuild {
     /// The facade's default features.
     Default,
-    /// The defaults plus one backend's feature, and [`REACH`].
+    /// The facade's defaults plus a backend's feature (tokio's two flavours share one).
     Feature(&'static str),
-    /// Every feature of the facade.
-    All,
+    /// Every backend: the portal and `TokioCompat`.
+    AllBackends,
 }
 
-impl Config {
-    /// The configuration `backend` is measured in.
-    pub(crate) fn of(backend: Backend) -> Config {
-        Config::Feature(backend.feature())
+impl ProbeBuild {
+    /// The build `backend` is measured in.
+    pub(crate) fn of(backend: Backend) -> ProbeBuild {
+        ProbeBuild::Feature(backend.feature())
     }
 
     /// Its name in reports and in the path of its executable.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Config::Default => "default",
-            Config::Feature(feature) => feature,
-            Config::All => "all-features",
+            ProbeBuild::Default => "default",
+            ProbeBuild::Feature(feature) => feature,
+            ProbeBuild::AllBackends => "all-backends",
         }
     }
 
     /// The cargo flags that select it.
-    fn cargo_flags(self) -> Vec<String> {
+    fn cargo_flags(self) -> String {
         match self {
-            Config::Default => Vec::new(),
-            Config::Feature(feature) => vec!["--features".into(), format!("{feature},{REACH}")],
-            Config::All => vec!["--all-features".into()],
+            ProbeBuild::Default => "--bin oneoff-probe".to_owned(),
+            ProbeBuild::Feature(feature) => {
+                format!("--bin oneoff-probe --features async-oneoff/{feature}")
+            }
+            ProbeBuild::AllBackends => {
+                "--bin oneoff-probe-reach --features all-backends".to_owned()
+            }
         }
+    }
+}
+
+/// A build by its name.
+impl Serialize for ProbeBuild {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(self.name())
     }
 }
 
 /// One build, as the report records it.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Build {
-    /// `default`, a backend feature, or `all-features`.
-    pub(crate) config: String,
-    /// The cargo flags it was built with, after `cargo build --package oneoff-probe`.
+pub(crate) struct Built {
+    pub(crate) build: ProbeBuild,
+    /// The cargo flags after `cargo build --package oneoff-probe`.
     pub(crate) cargo_flags: String,
     /// Where its executable was copied to.
     pub(crate) executable: PathBuf,
+    /// The executable's size.
+    pub(crate) bytes: u64,
 }
 
-/// The built binaries, one per configuration.
-#[derive(Debug)]
-pub(crate) struct Probes {
-    paths: BTreeMap<Config, PathBuf>,
-    /// cargo's target directory.
-    pub(crate) target: PathBuf,
-}
-
-impl Probes {
-    /// Builds every configuration that `backends` need, plus `default` and `all-features`
-    /// (cargo makes each a no-op when it is fresh).
-    pub(crate) fn build(
-        root: &Path,
-        profile: ProbeProfile,
-        backends: &[Backend],
-    ) -> anyhow::Result<Probes> {
-        let mut configs = vec![Config::Default];
-        configs.extend(backends.iter().map(|backend| Config::of(*backend)));
-        configs.push(Config::All);
-        configs.dedup();
-        let mut paths = BTreeMap::new();
-        let mut target = None;
-        for config in configs {
-            if paths.contains_key(&config) {
-                continue;
+/// Builds every build that `backends` need, announcing each as "n of N", and returns them.
+pub(crate) fn build(profile: ProbeProfile, backends: &[Backend]) -> anyhow::Result<Vec<Built>> {
+    let mut builds = vec![ProbeBuild::Default];
+    builds.extend(backends.iter().map(|backend| ProbeBuild::of(*backend)));
+    builds.push(ProbeBuild::AllBackends);
+    builds.sort_unstable();
+    builds.dedup();
+    let root = workspace::root();
+    let mut built = Vec::new();
+    for (index, build) in builds.iter().enumerate() {
+        eprintln!(
+            "compare: building the measurement binary {} of {} ({}){}",
+            index + 1,
+            builds.len(),
+            build.name(),
+            if index == 0 {
+                ": the first build compiles every dependency, a few minutes"
+            } else {
+                ""
             }
-            let built = build(root, profile, config)?;
-            // The executable is `<target>/<profile directory>/oneoff-probe`.
-            let target = target.get_or_insert_with(|| {
-                built
-                    .parent()
-                    .and_then(Path::parent)
-                    .map_or_else(workspace::target_dir, Path::to_owned)
-            });
-            let kept = target
-                .join("oneoff/probes")
-                .join(profile_name(profile))
-                .join(config.name())
-                .join(built.file_name().context("an executable has a file name")?);
-            let folder = kept.parent().expect("a file in a folder");
-            fs::create_dir_all(folder)
-                .with_context(|| format!("could not create {}", folder.display()))?;
-            // Copied, not linked: the next build replaces cargo's file under the same name.
-            fs::copy(&built, &kept).with_context(|| {
-                format!("could not copy {} to {}", built.display(), kept.display())
-            })?;
-            paths.insert(config, kept);
-        }
-        Ok(Probes {
-            paths,
-            target: target.unwrap_or_else(workspace::target_dir),
-        })
+        );
+        built.push(build_one(&root, profile, *build)?);
     }
-
-    /// The binary of `config`, which was built.
-    pub(crate) fn path(&self, config: Config) -> &Path {
-        self.paths
-            .get(&config)
-            .unwrap_or_else(|| panic!("the {} probe was not built", config.name()))
-    }
-
-    /// Every build, as the report records it.
-    pub(crate) fn builds(&self) -> Vec<Build> {
-        self.paths
-            .iter()
-            .map(|(config, path)| Build {
-                config: config.name().to_owned(),
-                cargo_flags: config.cargo_flags().join(" "),
-                executable: path.clone(),
-            })
-            .collect()
-    }
-
-    /// `LD_LIBRARY_PATH` as the user had it, without what `cargo run` added for xtask (the
-    /// target folders and the toolchain's libraries). Measured children get this one: with
-    /// cargo's entries the dynamic loader searches four more folders for each library at every
-    /// start, which added about 10% to a cold sample (against hyperfine's figure in a plain
-    /// shell).
-    pub(crate) fn users_library_path(&self) -> Option<OsString> {
-        let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
-        let toolchain =
-            std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
-        let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
-            .filter(|dir| {
-                !dir.starts_with(&self.target) && !dir.starts_with(workspace::root().join("target"))
-            })
-            .filter(|dir| {
-                !toolchain
-                    .as_ref()
-                    .is_some_and(|toolchains| dir.starts_with(toolchains))
-            })
-            .filter(|dir| !dir.components().any(|part| part.as_os_str() == "rustlib"))
-            .collect();
-        if kept.is_empty() {
-            None
-        } else {
-            std::env::join_paths(kept).ok()
-        }
-    }
+    Ok(built)
 }
 
-fn profile_name(profile: ProbeProfile) -> &'static str {
+/// The profile's name, and the cargo flags that define it: for `release`, a profile `probe`
+/// that inherits it without debug info (quicker to build, a tenth of the disk), in a folder of
+/// its own (`target/probe`), so that a probe build neither rebuilds nor overwrites the user's
+/// `target/release`; `dev` as the user has it, so that it shares the test builds' dependencies.
+fn profile_flags(profile: ProbeProfile) -> (&'static str, Vec<&'static str>) {
     match profile {
-        ProbeProfile::Release => "release",
-        ProbeProfile::Dev => "dev",
+        ProbeProfile::Release => (
+            "probe",
+            vec![
+                "--config",
+                "profile.probe.inherits=\"release\"",
+                "--config",
+                "profile.probe.debug=false",
+            ],
+        ),
+        ProbeProfile::Dev => ("dev", Vec::new()),
     }
 }
 
-/// Builds `config` and returns the path cargo gave its executable.
-fn build(root: &Path, profile: ProbeProfile, config: Config) -> anyhow::Result<PathBuf> {
+/// Builds `build` and copies its executable to `target/oneoff/probes/<profile>/<build>/`.
+fn build_one(root: &Path, profile: ProbeProfile, build: ProbeBuild) -> anyhow::Result<Built> {
+    let (profile_name, config) = profile_flags(profile);
     let ran = Cmd::new(workspace::cargo())
+        .args(config)
         .args([
             "build",
             "--profile",
-            profile_name(profile),
+            profile_name,
             "--package",
             "oneoff-probe",
-            "--message-format=json-render-diagnostics",
         ])
-        .args(config.cargo_flags())
+        .args(["--message-format=json-render-diagnostics"])
+        .args(build.cargo_flags().split_whitespace())
         .dir(root)
         .show_stderr()
         .timeout(Duration::from_secs(3600))
@@ -203,62 +153,201 @@ fn build(root: &Path, profile: ProbeProfile, config: Config) -> anyhow::Result<P
     if !ran.success() {
         bail!(
             "building the measurement binary ({}) failed: {}",
-            config.name(),
+            build.name(),
             ran.failure()
         );
     }
     // The executable's path comes from cargo itself, so CARGO_TARGET_DIR and friends hold.
-    ran.lines
+    let cargo_made = ran
+        .lines
         .iter()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
-        .filter(|message| message["target"]["name"] == "oneoff-probe")
+        .filter(|message| message["target"]["kind"][0] == "bin")
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .context("cargo built oneoff-probe but named no executable")
+        .context("cargo built oneoff-probe but named no executable")?;
+    // `<target>/<profile>/oneoff-probe`.
+    let target = cargo_made
+        .parent()
+        .and_then(Path::parent)
+        .context("a target folder")?;
+    let executable = target
+        .join("oneoff/probes")
+        .join(profile_name)
+        .join(build.name())
+        .join(
+            cargo_made
+                .file_name()
+                .context("an executable has a file name")?,
+        );
+    let folder = executable.parent().expect("a file in a folder");
+    fs::create_dir_all(folder).with_context(|| format!("could not create {}", folder.display()))?;
+    // Copied, not linked: the next build replaces cargo's file under the same name.
+    fs::copy(&cargo_made, &executable).with_context(|| {
+        format!(
+            "could not copy {} to {}",
+            cargo_made.display(),
+            executable.display()
+        )
+    })?;
+    Ok(Built {
+        build,
+        cargo_flags: build.cargo_flags(),
+        bytes: fs::metadata(&executable)?.len(),
+        executable,
+    })
+}
+
+/// A python3 found on PATH.
+#[derive(Debug)]
+pub(crate) struct Python {
+    /// The interpreter itself (not a launcher such as a pyenv shim, whose own start-up would
+    /// be counted as Python's).
+    pub(crate) executable: PathBuf,
+    /// Its version.
+    pub(crate) version: String,
+}
+
+/// The python3 on PATH, or a note saying why there is none.
+pub(crate) fn find_python() -> Result<Python, String> {
+    let asked = Cmd::new("python3")
+        .args([
+            "-c",
+            "import sys; print(sys.executable); print(sys.version.split()[0])",
+        ])
+        .timeout(Duration::from_secs(30))
+        .read();
+    match asked {
+        Ok(answer) => match answer.lines().collect::<Vec<_>>()[..] {
+            [executable, version] => Ok(Python {
+                executable: executable.into(),
+                version: version.into(),
+            }),
+            _ => Err(format!(
+                "python3 answered {answer:?}; the reference rows are left out"
+            )),
+        },
+        Err(err) => Err(format!(
+            "python3 could not be run ({}); the Python reference rows are left out",
+            err.root_cause()
+        )),
+    }
+}
+
+/// How every measured child is started: the probe's builds, the user's `LD_LIBRARY_PATH`, the
+/// settings, Python, and the progress bar that each finished child moves on.
+pub(crate) struct Launcher<'a> {
+    executables: BTreeMap<ProbeBuild, PathBuf>,
+    library_path: Option<OsString>,
+    pub(crate) python: Option<&'a Python>,
+    pub(crate) settings: &'a Settings,
+    pub(crate) progress: ProgressBar,
+}
+
+impl<'a> Launcher<'a> {
+    pub(crate) fn new(
+        built: &[Built],
+        python: Option<&'a Python>,
+        settings: &'a Settings,
+        progress: ProgressBar,
+    ) -> Self {
+        let executables = built
+            .iter()
+            .map(|b| (b.build, b.executable.clone()))
+            .collect();
+        let target = built
+            .first()
+            .and_then(|b| b.executable.ancestors().nth(5))
+            .map_or_else(workspace::target_dir, Path::to_owned);
+        Launcher {
+            executables,
+            library_path: users_library_path(&target),
+            python,
+            settings,
+            progress,
+        }
+    }
+
+    /// A probe process of `build` asked for `request`, with `timeout`.
+    pub(crate) fn probe(&self, build: ProbeBuild, request: &Request, timeout: Duration) -> Cmd {
+        let executable = self
+            .executables
+            .get(&build)
+            .unwrap_or_else(|| panic!("the {} build of the probe was not made", build.name()));
+        self.measured(executable)
+            .args(request.args())
+            .timeout(timeout)
+    }
+
+    /// The Python reference script in `mode`, with its arguments.
+    pub(crate) fn python(&self, mode: &str, args: &[&str]) -> Cmd {
+        let python = self.python.expect("python rows exist only with python");
+        self.measured(&python.executable)
+            .args(["-c", REFERENCE_PY, mode])
+            .args(args)
+            .timeout(self.child_timeout())
+    }
+
+    /// The time limit of a cold sample or a warm round.
+    pub(crate) fn child_timeout(&self) -> Duration {
+        Duration::from_secs(self.settings.child_timeout_s)
+    }
+
+    /// Runs `cmd` and moves the progress bar on.
+    pub(crate) fn run(&self, cmd: Cmd) -> anyhow::Result<Ran> {
+        let ran = cmd.run();
+        self.progress.inc(1);
+        ran
+    }
+
+    /// A measured child: `program` in the user's environment, not the one cargo made for xtask.
+    fn measured(&self, program: &Path) -> Cmd {
+        Cmd::new(program).env("LD_LIBRARY_PATH", self.library_path.as_deref())
+    }
+}
+
+/// The child's report: its last line of stdout, as JSON.
+pub(crate) fn parse_last<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
+    let line = ran.last_line().unwrap_or_default();
+    serde_json::from_str(line).map_err(|err| format!("unreadable report {line:?}: {err}"))
+}
+
+/// `LD_LIBRARY_PATH` as the user had it, without what `cargo run` added for xtask (the target
+/// folders and the toolchain's libraries). With cargo's entries the dynamic loader searches four
+/// more folders for each library at every start, which added about 10% to a cold sample
+/// (against hyperfine's figure in a plain shell).
+fn users_library_path(target: &Path) -> Option<OsString> {
+    let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
+    let toolchains =
+        std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
+    let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
+        .filter(|dir| {
+            !dir.starts_with(target) && !dir.starts_with(workspace::root().join("target"))
+        })
+        .filter(|dir| {
+            !toolchains
+                .as_ref()
+                .is_some_and(|toolchains| dir.starts_with(toolchains))
+        })
+        .filter(|dir| !dir.components().any(|part| part.as_os_str() == "rustlib"))
+        .collect();
+    std::env::join_paths(kept)
+        .ok()
+        .filter(|path| !path.is_empty())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The probe has a feature of the same name for every feature of the facade, forwarding to
-    /// it, so that every configuration can be built.
     #[test]
-    fn the_probe_forwards_every_feature_of_the_facade() {
-        let features = |crate_dir: &str| -> toml::Table {
-            let path = workspace::root().join(crate_dir).join("Cargo.toml");
-            let manifest: toml::Table = toml::from_str(&fs::read_to_string(&path).unwrap())
-                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-            manifest["features"].as_table().cloned().unwrap_or_default()
-        };
-        let facade = features("crates/async-oneoff");
-        let probe = features("crates/oneoff-probe");
-        for name in facade.keys() {
-            let wanted = format!("async-oneoff/{name}");
-            let forwards = probe
-                .get(name)
-                .and_then(toml::Value::as_array)
-                .is_some_and(|list| list.iter().any(|item| item.as_str() == Some(&wanted)));
-            assert!(
-                forwards,
-                "crates/oneoff-probe/Cargo.toml needs `{name} = [\"{wanted}\"]` under [features]"
-            );
-        }
-    }
-
-    #[test]
-    fn each_backend_is_measured_with_its_own_feature_and_the_reach() {
+    fn each_backend_is_built_with_its_own_feature_of_the_facade() {
         for backend in Backend::ALL {
-            let flags = Config::of(*backend).cargo_flags();
-            assert_eq!(flags[0], "--features");
-            let features: Vec<&str> = flags[1].split(',').collect();
-            assert_eq!(
-                features,
-                [backend.feature(), "portal", "tokio-compat"],
-                "{}",
-                backend.name()
-            );
+            let flags = ProbeBuild::of(*backend).cargo_flags();
+            let feature = format!("--features async-oneoff/{}", backend.feature());
+            assert_eq!(flags, format!("--bin oneoff-probe {feature}"));
         }
-        assert_eq!(Config::All.name(), "all-features");
+        let all = ProbeBuild::AllBackends.cargo_flags();
+        assert_eq!(all, "--bin oneoff-probe-reach --features all-backends");
     }
 }

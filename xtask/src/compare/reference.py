@@ -1,8 +1,8 @@
 """Python's own answer, measured the way oneoff-probe measures the Rust backends.
 
 Run by `cargo xtask compare` as `python3 -c <this> MODE ARG DELAY_NS [REPS TARGET_US]`. It ends
-stdout with one JSON line carrying the same fields as oneoff-probe's report (durations in
-nanoseconds), so both are read by the same code.
+stdout with one JSON line of the same shape as oneoff-probe's report (`oneoff_probe::ColdReport`
+or `WarmReport`; durations in nanoseconds), so both are read by the same code.
 
 Modes: `cold-plain` (no asyncio at all: the Python baseline), `cold-run` (asyncio.run),
 `cold-runner` (asyncio.Runner, one call), `warm` (ns per call, asyncio.run against a kept
@@ -121,15 +121,14 @@ def warm(reps, target_ns):
         await asyncio.sleep(0)
 
     figures = {
-        "one_shot_ready_ns": ns_per_call(reps, target_ns, lambda: asyncio.run(ready())),
-        "one_shot_yield_ns": ns_per_call(reps, target_ns, lambda: asyncio.run(yield_once())),
+        "one_shot_ready": ns_per_call(reps, target_ns, lambda: asyncio.run(ready())),
+        "one_shot_yield": ns_per_call(reps, target_ns, lambda: asyncio.run(yield_once())),
     }
     with asyncio.Runner() as runner:
-        figures["reused_ready_ns"] = ns_per_call(reps, target_ns, lambda: runner.run(ready()))
-        figures["reused_yield_ns"] = ns_per_call(reps, target_ns, lambda: runner.run(yield_once()))
-    figures["portal_call_ns"] = threadsafe_call_ns(reps, target_ns, ready)
-    figures["reps"] = reps
-    return figures
+        figures["reused_ready"] = ns_per_call(reps, target_ns, lambda: runner.run(ready()))
+        figures["reused_yield"] = ns_per_call(reps, target_ns, lambda: runner.run(yield_once()))
+    figures["portal_call"] = threadsafe_call_ns(reps, target_ns, ready)
+    return {"ns_per_call": figures, "driver": None}
 
 
 def threadsafe_call_ns(reps, target_ns, ready):

@@ -19,7 +19,8 @@ impl Style {
     /// Writes a table of `header` and `rows`. In the terminal, each column is as wide as its
     /// widest cell or header word where the table fits in [`WIDTH`]; otherwise as
     /// [`column_widths`] shares the room out, and cells and headers wrap between words.
-    pub(crate) fn table(self, out: &mut String, header: Vec<String>, rows: Vec<Vec<String>>) {
+    pub(crate) fn table(self, out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
+        let header: Vec<String> = header.iter().map(|title| (*title).to_owned()).collect();
         let mut table = Table::new();
         match self {
             Style::Markdown => {
@@ -181,10 +182,6 @@ pub(crate) fn wrapped(text: &str, width: usize) -> String {
     lines.join("\n")
 }
 
-pub(crate) fn headers(names: &[&str]) -> Vec<String> {
-    names.iter().map(|name| (*name).to_owned()).collect()
-}
-
 pub(crate) fn sign(value: i64) -> &'static str {
     if value < 0 { "-" } else { "+" }
 }
@@ -242,7 +239,7 @@ mod tests {
 
     #[test]
     fn fitted_columns_keep_words_whole_and_spend_room_where_it_saves_lines() {
-        let header = headers(&["label", "message"]);
+        let header = ["label", "message"].map(str::to_owned);
         let message = "word ".repeat(60);
         let rows = vec![vec![
             "panic: no reactor".to_owned(),

@@ -1,301 +1,242 @@
-//! Warm per-call figures: `work`'s calls on each backend in its own build (with, after them,
-//! the portal's round trip and the calls in `TokioCompat`) and in the all-features build, and
+//! Warm per-call figures, measured in rounds: each round starts one process per row, in an
+//! order shuffled every round (seeded), like the cold samples, so that drift of the machine
+//! spreads over every row alike. Each process times its calls in a few batches and reports their
+//! median; a row's figure is the median over its rounds, with their range as its spread.
+//!
+//! The rows: `work`'s calls on each backend in its own build; the portal's round trip and the
+//! ready calls with and without `TokioCompat` on each backend in the `all-backends` build;
 //! Python's asyncio (with `run_coroutine_threadsafe`'s round trip); `fetch(arg)` on each
-//! backend's own stack in its own build, and with blocking `std::net`. Measured in rounds: each round starts one process
-//! per subject, in an order shuffled every round (seeded), like the cold samples, so that
-//! drift of the machine spreads over every row alike; each process times its calls in a few
-//! batches and reports their median, and a row's figure is the median over its rounds.
+//! backend's own stack in its own build, and with blocking `std::net`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 use oneoff::Backend;
-use oneoff_workloads::fetch::Stack;
-use oneoff_workloads::stats;
-use serde::{Deserialize, Serialize};
+use oneoff_probe::{Calls, Request, Variant, WarmReport};
+use serde::Serialize;
 
-use super::children::{Children, Kind, parse_last};
-use super::probes::Config;
-use super::settings::{Settings, Workload};
+use super::probes::{Launcher, ProbeBuild, parse_last};
+use super::settings::Workload;
+use super::settings::{Kind, Subject};
+use super::spread::Figure;
 use crate::cmd::Cmd;
 
 /// Seeds the shuffled order of the warm rounds.
 const SCHEDULE_SEED: u64 = 0x3a7e;
 
-/// What one warm row measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WarmSubject {
-    /// `work`'s calls on a backend, in one of the probe's builds.
-    Backend(Backend, Config),
-    /// Python's asyncio.
-    Python,
-    /// `fetch(arg)` on a backend's own network stack, in its own build.
-    Fetch(Backend),
-    /// `fetch(arg)` with blocking `std::net`, in the default build.
-    FetchBaseline,
-}
-
-impl WarmSubject {
-    /// The row's name in the report.
-    pub(crate) fn name(self) -> String {
-        match self {
-            WarmSubject::Backend(backend, _) | WarmSubject::Fetch(backend) => {
-                backend.name().to_owned()
-            }
-            WarmSubject::Python => "python asyncio".to_owned(),
-            WarmSubject::FetchBaseline => "baseline (std::net)".to_owned(),
-        }
-    }
-
-    /// The probe build it runs in (`None` for Python).
-    pub(crate) fn config(self) -> Option<Config> {
-        match self {
-            WarmSubject::Backend(_, config) => Some(config),
-            WarmSubject::Fetch(backend) => Some(Config::of(backend)),
-            WarmSubject::FetchBaseline => Some(Config::Default),
-            WarmSubject::Python => None,
-        }
-    }
-
-    /// What kind of row it is.
-    pub(crate) fn kind(self) -> Kind {
-        match self {
-            WarmSubject::Backend(..) | WarmSubject::Fetch(_) => Kind::Backend,
-            WarmSubject::Python => Kind::Python,
-            WarmSubject::FetchBaseline => Kind::Baseline,
-        }
-    }
-
-    /// For `fetch`, the network stack it runs on: the backend's own, or `std::net`.
-    pub(crate) fn stack(self) -> Option<&'static str> {
-        match self {
-            WarmSubject::Fetch(backend) => Some(Stack::native(backend.name()).name()),
-            WarmSubject::FetchBaseline => Some("std::net"),
-            WarmSubject::Backend(..) | WarmSubject::Python => None,
-        }
-    }
-
-    /// What it runs.
-    pub(crate) fn workload(self) -> Workload {
-        match self {
-            WarmSubject::Backend(..) | WarmSubject::Python => Workload::Work,
-            WarmSubject::Fetch(_) | WarmSubject::FetchBaseline => Workload::Fetch,
-        }
-    }
-}
-
-/// Nanoseconds per call of each variant a row has: one process's medians, or a row's median
-/// over its rounds. `work` rows have the first four, and in a backend's own build the portal's
-/// round trip and the ready calls in `TokioCompat` (Python's: `run_coroutine_threadsafe`'s
-/// round trip as its portal call); `fetch` rows the one-shot and reused fetch, the `std::net`
-/// baseline the blocking one.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub(crate) struct WarmFigures {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) one_shot_ready_ns: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) one_shot_yield_ns: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reused_ready_ns: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reused_yield_ns: Option<f64>,
-    /// A ready future sent from another thread to a `BlockingPortal` (Python: to an event
-    /// loop running on another thread), its output handed back.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) portal_call_ns: Option<f64>,
-    /// `one_shot_ready_ns` in `TokioCompat`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) compat_one_shot_ready_ns: Option<f64>,
-    /// `reused_ready_ns` in `TokioCompat`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) compat_reused_ready_ns: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) one_shot_fetch_ns: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reused_fetch_ns: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) blocking_fetch_ns: Option<f64>,
-}
-
-/// What a warm process reports: its figures, and the I/O driver of its runner where the
-/// backend picks one (compio, monoio).
-#[derive(Debug, Deserialize)]
-struct Reported {
-    #[serde(flatten)]
-    figures: WarmFigures,
-    driver: Option<String>,
-}
-
-/// One warm row: the figures of each round, or the failure that stopped it.
+/// One warm row: the report of each round, or the failure that stopped it.
 #[derive(Debug)]
-pub(crate) struct WarmRow {
-    pub(crate) subject: WarmSubject,
-    pub(crate) rounds: Vec<WarmFigures>,
-    /// The I/O drivers its runners reported, each once (one, unless the machine changed).
-    pub(crate) drivers: Vec<String>,
+pub(crate) struct Row {
+    pub(crate) subject: Subject,
+    pub(crate) calls: Calls,
+    pub(crate) rounds: Vec<WarmReport>,
     pub(crate) error: Option<String>,
 }
 
-/// What `TokioCompat` added to a ready call, ns per call: the median over rounds of each
-/// process's compatible figure minus its plain one (both timed in the same process, moments
-/// apart).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub(crate) struct CompatAdded {
-    pub(crate) one_shot_ready_ns: f64,
-    pub(crate) reused_ready_ns: f64,
-}
-
-impl WarmRow {
-    /// The median over the rounds of each variant the rounds have; `None` without rounds.
-    pub(crate) fn median(&self) -> Option<WarmFigures> {
-        if self.rounds.is_empty() {
-            return None;
+impl Row {
+    fn new(subject: Subject, calls: Calls) -> Row {
+        Row {
+            subject,
+            calls,
+            rounds: Vec::new(),
+            error: None,
         }
-        let of = |pick: fn(&WarmFigures) -> Option<f64>| self.median_of(pick);
-        Some(WarmFigures {
-            one_shot_ready_ns: of(|f| f.one_shot_ready_ns),
-            one_shot_yield_ns: of(|f| f.one_shot_yield_ns),
-            reused_ready_ns: of(|f| f.reused_ready_ns),
-            reused_yield_ns: of(|f| f.reused_yield_ns),
-            portal_call_ns: of(|f| f.portal_call_ns),
-            compat_one_shot_ready_ns: of(|f| f.compat_one_shot_ready_ns),
-            compat_reused_ready_ns: of(|f| f.compat_reused_ready_ns),
-            one_shot_fetch_ns: of(|f| f.one_shot_fetch_ns),
-            reused_fetch_ns: of(|f| f.reused_fetch_ns),
-            blocking_fetch_ns: of(|f| f.blocking_fetch_ns),
-        })
     }
 
-    /// What `TokioCompat` added, paired within each round; `None` where the rounds have no
-    /// compatible figures.
-    pub(crate) fn compat_added(&self) -> Option<CompatAdded> {
-        let added = |compat: Option<f64>, plain: Option<f64>| Some(compat? - plain?);
-        Some(CompatAdded {
-            one_shot_ready_ns: self
-                .median_of(|f| added(f.compat_one_shot_ready_ns, f.one_shot_ready_ns))?,
-            reused_ready_ns: self
-                .median_of(|f| added(f.compat_reused_ready_ns, f.reused_ready_ns))?,
-        })
+    /// The build it runs in (`None` for Python).
+    fn build(&self) -> Option<ProbeBuild> {
+        match (self.subject, self.calls) {
+            (Subject::Backend(_), Calls::Reach) => Some(ProbeBuild::AllBackends),
+            (Subject::Backend(backend), _) => Some(ProbeBuild::of(backend)),
+            (Subject::Baseline, _) => Some(ProbeBuild::Default),
+            _ => None,
+        }
     }
 
-    /// The median over the rounds that have it of `pick`.
-    fn median_of(&self, pick: impl Fn(&WarmFigures) -> Option<f64>) -> Option<f64> {
-        let mut values: Vec<f64> = self.rounds.iter().filter_map(pick).collect();
-        stats::median(&mut values)
+    fn workload(&self) -> Workload {
+        match self.calls {
+            Calls::Fetch => Workload::Fetch,
+            Calls::Work | Calls::Reach => Workload::Work,
+        }
     }
 }
 
-/// The warm rows: each backend's `work` in its own build, then in the all-features build;
-/// Python; the `fetch` baseline, then each backend's `fetch` in its own build (the
-/// nested-call check that the all-features build adds costs nanoseconds, lost in a round trip
-/// of tens of microseconds).
-pub(crate) fn subjects(backends: &[Backend], python: bool) -> Vec<WarmSubject> {
-    let mut subjects = Vec::new();
-    for backend in backends {
-        subjects.push(WarmSubject::Backend(*backend, Config::of(*backend)));
-        subjects.push(WarmSubject::Backend(*backend, Config::All));
+/// The warm rows: each backend's `work` in its own build, then its reach in the all-backends
+/// build; Python; the `fetch` baseline, then each backend's `fetch` in its own build.
+pub(crate) fn rows(backends: &[Backend], python: bool) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for calls in [Calls::Work, Calls::Reach] {
+        rows.extend(
+            backends
+                .iter()
+                .map(|b| Row::new(Subject::Backend(*b), calls)),
+        );
     }
     if python {
-        subjects.push(WarmSubject::Python);
+        rows.push(Row::new(Subject::PythonRun, Calls::Work));
     }
-    subjects.push(WarmSubject::FetchBaseline);
-    subjects.extend(backends.iter().map(|backend| WarmSubject::Fetch(*backend)));
-    subjects
+    rows.push(Row::new(Subject::Baseline, Calls::Fetch));
+    rows.extend(
+        backends
+            .iter()
+            .map(|b| Row::new(Subject::Backend(*b), Calls::Fetch)),
+    );
+    rows
 }
 
-/// How many child processes [`measure`] starts for `subjects`.
-pub(crate) fn children(settings: &Settings, subjects: &[WarmSubject]) -> u64 {
-    u64::from(settings.warm_rounds) * subjects.len() as u64
-}
-
-/// The most connections the `fetch` rows among `subjects` make: per process, each variant
-/// makes one checked call, then at most twice the batch cap while it sizes its batch, then
-/// its timed batches.
-pub(crate) fn fetch_connections(settings: &Settings, subjects: &[WarmSubject]) -> u64 {
-    let per_variant =
-        1 + (2 + u64::from(settings.warm_reps)) * settings.warm_fetch_max_calls.max(1);
-    let variants: u64 = subjects
+/// How many processes [`measure`] starts for `rows`, and the most connections their `fetch`
+/// processes make: per variant, one checked call, at most twice the batch cap while it sizes
+/// its batch, then its timed batches.
+pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
+    let s = launch.settings;
+    let per_variant = 1 + (2 + u64::from(s.warm_reps)) * s.warm_fetch_max_calls.max(1);
+    let fetch_variants: u64 = rows
         .iter()
-        .map(|subject| match subject {
-            WarmSubject::Fetch(_) => 2,
-            WarmSubject::FetchBaseline => 1,
-            WarmSubject::Backend(..) | WarmSubject::Python => 0,
+        .filter(|row| row.calls == Calls::Fetch)
+        .map(|row| {
+            if row.subject == Subject::Baseline {
+                1
+            } else {
+                2
+            }
         })
         .sum();
-    u64::from(settings.warm_rounds) * variants * per_variant
+    let rounds = u64::from(s.warm_rounds);
+    (
+        rounds * rows.len() as u64,
+        rounds * fetch_variants * per_variant,
+    )
 }
 
-/// Every round of every subject; a row stops at its first failed round.
+/// Every round of every row; a row stops at its first failed round.
 pub(crate) fn measure(
-    children: &Children<'_>,
-    subjects: &[WarmSubject],
-) -> anyhow::Result<Vec<WarmRow>> {
-    let mut rows: Vec<WarmRow> = subjects
-        .iter()
-        .map(|subject| WarmRow {
-            subject: *subject,
-            rounds: Vec::new(),
-            drivers: Vec::new(),
-            error: None,
-        })
-        .collect();
+    launch: &Launcher<'_>,
+    rows: &mut [Row],
+    fetch: SocketAddr,
+) -> anyhow::Result<()> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let mut schedule = fastrand::Rng::with_seed(SCHEDULE_SEED);
-    for _ in 0..children.settings.warm_rounds {
+    for _ in 0..launch.settings.warm_rounds {
         schedule.shuffle(&mut order);
         for index in &order {
             let row = &mut rows[*index];
             if row.error.is_some() {
                 continue;
             }
-            let ran = command(children, row.subject)
-                .timeout(children.child_timeout())
-                .run()?;
-            children.progress.inc(1);
+            let ran = launch.run(command(launch, row, fetch))?;
             let reported = if ran.success() {
-                parse_last::<Reported>(&ran)
+                parse_last::<WarmReport>(&ran)
             } else {
                 Err(format!("the process failed ({})", ran.failure()))
             };
             match reported {
-                Ok(reported) => {
-                    row.rounds.push(reported.figures);
-                    if let Some(driver) = reported.driver
-                        && !row.drivers.contains(&driver)
-                    {
-                        row.drivers.push(driver);
-                    }
-                }
+                Ok(report) => row.rounds.push(report),
                 Err(error) => row.error = Some(error),
             }
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
-/// The command of one round of `subject`.
-fn command(children: &Children<'_>, subject: WarmSubject) -> Cmd {
-    let settings = children.settings;
-    let reps = settings.warm_reps.to_string();
-    let target = settings.warm_target_us.to_string();
-    let probe = |backend: &str| {
-        let config = subject.config().expect("a probe subject has a build");
-        children
-            .measured(children.probes.path(config))
-            .args(["warm", "--backend", backend])
-            .args(["--reps", &reps, "--target-us", &target])
+/// The command of one round of `row`.
+fn command(launch: &Launcher<'_>, row: &Row, fetch: SocketAddr) -> Cmd {
+    let s = launch.settings;
+    let Some(build) = row.build() else {
+        let (reps, target) = (s.warm_reps.to_string(), s.warm_target_us.to_string());
+        return launch.python("warm", &["0", "0", &reps, &target]);
     };
-    let fetch = |cmd: Cmd| {
-        cmd.args(["--fetch", &children.fetch.to_string()])
-            .args(["--arg", &settings.arg.to_string()])
-            .args(["--max-calls", &settings.warm_fetch_max_calls.to_string()])
+    let request = Request::Warm {
+        backend: row.subject.backend(),
+        calls: row.calls,
+        reps: s.warm_reps,
+        target_us: s.warm_target_us,
+        max_calls: if row.calls == Calls::Fetch {
+            s.warm_fetch_max_calls
+        } else {
+            1 << 30
+        },
+        fetch: (row.calls == Calls::Fetch).then_some(fetch),
+        arg: s.arg,
     };
-    match subject {
-        // The portal and the compatible calls in the backend's own build only: what every
-        // detector adds to a call shows in the plain figures of both builds already.
-        WarmSubject::Backend(backend, Config::All) => probe(backend.name()),
-        WarmSubject::Backend(backend, _) => probe(backend.name()).args(["--portal", "--compat"]),
-        WarmSubject::Fetch(backend) => fetch(probe(backend.name())),
-        WarmSubject::FetchBaseline => fetch(probe("baseline")),
-        WarmSubject::Python => children.python("warm", &["0", "0", &reps, &target]),
+    launch.probe(build, &request, launch.child_timeout())
+}
+
+/// One warm row summarised, ns per call.
+#[derive(Debug, Serialize)]
+pub(crate) struct WarmSummary {
+    #[serde(skip)]
+    pub(crate) subject: Subject,
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) workload: Workload,
+    /// What its processes timed: `work` (a backend's own build), `reach` (the `all-backends`
+    /// build: the portal and `TokioCompat`), `fetch`.
+    pub(crate) calls: Calls,
+    /// `fetch`: the network stack it ran on.
+    pub(crate) stack: Option<&'static str>,
+    /// The probe build it ran in; absent for Python.
+    pub(crate) build: Option<ProbeBuild>,
+    pub(crate) ok: bool,
+    pub(crate) error: Option<String>,
+    /// Rounds behind the figures, each a fresh process.
+    pub(crate) rounds: usize,
+    /// Each variant's median over the rounds and its spread; empty when the row failed.
+    pub(crate) per_call_ns: BTreeMap<Variant, Figure>,
+    /// What `TokioCompat` added to a ready call: each round's compatible figure minus the plain
+    /// one (timed moments apart in the same process), over the rounds.
+    pub(crate) tokio_compat_added_ns: BTreeMap<Variant, Figure>,
+    /// The I/O driver of its runners, for compio and monoio (two, comma-separated, if its
+    /// rounds disagreed).
+    pub(crate) driver: Option<String>,
+}
+
+/// Every row summarised.
+pub(crate) fn summarise(rows: &[Row]) -> Vec<WarmSummary> {
+    rows.iter().map(summary).collect()
+}
+
+fn summary(row: &Row) -> WarmSummary {
+    let ok = row.error.is_none();
+    let over_rounds = |value: &dyn Fn(&WarmReport) -> Option<f64>| {
+        Figure::of(row.rounds.iter().filter_map(value).collect()).filter(|_| ok)
+    };
+    let mut per_call_ns = BTreeMap::new();
+    let variants = row.rounds.iter().flat_map(|round| round.ns_per_call.keys());
+    for variant in variants.copied().collect::<std::collections::BTreeSet<_>>() {
+        per_call_ns.extend(
+            over_rounds(&|round| round.ns_per_call.get(&variant).copied()).map(|f| (variant, f)),
+        );
+    }
+    let mut tokio_compat_added_ns = BTreeMap::new();
+    for (compat, plain) in [
+        (Variant::CompatOneShotReady, Variant::OneShotReady),
+        (Variant::CompatReusedReady, Variant::ReusedReady),
+    ] {
+        let added = |round: &WarmReport| {
+            Some(round.ns_per_call.get(&compat)? - round.ns_per_call.get(&plain)?)
+        };
+        tokio_compat_added_ns.extend(over_rounds(&added).map(|f| (compat, f)));
+    }
+    let mut drivers: Vec<&str> = row
+        .rounds
+        .iter()
+        .filter_map(|r| r.driver.as_deref())
+        .collect();
+    drivers.dedup();
+    WarmSummary {
+        subject: row.subject,
+        name: row.subject.name(row.workload()),
+        kind: row.subject.kind(),
+        workload: row.workload(),
+        calls: row.calls,
+        stack: row.subject.stack(row.workload()),
+        build: row.build(),
+        ok,
+        error: row.error.clone(),
+        rounds: row.rounds.len(),
+        per_call_ns,
+        tokio_compat_added_ns,
+        driver: (!drivers.is_empty()).then(|| drivers.join(", ")),
     }
 }
 
@@ -303,100 +244,72 @@ fn command(children: &Children<'_>, subject: WarmSubject) -> Cmd {
 mod tests {
     use super::*;
 
-    fn figures(ns: f64) -> WarmFigures {
-        WarmFigures {
-            one_shot_ready_ns: Some(ns),
-            one_shot_yield_ns: Some(ns * 2.0),
-            reused_ready_ns: Some(ns * 3.0),
-            reused_yield_ns: Some(ns * 4.0),
-            ..WarmFigures::default()
+    fn round(pairs: &[(Variant, f64)]) -> WarmReport {
+        WarmReport {
+            ns_per_call: pairs.iter().copied().collect(),
+            driver: None,
         }
     }
 
     #[test]
-    fn a_row_is_the_median_of_its_rounds() {
-        let row = WarmRow {
-            subject: WarmSubject::Python,
-            rounds: vec![figures(30.0), figures(10.0), figures(20.0), figures(40.0)],
-            drivers: Vec::new(),
-            error: None,
-        };
-        let median = row.median().unwrap();
-        assert_eq!(
-            median.one_shot_ready_ns,
-            Some(20.0),
-            "the lower middle of four"
+    fn a_figure_is_the_median_of_its_rounds_with_their_range() {
+        let mut row = Row::new(Subject::PythonRun, Calls::Work);
+        row.rounds = [30.0, 10.0, 20.0, 40.0]
+            .map(|ns| round(&[(Variant::ReusedReady, ns)]))
+            .to_vec();
+        let summary = summary(&row);
+        let figure = &summary.per_call_ns[&Variant::ReusedReady];
+        assert_eq!((figure.median, figure.min, figure.max), (20.0, 10.0, 40.0));
+        assert!(figure.unsteady, "40 is more than 1.5 times 10");
+        assert_eq!(figure.rounds, [30.0, 10.0, 20.0, 40.0]);
+        row.error = Some("failed".into());
+        assert!(
+            super::summary(&row).per_call_ns.is_empty(),
+            "a failed row has no figures"
         );
-        assert_eq!(median.reused_yield_ns, Some(80.0));
-        assert_eq!(median.one_shot_fetch_ns, None, "a work row has no fetch");
-        let empty = WarmRow {
-            rounds: Vec::new(),
-            ..row
-        };
-        assert!(empty.median().is_none());
     }
 
     #[test]
     fn compat_adds_the_median_of_paired_differences() {
-        let round = |plain: f64, compat: f64| WarmFigures {
-            one_shot_ready_ns: Some(plain),
-            reused_ready_ns: Some(plain / 2.0),
-            compat_one_shot_ready_ns: Some(compat),
-            compat_reused_ready_ns: Some(compat / 2.0),
-            ..WarmFigures::default()
+        let pair = |plain: f64, compat: f64| {
+            round(&[
+                (Variant::ReusedReady, plain),
+                (Variant::CompatReusedReady, compat),
+            ])
         };
-        // The rounds' differences are 30, 5 and 10: their median is 10, where the
-        // difference of the two medians (130 - 100) would be 30.
-        let row = WarmRow {
-            subject: WarmSubject::Python,
-            rounds: vec![round(100.0, 130.0), round(90.0, 95.0), round(140.0, 150.0)],
-            drivers: Vec::new(),
-            error: None,
-        };
-        let added = row.compat_added().unwrap();
-        assert_eq!(added.one_shot_ready_ns, 10.0);
-        assert_eq!(added.reused_ready_ns, 5.0);
-        let plain = WarmRow {
-            rounds: vec![figures(10.0)],
-            ..row
-        };
+        let mut row = Row::new(Subject::Backend(Backend::ALL[0]), Calls::Reach);
+        // The rounds' differences are 30, 5 and 10: their median is 10, where the difference of
+        // the two medians (130 - 100) would be 30.
+        row.rounds = vec![pair(100.0, 130.0), pair(90.0, 95.0), pair(140.0, 150.0)];
+        let added = &summary(&row).tokio_compat_added_ns;
+        assert_eq!(added[&Variant::CompatReusedReady].median, 10.0);
         assert_eq!(
-            plain.compat_added(),
-            None,
-            "no compatible figures, nothing added"
+            added.len(),
+            1,
+            "no one-shot figures, no one-shot difference"
         );
     }
 
     #[test]
-    fn a_fetch_report_reads_with_its_driver() {
-        let reported: Reported = serde_json::from_str(
-            r#"{"one_shot_fetch_ns":null,"reused_fetch_ns":7.5,"blocking_fetch_ns":null,"reps":3,"driver":"io_uring"}"#,
-        )
-        .unwrap();
-        assert_eq!(reported.figures.reused_fetch_ns, Some(7.5));
-        assert_eq!(reported.figures.one_shot_ready_ns, None);
-        assert_eq!(reported.driver.as_deref(), Some("io_uring"));
-        // Only the figures a row has are written out.
-        let written = serde_json::to_string(&reported.figures).unwrap();
-        assert_eq!(written, r#"{"reused_fetch_ns":7.5}"#);
-    }
-
-    #[test]
-    fn every_backend_is_measured_in_two_builds_and_fetches_in_one() {
-        let subjects = subjects(Backend::ALL, true);
-        assert_eq!(subjects.len(), 3 * Backend::ALL.len() + 2);
-        assert_eq!(
-            subjects[1],
-            WarmSubject::Backend(Backend::ALL[0], Config::All)
-        );
-        let fetches: Vec<_> = subjects
+    fn every_backend_has_a_work_a_reach_and_a_fetch_row() {
+        let rows = rows(Backend::ALL, true);
+        assert_eq!(rows.len(), 3 * Backend::ALL.len() + 2);
+        let reach: Vec<_> = rows
             .iter()
-            .filter(|subject| subject.workload() == Workload::Fetch)
+            .filter(|row| row.calls == Calls::Reach)
             .collect();
+        assert!(
+            reach
+                .iter()
+                .all(|row| row.build() == Some(ProbeBuild::AllBackends))
+        );
+        let baseline = rows
+            .iter()
+            .find(|row| row.subject == Subject::Baseline)
+            .unwrap();
         assert_eq!(
-            fetches.len(),
-            Backend::ALL.len() + 1,
-            "and the std::net baseline"
+            (baseline.calls, baseline.build()),
+            (Calls::Fetch, Some(ProbeBuild::Default))
         );
     }
 }

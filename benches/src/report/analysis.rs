@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use oneoff::Backend;
 
-use super::read::{Estimate, Figure, Figures, RunRecord};
+use super::read::{Estimate, Figure, Figures};
+use crate::record::Record;
 
 /// The rest of a oneoff call may cost at most this ratio of its direct twin...
 pub(crate) const MAX_RATIO: f64 = 1.05;
@@ -166,12 +167,12 @@ pub(crate) struct Analysis<'a> {
     /// Identical twins by workload, both figures from one run.
     pub(crate) twins: BTreeMap<&'a str, Vec<Twin>>,
     /// The recorded runs the fresh pairs come from.
-    pub(crate) runs: Vec<&'a RunRecord>,
+    pub(crate) runs: Vec<&'a Record>,
 }
 
 impl<'a> Analysis<'a> {
     /// Pairs, twins and the check from `figures` and `runs`.
-    pub(crate) fn new(figures: &'a Figures, runs: &'a [RunRecord]) -> Self {
+    pub(crate) fn new(figures: &'a Figures, runs: &'a [Record]) -> Self {
         let workloads = ordered(figures.keys().map(|(w, _, _)| w.as_str()), WORKLOADS);
         let (paired, other): (Vec<&str>, Vec<&str>) = workloads.into_iter().partition(|w| {
             figures
@@ -193,7 +194,7 @@ impl<'a> Analysis<'a> {
             }
         }
         let used: Vec<&str> = fresh.iter().filter_map(Pair::run).collect();
-        let runs: Vec<&RunRecord> = runs
+        let runs: Vec<&Record> = runs
             .iter()
             .filter(|record| used.contains(&record.run.as_str()))
             .collect();
@@ -257,7 +258,7 @@ fn key(workload: &str, backend: &str, variant: &str) -> (String, String, String)
 }
 
 /// Every identical twin the runs declare whose two figures both come from that run.
-fn twins<'a>(figures: &Figures, runs: &[&'a RunRecord]) -> BTreeMap<&'a str, Vec<Twin>> {
+fn twins<'a>(figures: &Figures, runs: &[&'a Record]) -> BTreeMap<&'a str, Vec<Twin>> {
     let mut found: BTreeMap<&'a str, Vec<Twin>> = BTreeMap::new();
     for record in runs {
         for ids in &record.twins {
@@ -402,14 +403,18 @@ mod tests {
         put("smol", "direct-reused", figure(100.0, Some("r")));
         put("tokio", "oneshot", figure(300.0, Some("r")));
         put("tokio", "direct-oneshot", figure(100.0, None));
-        let runs = [RunRecord {
+        let runs = [Record {
+            schema: "oneoff-bench-run/1".into(),
             run: "r".into(),
             group: "ready".into(),
             seed: 1,
             quick: false,
             started_unix_ns: 0,
+            finished_unix_ns: 1,
+            order: Vec::new(),
             measured: Vec::new(),
             twins: Vec::new(),
+            host: None,
         }];
         let analysis = Analysis::new(&figures, &runs);
         assert_eq!(analysis.fresh.len(), 2);

@@ -1,6 +1,7 @@
 //! Reading what `cargo bench` left: criterion's estimates (`<criterion>/**/new/`) and the run
-//! records the benches write beside them (`<criterion>/oneoff-runs/*.json`), joined so that
-//! each figure knows the run it came from.
+//! records the benches write beside them (`<criterion>/oneoff-runs/*.json`, `record::Record`,
+//! the one type for writing and reading them), joined so that each figure knows the run it came
+//! from.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -9,6 +10,8 @@ use std::time::UNIX_EPOCH;
 
 use anyhow::Context as _;
 use serde::Deserialize;
+
+use crate::record::Record;
 
 /// One of criterion's estimates, in nanoseconds.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -39,36 +42,11 @@ pub(crate) struct Figure {
 /// Figures by `(workload, backend, variant)`.
 pub(crate) type Figures = BTreeMap<(String, String, String), Figure>;
 
-/// A group's run, as the benches record it (`benches/src/record.rs`).
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct RunRecord {
-    pub(crate) run: String,
-    pub(crate) group: String,
-    pub(crate) seed: u64,
-    pub(crate) quick: bool,
-    pub(crate) started_unix_ns: u64,
-    pub(crate) measured: Vec<MeasuredRecord>,
-    /// Ids of the same call measured twice.
-    pub(crate) twins: Vec<[String; 2]>,
-}
-
-/// A benchmark a recorded run measured, and the time of the estimates it wrote.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct MeasuredRecord {
-    pub(crate) id: String,
-    pub(crate) estimates_mtime_ns: u64,
-}
-
 /// Everything read.
 #[derive(Debug)]
 pub(crate) struct Read {
     pub(crate) figures: Figures,
-    pub(crate) runs: Vec<RunRecord>,
-}
-
-/// Criterion's output directory: `CRITERION_HOME`, else `criterion` in the target directory.
-pub(crate) fn criterion_dir(target: &Path) -> PathBuf {
-    std::env::var_os("CRITERION_HOME").map_or_else(|| target.join("criterion"), PathBuf::from)
+    pub(crate) runs: Vec<Record>,
 }
 
 /// Reads every figure under `criterion` and every run record, and gives each figure its run.
@@ -156,7 +134,7 @@ fn new_dirs(criterion: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Every run record in `folder`, oldest first; none when it does not exist.
-fn read_runs(folder: &Path) -> anyhow::Result<Vec<RunRecord>> {
+fn read_runs(folder: &Path) -> anyhow::Result<Vec<Record>> {
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -166,7 +144,7 @@ fn read_runs(folder: &Path) -> anyhow::Result<Vec<RunRecord>> {
     for entry in entries {
         let path = entry?.path();
         if path.extension().is_some_and(|ext| ext == "json") {
-            runs.push(read_json::<RunRecord>(&path)?);
+            runs.push(read_json::<Record>(&path)?);
         }
     }
     runs.sort_by_key(|record| record.started_unix_ns);

@@ -1,5 +1,5 @@
-//! `cargo xtask bench-report`: turns criterion's estimates from `cargo bench` into
-//! `target/oneoff/bench.md`, one table per workload with each oneoff variant divided by its
+//! `bench-report` (run by `cargo xtask bench-report`): turns criterion's estimates from
+//! `cargo bench` into `target/oneoff/bench.md`, one table per workload with each oneoff variant divided by its
 //! direct twin, and the overhead target judged over every pair measured in one run.
 //!
 //! The benchmark ids are `<workload>/<backend>/<variant>` (see the `oneoff-benches` crate):
@@ -17,18 +17,31 @@ mod read;
 mod render;
 
 use std::fs;
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 
 use self::analysis::Analysis;
-use self::render::Host;
-use crate::environment;
-use crate::workspace;
+use crate::record::criterion_directory;
 
-/// Reads criterion's output and writes `target/oneoff/bench.md`.
-pub(crate) fn run() -> anyhow::Result<()> {
-    let target = workspace::target_dir();
-    let criterion = read::criterion_dir(&target);
+/// Reads criterion's output and the run records beside it, writes `bench.md` into the target
+/// directory's `oneoff` folder, and returns a summary: the share of pairs that meet the
+/// overhead target and the exceptions.
+///
+/// # Errors
+///
+/// When there are no estimates (`cargo bench` has not run), or a file cannot be read or
+/// written.
+///
+/// # Examples
+///
+/// ```no_run
+/// // After `cargo bench -p oneoff-benches`:
+/// println!("{}", oneoff_benches::write_report()?);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub fn write_report() -> anyhow::Result<String> {
+    let criterion = criterion_directory();
     let read = read::read(&criterion)?;
     if read.figures.is_empty() {
         bail!(
@@ -37,31 +50,16 @@ pub(crate) fn run() -> anyhow::Result<()> {
         );
     }
     let analysis = Analysis::new(&read.figures, &read.runs);
-    // The same record of machine and revision that `compare` puts beside its figures.
-    let host = match environment::gather(&workspace::root()) {
-        Ok(env) => Host {
-            cpu: env.cpu,
-            cores: env.cores,
-            revision: env.git_revision,
-            source: criterion.display().to_string(),
-        },
-        Err(err) => Host {
-            cpu: format!("unknown ({err:#})"),
-            cores: 0,
-            revision: "unknown".to_owned(),
-            source: criterion.display().to_string(),
-        },
-    };
-    let markdown = render::markdown(&read.figures, &analysis, &host);
+    let markdown = render::markdown(&read.figures, &analysis, &criterion.display().to_string());
+    let target = criterion.parent().unwrap_or(Path::new("."));
     let out = target.join("oneoff").join("bench.md");
     fs::create_dir_all(out.parent().expect("a file in a directory"))
         .with_context(|| format!("cannot create {}", out.display()))?;
     fs::write(&out, markdown).with_context(|| format!("cannot write {}", out.display()))?;
-    println!(
+    Ok(format!(
         "wrote {} ({} benchmarks); {}",
         out.display(),
         read.figures.len(),
         render::summary(&analysis)
-    );
-    Ok(())
+    ))
 }

@@ -10,19 +10,10 @@ use super::analysis::{
 };
 use super::read::{Estimate, Figures};
 
-/// Where and on what the figures were measured.
-#[derive(Debug)]
-pub(crate) struct Host {
-    pub(crate) cpu: String,
-    pub(crate) cores: usize,
-    pub(crate) revision: String,
-    pub(crate) source: String,
-}
-
 /// The whole report.
-pub(crate) fn markdown(figures: &Figures, analysis: &Analysis<'_>, host: &Host) -> String {
+pub(crate) fn markdown(figures: &Figures, analysis: &Analysis<'_>, source: &str) -> String {
     let mut md = String::new();
-    header(&mut md, analysis, host);
+    header(&mut md, analysis, source);
     target(&mut md, analysis);
     exceptions(&mut md, analysis);
     stale(&mut md, analysis);
@@ -59,18 +50,25 @@ pub(crate) fn summary(analysis: &Analysis<'_>) -> String {
     out
 }
 
-fn header(md: &mut String, analysis: &Analysis<'_>, host: &Host) {
+fn header(md: &mut String, analysis: &Analysis<'_>, source: &str) {
     let _ = writeln!(md, "# oneoff benchmarks\n");
+    // The newest run that recorded where it ran.
+    let host = analysis.runs.iter().rev().find_map(|run| run.host.as_ref());
+    let measured = host.map_or("on a machine its runs did not record".to_owned(), |host| {
+        format!(
+            "measured on {} ({} cores) at revision {}",
+            host.cpu, host.cores, host.revision
+        )
+    });
     let _ = writeln!(
         md,
-        "Written by `cargo xtask bench-report` from criterion's estimates in `{}` on {} ({} \
-         cores) at revision {}. Each figure is criterion's estimate of the median time per \
+        "Written by `cargo xtask bench-report` from criterion's estimates in `{source}`, \
+         {measured}. Each figure is criterion's estimate of the median time per \
          iteration (robust to bursts of load from other processes; criterion's console prints \
          the slope). `oneshot` starts a fresh runtime every iteration through oneoff; `reused` \
          runs on a runner kept while it runs; each is divided by the same call written against \
          the runtime's own API (`direct`). The floor is the workload's future polled once with \
          `Waker::noop()`.\n",
-        host.source, host.cpu, host.cores, host.revision,
     );
     if analysis.runs.is_empty() {
         return;

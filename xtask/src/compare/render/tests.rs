@@ -1,0 +1,313 @@
+//! The report as a user reads it: the terminal's fits in 120 columns with the longest texts
+//! compare produces, the Markdown keeps every message whole, and the verdict neither ranks
+//! backends that lie within each other's spread nor shows an unsteady figure as clean.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use oneoff::Backend;
+use oneoff_probe::{Calls, ColdReport, Outcome, Variant, WarmReport};
+
+use super::*;
+use crate::compare::cold::{self, Sample};
+use crate::compare::matrix::MatrixRow;
+use crate::compare::probes::{Built, ProbeBuild, Python};
+use crate::compare::report::{Measured, ServerUse, Stages};
+use crate::compare::settings::Settings;
+use crate::compare::settings::Subject;
+use crate::compare::warm;
+use crate::environment::Environment;
+
+/// A message as long as the real ones, to fill cells and notes.
+const LONG: &str = "cannot block on a future with futures-lite from inside a running tokio \
+    current-thread runtime: blocking here would panic or deadlock; .await the future instead";
+
+/// Warm rounds of every backend: `ns(backend's index, round)` nanoseconds for every variant.
+fn warm_rows(ns: impl Fn(usize, usize) -> f64) -> Vec<warm::Row> {
+    let mut rows = warm::rows(Backend::ALL, true);
+    for row in &mut rows {
+        let index = Backend::ALL
+            .iter()
+            .position(|b| Subject::Backend(*b) == row.subject)
+            .unwrap_or(0);
+        let mut variants = row.calls.variants().to_vec();
+        variants.extend([Variant::BlockingFetch, Variant::PortalCall]);
+        row.rounds = (0..5)
+            .map(|round| WarmReport {
+                ns_per_call: variants.iter().map(|v| (*v, ns(index, round))).collect(),
+                driver: (row.calls == Calls::Reach && (index == 7 || index == 8))
+                    .then(|| "io_uring".to_owned()),
+            })
+            .collect();
+    }
+    rows
+}
+
+/// A report with every kind of row and the longest texts compare produces: every backend on
+/// both workloads, Python, failed rows, full error messages in every matrix cell, drivers, a
+/// long command line and notes; warm figures of `ns(backend, round)`.
+fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
+    let inside = ColdReport {
+        result: 10_000,
+        construct_to_first_poll_ns: Some(123_456_789),
+        timer_ns: Some(1_234_567_890),
+        round_trip_ns: Some(1_234_567_890),
+        teardown_ns: Some(98_765_432),
+        threads_during: Some(12),
+        threads_after: Some(11),
+        peak_rss_kib: Some(123_456_789),
+    };
+    let mut cold_rows = cold::rows(Backend::ALL, true);
+    let last = cold_rows.len() - 1;
+    for (index, row) in cold_rows.iter_mut().enumerate() {
+        row.samples = (0..200)
+            .map(|round| Sample {
+                round,
+                first_line: Duration::from_micros(123_456_789 + 10 * index as u64),
+                process: Duration::from_micros(987_654_321),
+                inside: inside.clone(),
+            })
+            .collect();
+        if index == 2 || index == last {
+            row.error = Some(format!("the process failed (exit status: 101: {LONG})"));
+        }
+    }
+    let mut warm_rows = warm_rows(ns);
+    warm_rows[3].error = Some(LONG.to_owned());
+    let cells = |i: usize| match i % 6 {
+        0 => Outcome::Nested(LONG.into()),
+        1 => Outcome::NoReactor("there is no reactor running".into()),
+        2 => Outcome::WrongResult(7),
+        3 => Outcome::Panic(LONG.into()),
+        4 => Outcome::Hung,
+        _ => Outcome::Io(LONG.into()),
+    };
+    let matrix = Backend::ALL
+        .iter()
+        .map(|backend| MatrixRow {
+            backend: *backend,
+            cells: (0..9).map(cells).collect(),
+        })
+        .collect();
+    let settings = settings();
+    let environment = environment();
+    let builds = [
+        ProbeBuild::Default,
+        ProbeBuild::Feature("futures-executor"),
+        ProbeBuild::AllBackends,
+    ]
+    .map(|build| Built {
+        build,
+        cargo_flags: "--features async-oneoff/futures-executor".into(),
+        executable: PathBuf::from("target/oneoff/probes/probe").join(build.name()),
+        bytes: 12_345_678,
+    })
+    .to_vec();
+    let python = Ok(Python {
+        executable: PathBuf::from(format!(
+            "/root/.pyenv/versions/3.11.7/{}/python3",
+            "p".repeat(140)
+        )),
+        version: "3.11.7".into(),
+    });
+    let measured = Measured {
+        cold: cold::summarise(&cold_rows, 10_000),
+        warm: warm::summarise(&warm_rows),
+        matrix,
+        took: Stages::default(),
+        server: ServerUse::default(),
+    };
+    Report::new(environment, settings, builds, python, measured)
+}
+
+/// The settings of a run with every backend and the longest texts.
+fn settings() -> Settings {
+    Settings {
+        backends: Backend::ALL.to_vec(),
+        samples: 2000,
+        python_samples: 500,
+        discarded_rounds: 1,
+        warm_rounds: 5,
+        warm_reps: 3,
+        warm_target_us: 5_000,
+        warm_fetch_max_calls: 500,
+        arg: u64::MAX,
+        delay_ns: 999_999_999,
+        quick: false,
+        child_timeout_s: 20,
+        cell_timeout_s: 5,
+        probe_profile: ProbeProfile::Dev,
+        priority: "unchanged (raising it was refused: Permission denied (os error 13))".into(),
+    }
+}
+
+/// An environment with the longest texts.
+fn environment() -> Environment {
+    Environment {
+        host: "a-rather-long-host-name.example.invalid".into(),
+        cpu: "AMD EPYC 7763 64-Core Processor".into(),
+        cores: 128,
+        os: "Debian GNU/Linux 12 (bookworm), kernel 6.18.44-fc-v657, x86_64".into(),
+        rustc: "rustc 1.95.0 (59807616e 2026-04-14)".into(),
+        crates: ["tokio", "smol", "async-std", "async-executor", "async-io"]
+            .iter()
+            .map(|name| ((*name).to_owned(), "1.54.1, 2.6.0".to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        git_revision: "066ca8fdb6cd-dirty".into(),
+        date: "2026-11-27T03:11:29Z".into(),
+        command: format!(
+            "cargo xtask compare --out /tmp/{} --backends tokio",
+            "d".repeat(150)
+        ),
+    }
+}
+
+/// The widest figures either way, steady.
+fn worst_case() -> Report {
+    report(|_, round| if round % 2 == 0 { 123_456_789.0 } else { 0.7 })
+}
+
+#[test]
+fn the_terminal_report_fits_120_columns() {
+    let report = worst_case();
+    assert!(!report.failures.is_empty(), "the failures are rendered too");
+    let text = terminal(&report);
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    // Nothing was left out to make it fit: the full messages are wrapped, not dropped.
+    for part in [
+        "Verdict of this run",
+        "many calls:",
+        "error: nested",
+        "\nfetch, per call, warm",
+        "round trip to the loopback server failed",
+        "deadlock",
+        "full titles and messages: compare.md",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from:\n{text}");
+    }
+}
+
+/// The matrix as the terminal shows it with every backend: cells wrap between words, so that
+/// no title, backend name or label is cut.
+#[test]
+fn the_terminal_matrix_keeps_every_word_whole() {
+    let report = worst_case();
+    let mut text = String::new();
+    matrix(&mut text, &report, Style::Terminal);
+    let cells = report
+        .matrix
+        .rows
+        .iter()
+        .flat_map(|row| row.cells.iter().map(Outcome::label));
+    let words = Case::ALL
+        .iter()
+        .map(|case| case.short())
+        .chain(Backend::ALL.iter().map(|backend| backend.name()))
+        .chain(cells)
+        .flat_map(str::split_whitespace);
+    for word in words {
+        assert!(text.contains(word), "{word} was cut:\n{text}");
+    }
+    assert!(
+        text.lines().all(|line| line.chars().count() <= 120),
+        "{text}"
+    );
+}
+
+#[test]
+fn markdown_keeps_every_message_whole() {
+    let markdown = markdown(&worst_case());
+    assert!(markdown.contains(&format!("error: {LONG}")), "{markdown}");
+    assert!(
+        markdown.contains("- **drivers**: compio: io_uring, monoio: io_uring"),
+        "{markdown}"
+    );
+    assert!(markdown.starts_with("# oneoff compare"), "{markdown}");
+    assert!(markdown.contains("\n## Verdict of this run"), "{markdown}");
+}
+
+/// The verdict's line of `question` in the terminal report.
+fn verdict_line(text: &str, question: &str) -> String {
+    let start = text
+        .find(&format!("  {question}:"))
+        .unwrap_or_else(|| panic!("no {question} in:\n{text}"));
+    // An item's continuation lines are indented by four.
+    let lines: Vec<&str> = text[start..].lines().collect();
+    let more = lines[1..]
+        .iter()
+        .take_while(|line| line.starts_with("    "));
+    std::iter::once(lines[0])
+        .chain(more.copied())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Two backends whose rounds lie within each other's spread: the verdict names the one with the
+/// lower median and the other as within noise of it, never as the next best.
+#[test]
+fn the_verdict_does_not_rank_backends_within_each_others_spread() {
+    // Backend 0 and 1 alternate 30/34 and 31/33 ns: each inside the other's range. The others
+    // are far behind, 100 ns and more.
+    let report = report(|backend, round| match backend {
+        0 => [30.0, 34.0][round % 2],
+        1 => [33.0, 31.0][round % 2],
+        other => 100.0 * other as f64 + round as f64,
+    });
+    let (first, second) = (Backend::ALL[0].name(), Backend::ALL[1].name());
+    let line = verdict_line(&terminal(&report), "many calls");
+    assert!(
+        line.starts_with(&format!("many calls: {first} (30.0 ns")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("within noise of it, not ranked: {second}")),
+        "{line}"
+    );
+    assert!(
+        !line.contains(&format!("next: {second}")),
+        "{second} was ranked: {line}"
+    );
+    assert!(
+        line.contains(&format!("next: {} (202 ns)", Backend::ALL[2].name())),
+        "{line}"
+    );
+}
+
+/// A figure whose rounds disagree by more than the stated factor is marked in the tables and in
+/// the JSON, not shown as clean.
+#[test]
+fn an_unsteady_figure_is_marked() {
+    // tokio-mt's one-shot call read 1,455,995 ns in one run and 142,012 ns in the next.
+    let report = report(|backend, round| match (backend, round) {
+        (0, 1) => 1_455_995.0,
+        (0, _) => 142_012.0,
+        (other, round) => 10.0 + other as f64 + round as f64 / 10.0,
+    });
+    let row = report
+        .warm
+        .iter()
+        .find(|row| row.calls == Calls::Work && row.subject == Subject::Backend(Backend::ALL[0]))
+        .unwrap();
+    assert!(row.per_call_ns[&Variant::ReusedYield].unsteady);
+    let json = serde_json::to_value(&report).unwrap();
+    let first = &json["warm"][0]["per_call_ns"]["reused_yield"];
+    assert_eq!(first["unsteady"], true, "{first}");
+    assert_eq!(first["rounds"].as_array().unwrap().len(), 5, "{first}");
+    let text = terminal(&report);
+    assert!(text.contains("142012 ! (142012–1455995)"), "{text}");
+    let steady = report
+        .warm
+        .iter()
+        .find(|row| row.calls == Calls::Work && row.subject == Subject::Backend(Backend::ALL[1]))
+        .unwrap();
+    assert!(!steady.per_call_ns[&Variant::ReusedYield].unsteady);
+    assert!(text.contains("11.2 (11.0–11.4)"), "{text}");
+}
