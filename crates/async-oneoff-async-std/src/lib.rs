@@ -91,7 +91,7 @@ impl OneOffRunner for AsyncStd {
     }
 }
 
-oneoff_core::inherent_methods!(AsyncStd, "oneoff_async_std::AsyncStd");
+oneoff_core::inherent_methods!(AsyncStd);
 
 /// An async-std task as a oneoff task handle. async-std detaches a task whose handle is dropped
 /// (as oneoff does) and re-raises its panic where it is awaited; a oneoff task reports it as

@@ -483,7 +483,7 @@ impl OneOffRunner for Smol {
     }
 }
 
-oneoff_core::inherent_methods!(Smol, "oneoff_smol::Smol");
+oneoff_core::inherent_methods!(Smol);
 
 /// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped, and
 /// re-raises its panic where it is awaited; a oneoff task is detached when dropped and reports
