@@ -241,6 +241,10 @@ macro_rules! backend_gate {
         #[cfg(any($(feature = $feature),*))]
         mod default;
         #[cfg(any($(feature = $feature),*))]
+        mod ext;
+        #[cfg(any($(feature = $feature),*))]
+        pub use crate::ext::RunExt;
+        #[cfg(any($(feature = $feature),*))]
         pub use crate::{
             backend::{AnyRunner, Backend, UnknownBackend, spawn},
             default::{Options, Runner, run, run_timeout, run_with, try_run},
