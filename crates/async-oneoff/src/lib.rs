@@ -157,6 +157,8 @@
 //!   adds `signal-hook`).
 //! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], tokio futures on every
 //!   backend. Needs tokio's `rt` only; turns on `detect-tokio`.
+//! - `macros`: [`main`], [`test`] and [`test_each_backend`], attributes for `async fn main`, an
+//!   async test, and one async test run on every enabled backend (adds a proc-macro crate).
 //! - `portal`: [`BlockingPortal`] and [`PortalTask`] (adds `async-executor`; with
 //!   `detect-tokio` it turns on tokio's `rt-multi-thread` for `block_in_place`).
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
@@ -203,6 +205,14 @@ pub use oneoff_tokio::{
 pub use oneoff_tokio_local::TokioLocal;
 
 mod list;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use oneoff_macros::{main, test, test_each_backend};
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
 
 #[cfg(feature = "tokio-compat")]
 mod compat;
