@@ -39,14 +39,16 @@ mod tests {
         let facade = manifest["features"]
             .as_table()
             .expect("the facade has features");
-        // A backend feature turns on its backend crate, `dep:async-oneoff-<backend>`.
+        // A backend feature turns on its backend crate, `dep:async-oneoff-<backend>`; the
+        // attributes' crate is not a backend.
         let mut backends: Vec<&str> = facade
             .iter()
             .filter(|(_, enables)| {
                 enables.as_array().is_some_and(|list| {
                     list.iter().any(|item| {
-                        item.as_str()
-                            .is_some_and(|i| i.starts_with("dep:async-oneoff-"))
+                        item.as_str().is_some_and(|i| {
+                            i.starts_with("dep:async-oneoff-") && i != "dep:async-oneoff-macros"
+                        })
                     })
                 })
             })

@@ -345,7 +345,10 @@ fn function(kind: Kind, item: TokenStream2) -> syn::Result<ItemFn> {
             ),
         ));
     }
-    let test = function.attrs.iter().find(|attr| attr.path().is_ident("test"));
+    let test = function
+        .attrs
+        .iter()
+        .find(|attr| attr.path().is_ident("test"));
     if let (Kind::Test | Kind::EachBackend, Some(test)) = (kind, test) {
         return Err(Error::new_spanned(
             test,
