@@ -318,9 +318,12 @@ fn function(kind: Kind, item: TokenStream2) -> syn::Result<ItemFn> {
     if sig.asyncness.is_none() {
         let hint = match kind {
             Kind::Main => "write `async fn main()`",
-            Kind::Test | Kind::EachBackend => {
-                "write `async fn`, or use `#[test]` for a synchronous test"
+            // `#[test]` names this attribute where a glob import (`use oneoff::*`) brought it in.
+            Kind::Test => {
+                "write `async fn`, or use `#[test]` for a synchronous test (under `use oneoff::*`, \
+                 `#[test]` is this attribute: import oneoff's names one by one)"
             }
+            Kind::EachBackend => "write `async fn`, or use `#[test]` for a synchronous test",
         };
         return Err(Error::new(
             sig.fn_token.span,
