@@ -17,7 +17,11 @@ use crate::cmd::Cmd;
 const BEHIND_THE_RUNTIMES: &[&str] = &["async-executor", "async-global-executor", "async-io"];
 
 /// Our crates that `oneoff` depends on and that are no backend.
-const NOT_BACKENDS: &[&str] = &["async-oneoff-core", "oneoff-workloads"];
+const NOT_BACKENDS: &[&str] = &[
+    "async-oneoff-core",
+    "async-oneoff-macros",
+    "oneoff-workloads",
+];
 
 /// The machine and the code behind a report.
 #[derive(Debug, Serialize)]

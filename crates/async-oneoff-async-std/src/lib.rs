@@ -156,7 +156,7 @@ impl OneOffRunner for AsyncStd {
     }
 }
 
-oneoff_core::inherent_methods!(AsyncStd, "oneoff_async_std::AsyncStd");
+oneoff_core::inherent_methods!(AsyncStd);
 
 /// Spawns a task's body onto async-std's global executor; the body is the oneoff task's handle,
 /// so async-std's own, which would only detach it when dropped, is dropped.

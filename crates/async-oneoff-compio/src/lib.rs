@@ -144,4 +144,4 @@ impl OneOffRunner for Compio {
     }
 }
 
-oneoff_core::inherent_methods!(Compio, "oneoff_compio::Compio");
+oneoff_core::inherent_methods!(Compio);

@@ -92,7 +92,7 @@ pub use options::{Configured, Options};
 pub use task::{Body, Task, TaskHandle, TaskSet, poll_unwinding, report_drop_panic};
 pub use timeout::until_deadline;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
@@ -225,44 +225,79 @@ pub trait OneOffRunner: Sized {
     /// Tasks the future spawned on the fresh runtime are dropped with it, where the backend
     /// spawns onto it (see each backend's docs). Returns [`Error::Nested`] when called from
     /// inside a running async context, and [`Error::Start`] when the runtime cannot start.
-    /// In debug mode ([`DEBUG_ENV`]) a slow poll of the future is reported.
+    /// In debug mode ([`DEBUG_ENV`]) a slow poll of the future is reported. Like every method
+    /// that takes a future, it takes anything [`IntoFuture`], and converts it only once the
+    /// nesting check has passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// assert_eq!(Spin::run(async { 6 * 7 })?, 42);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
     #[inline]
     #[track_caller]
-    fn run<F: Future>(future: F) -> Result<F::Output, Error> {
+    fn run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return Self::drive_once(entered, future);
+            return Self::drive_once(entered, future.into_future());
         }
         let config = Config::from_env();
-        supervise::call::<Self, F>(Call::Once, entered, future, config, Location::caller())
+        let future = future.into_future();
+        supervise::call::<Self, _>(Call::Once, entered, future, config, Location::caller())
     }
 
     /// One-shot run of an async function with its argument: `run_with(work, 100)` is
     /// `run(work(100))`, the classic `run_coroutine_helper(coro, *args)`. The nesting check
     /// comes first: a nested call returns [`Error::Nested`] without calling `function`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// async fn work(arg: u64) -> u64 {
+    ///     arg * 100
+    /// }
+    ///
+    /// assert_eq!(Spin::run_with(work, 100)?, 10_000);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
     #[track_caller]
     fn run_with<A, Fut, Func>(function: Func, arg: A) -> Result<Fut::Output, Error>
     where
         Func: FnOnce(A) -> Fut,
-        Fut: Future,
+        Fut: IntoFuture,
     {
         let entered = enter(Self::NAME)?;
         let config = Config::from_env();
-        let call = Call::Once;
-        supervise::call::<Self, Fut>(call, entered, function(arg), config, Location::caller())
+        let future = function(arg).into_future();
+        supervise::call::<Self, _>(Call::Once, entered, future, config, Location::caller())
     }
 
     /// One-shot run that gives up after `timeout` (counted from the call, start-up included):
     /// the future is dropped (cancelled) and [`Error::Timeout`] is returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// use std::time::Duration;
+    /// use oneoff_core::Error;
+    ///
+    /// let never = std::future::pending::<()>();
+    /// let err = Spin::run_timeout(never, Duration::from_millis(5)).unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { .. }));
+    /// ```
     #[track_caller]
-    fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
+    fn run_timeout<F: IntoFuture>(future: F, timeout: Duration) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         let runner = Self::new()?;
         let call = Call::until(&runner, timeout);
-        supervise::call::<Self, F>(
+        supervise::call::<Self, _>(
             call,
             entered,
-            future,
+            future.into_future(),
             Config::from_env(),
             Location::caller(),
         )
@@ -270,12 +305,22 @@ pub trait OneOffRunner: Sized {
 
     /// One-shot run that returns a panic of the future as [`Error::Panicked`], carrying the
     /// panic's message and payload, instead of unwinding.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// let err = Spin::try_run(async { panic!("no answer") }).unwrap_err();
+    /// assert!(err.is_panic());
+    /// assert_eq!(err.to_string(), "the future panicked on spin: no answer");
+    /// ```
     #[track_caller]
-    fn try_run<F: Future>(future: F) -> Result<F::Output, Error> {
+    fn try_run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
             let entered = enter(Self::NAME)?;
-            supervise::call::<Self, F>(Call::Once, entered, future, Config::from_env(), location)
+            let future = future.into_future();
+            supervise::call::<Self, _>(Call::Once, entered, future, Config::from_env(), location)
         })
     }
 
@@ -283,17 +328,29 @@ pub trait OneOffRunner: Sized {
     ///
     /// Returns [`Error::Nested`] when called from inside a running async context, including
     /// from inside another `block_on` of this same runner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// let runner = Spin::new()?;
+    /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
+    ///
+    /// let nested = runner.block_on(async { runner.block_on(async { 3 }) })?;
+    /// assert!(matches!(nested, Err(oneoff_core::Error::Nested { .. })));
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
     #[inline]
     #[track_caller]
-    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return self.drive(entered, future);
+            return self.drive(entered, future.into_future());
         }
-        supervise::call::<Self, F>(
+        supervise::call::<Self, _>(
             Call::Kept(self),
             entered,
-            future,
+            future.into_future(),
             Config::from_env(),
             Location::caller(),
         )
@@ -302,18 +359,32 @@ pub trait OneOffRunner: Sized {
     /// [`block_on`](Self::block_on) that gives up after `timeout`: the future is dropped
     /// (cancelled) and [`Error::Timeout`] is returned. The runner stays usable; tasks the
     /// future spawned onto it keep their place there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// use std::time::Duration;
+    ///
+    /// let runner = Spin::new()?;
+    /// let never = std::future::pending::<()>();
+    /// let err = runner.block_on_timeout(never, Duration::from_millis(5)).unwrap_err();
+    /// assert!(matches!(err, oneoff_core::Error::Timeout { .. }));
+    /// assert_eq!(runner.block_on(async { 4 })?, 4);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
     #[track_caller]
-    fn block_on_timeout<F: Future>(
+    fn block_on_timeout<F: IntoFuture>(
         &self,
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         let call = Call::until(self, timeout);
-        supervise::call::<Self, F>(
+        supervise::call::<Self, _>(
             call,
             entered,
-            future,
+            future.into_future(),
             Config::from_env(),
             Location::caller(),
         )
@@ -321,21 +392,35 @@ pub trait OneOffRunner: Sized {
 
     /// [`block_on`](Self::block_on) that returns a panic of the future as
     /// [`Error::Panicked`] instead of unwinding. The runner stays usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    #[doc = include_str!("doc_backend.md")]
+    /// let runner = Spin::new()?;
+    /// assert!(runner.try_block_on(async { panic!("oops") }).unwrap_err().is_panic());
+    /// assert_eq!(runner.block_on(async { 3 })?, 3);
+    /// # Ok::<(), oneoff_core::Error>(())
+    /// ```
     #[track_caller]
-    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    fn try_block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
             let entered = enter(Self::NAME)?;
             let call = Call::Kept(self);
-            supervise::call::<Self, F>(call, entered, future, Config::from_env(), location)
+            let future = future.into_future();
+            supervise::call::<Self, _>(call, entered, future, Config::from_env(), location)
         })
     }
 }
 
 /// Gives a backend's runner type the [`OneOffRunner`] methods as inherent methods, so that
 /// users call `Runner::new()?.block_on(..)` without importing the trait (as with tokio's
-/// `Runtime`). Each backend crate invokes it once per runner type, with the type's path as
-/// users write it (for the generated examples).
+/// `Runtime`). Each generated method's doc is one line that links to the trait method, whose
+/// doc has the example: the examples are written once, on the trait.
+///
+/// A backend crate invokes it once per runner type; a generic type names its parameters
+/// first, as in `inherent_methods!(impl<R: OneOffRunner> Wrapper<R>)`.
 ///
 /// # Examples
 ///
@@ -361,69 +446,63 @@ pub trait OneOffRunner: Sized {
 ///
 /// oneoff_core::inherent_methods!(Spin);
 ///
+/// /// A runner wrapped in something of the caller's.
+/// pub struct Wrapper<R>(R);
+///
+/// impl<R: OneOffRunner> OneOffRunner for Wrapper<R> {
+///     const NAME: &'static str = R::NAME;
+///     fn new() -> Result<Self, Error> {
+///         R::new().map(Wrapper)
+///     }
+///     fn drive<F: Future>(&self, entered: Entered, future: F) -> Result<F::Output, Error> {
+///         self.0.drive(entered, future)
+///     }
+///     fn drive_timeout<F: Future>(&self, entered: Entered, f: F, deadline: Instant) -> Result<Option<F::Output>, Error> {
+///         self.0.drive_timeout(entered, f, deadline)
+///     }
+/// }
+///
+/// oneoff_core::inherent_methods!(impl<R: OneOffRunner> Wrapper<R>);
+///
 /// mod elsewhere {
 ///     // No `use oneoff_core::OneOffRunner` here.
 ///     pub fn two() -> u32 {
 ///         crate::Spin::new().unwrap().block_on(async { 2 }).unwrap()
 ///     }
+///
+///     pub fn three() -> u32 {
+///         crate::Wrapper::<crate::Spin>::run(async { 3 }).unwrap()
+///     }
 /// }
 ///
 /// fn main() {
-///     assert_eq!(elsewhere::two(), 2);
+///     assert_eq!(elsewhere::two() + elsewhere::three(), 5);
 /// }
 /// ```
 #[macro_export]
 macro_rules! inherent_methods {
-    ($runner:ident) => {
-        $crate::inherent_methods!($runner, stringify!($runner));
-    };
-    ($runner:ident, $path:expr) => {
-        /// The [`OneOffRunner`]($crate::OneOffRunner) methods, callable without importing the
-        /// trait.
-        impl $runner {
-            /// Starts the runtime this runner keeps: see
-            #[doc = concat!("[`OneOffRunner::new`](", "oneoff_core::OneOffRunner::new).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("let runner = ", $path, "::new()?;")]
-            /// assert_eq!(runner.block_on(async { 1 })?, 1);
-            /// # Ok::<(), oneoff_core::Error>(())
-            /// ```
+    (@impl [$($generics:tt)*] $runner:ty) => {
+        /// The [`OneOffRunner`](oneoff_core::OneOffRunner) methods, callable without importing
+        /// the trait. Each links to the trait method, where its example is.
+        impl<$($generics)*> $runner {
+            /// Starts the runtime this runner keeps:
+            /// [`OneOffRunner::new`](oneoff_core::OneOffRunner::new).
             pub fn new() -> ::std::result::Result<Self, $crate::Error> {
                 <Self as $crate::OneOffRunner>::new()
             }
 
-            /// One-shot run on a fresh runtime, like `asyncio.run`: see
-            #[doc = concat!("[`OneOffRunner::run`](", "oneoff_core::OneOffRunner::run).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("assert_eq!(", $path, "::run(async { 6 * 7 })?, 42);")]
-            /// # Ok::<(), oneoff_core::Error>(())
-            /// ```
+            /// One-shot run on a fresh runtime, like `asyncio.run`:
+            /// [`OneOffRunner::run`](oneoff_core::OneOffRunner::run).
             #[inline]
             #[track_caller]
-            pub fn run<F: ::std::future::Future>(
+            pub fn run<F: ::std::future::IntoFuture>(
                 future: F,
             ) -> ::std::result::Result<F::Output, $crate::Error> {
                 <Self as $crate::OneOffRunner>::run(future)
             }
 
-            /// One-shot run of an async function with its argument: see
-            #[doc = concat!("[`OneOffRunner::run_with`](", "oneoff_core::OneOffRunner::run_with).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            /// async fn work(arg: u64) -> u64 {
-            ///     arg * 100
-            /// }
-            #[doc = concat!("assert_eq!(", $path, "::run_with(work, 100)?, 10_000);")]
-            /// # Ok::<(), oneoff_core::Error>(())
-            /// ```
+            /// One-shot run of an async function with its argument:
+            /// [`OneOffRunner::run_with`](oneoff_core::OneOffRunner::run_with).
             #[track_caller]
             pub fn run_with<A, Fut, Func>(
                 function: Func,
@@ -431,78 +510,45 @@ macro_rules! inherent_methods {
             ) -> ::std::result::Result<Fut::Output, $crate::Error>
             where
                 Func: FnOnce(A) -> Fut,
-                Fut: ::std::future::Future,
+                Fut: ::std::future::IntoFuture,
             {
                 <Self as $crate::OneOffRunner>::run_with(function, arg)
             }
 
-            /// One-shot run that gives up after `timeout`: see
-            #[doc = concat!("[`OneOffRunner::run_timeout`](", "oneoff_core::OneOffRunner::run_timeout).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            /// let never = std::future::pending::<()>();
-            #[doc = concat!("let err = ", $path, "::run_timeout(never, std::time::Duration::from_millis(5));")]
-            /// assert!(matches!(err, Err(oneoff_core::Error::Timeout { .. })));
-            /// ```
+            /// One-shot run that gives up after `timeout`:
+            /// [`OneOffRunner::run_timeout`](oneoff_core::OneOffRunner::run_timeout).
             #[track_caller]
-            pub fn run_timeout<F: ::std::future::Future>(
+            pub fn run_timeout<F: ::std::future::IntoFuture>(
                 future: F,
                 timeout: ::std::time::Duration,
             ) -> ::std::result::Result<F::Output, $crate::Error> {
                 <Self as $crate::OneOffRunner>::run_timeout(future, timeout)
             }
 
-            /// One-shot run that returns a panic as an error: see
-            #[doc = concat!("[`OneOffRunner::try_run`](", "oneoff_core::OneOffRunner::try_run).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("let err = ", $path, "::try_run(async { panic!(\"oops\") });")]
-            /// assert!(err.unwrap_err().is_panic());
-            /// ```
+            /// One-shot run that returns a panic as an error:
+            /// [`OneOffRunner::try_run`](oneoff_core::OneOffRunner::try_run).
             #[track_caller]
-            pub fn try_run<F: ::std::future::Future>(
+            pub fn try_run<F: ::std::future::IntoFuture>(
                 future: F,
             ) -> ::std::result::Result<F::Output, $crate::Error> {
                 <Self as $crate::OneOffRunner>::try_run(future)
             }
 
-            /// Runs `future` on this runner's kept runtime, like `asyncio.Runner.run`: see
-            #[doc = concat!("[`OneOffRunner::block_on`](", "oneoff_core::OneOffRunner::block_on).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("let runner = ", $path, "::new()?;")]
-            /// assert_eq!(runner.block_on(async { 1 })? + runner.block_on(async { 2 })?, 3);
-            /// # Ok::<(), oneoff_core::Error>(())
-            /// ```
+            /// Runs `future` on the kept runtime, like `asyncio.Runner.run`:
+            /// [`OneOffRunner::block_on`](oneoff_core::OneOffRunner::block_on).
             #[inline]
             #[track_caller]
-            pub fn block_on<F: ::std::future::Future>(
+            pub fn block_on<F: ::std::future::IntoFuture>(
                 &self,
                 future: F,
             ) -> ::std::result::Result<F::Output, $crate::Error> {
                 <Self as $crate::OneOffRunner>::block_on(self, future)
             }
 
-            /// [`block_on`](Self::block_on) that gives up after `timeout`: see
-            #[doc = concat!("[`OneOffRunner::block_on_timeout`](", "oneoff_core::OneOffRunner::block_on_timeout).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("let runner = ", $path, "::new()?;")]
-            /// let never = std::future::pending::<()>();
-            /// let err = runner.block_on_timeout(never, std::time::Duration::from_millis(5));
-            /// assert!(matches!(err, Err(oneoff_core::Error::Timeout { .. })));
-            /// # Ok::<(), oneoff_core::Error>(())
-            /// ```
+            /// [`block_on`](Self::block_on) that gives up after `timeout`:
+            /// [`OneOffRunner::block_on_timeout`](oneoff_core::OneOffRunner::block_on_timeout).
             #[track_caller]
-            pub fn block_on_timeout<F: ::std::future::Future>(
+            pub fn block_on_timeout<F: ::std::future::IntoFuture>(
                 &self,
                 future: F,
                 timeout: ::std::time::Duration,
@@ -510,24 +556,21 @@ macro_rules! inherent_methods {
                 <Self as $crate::OneOffRunner>::block_on_timeout(self, future, timeout)
             }
 
-            /// [`block_on`](Self::block_on) that returns a panic as an error: see
-            #[doc = concat!("[`OneOffRunner::try_block_on`](", "oneoff_core::OneOffRunner::try_block_on).")]
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("let runner = ", $path, "::new()?;")]
-            /// assert!(runner.try_block_on(async { panic!("oops") }).unwrap_err().is_panic());
-            /// assert_eq!(runner.block_on(async { 3 })?, 3);
-            /// # Ok::<(), oneoff_core::Error>(())
-            /// ```
+            /// [`block_on`](Self::block_on) that returns a panic as an error:
+            /// [`OneOffRunner::try_block_on`](oneoff_core::OneOffRunner::try_block_on).
             #[track_caller]
-            pub fn try_block_on<F: ::std::future::Future>(
+            pub fn try_block_on<F: ::std::future::IntoFuture>(
                 &self,
                 future: F,
             ) -> ::std::result::Result<F::Output, $crate::Error> {
                 <Self as $crate::OneOffRunner>::try_block_on(self, future)
             }
         }
+    };
+    (impl<$($param:ident: $bound:path),+> $runner:ty) => {
+        $crate::inherent_methods!(@impl [$($param: $bound),+] $runner);
+    };
+    ($runner:ty) => {
+        $crate::inherent_methods!(@impl [] $runner);
     };
 }

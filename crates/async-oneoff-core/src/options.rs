@@ -3,7 +3,7 @@
 //! sets them and starts runs or runners with them; [`Configured`] is a runner that keeps them.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::panic::Location;
 use std::time::Duration;
@@ -127,12 +127,12 @@ impl<R: OneOffRunner> Options<R> {
 
     /// One-shot run with these options: see [`OneOffRunner::run`].
     #[track_caller]
-    pub fn run<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    pub fn run<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let entered = crate::enter(R::NAME)?;
-        supervise::call::<R, F>(
+        supervise::call::<R, _>(
             Call::Once,
             entered,
-            future,
+            future.into_future(),
             &self.config,
             Location::caller(),
         )
@@ -141,11 +141,16 @@ impl<R: OneOffRunner> Options<R> {
     /// One-shot run with these options that gives up after `timeout`: see
     /// [`OneOffRunner::run_timeout`].
     #[track_caller]
-    pub fn run_timeout<F: Future>(&self, future: F, timeout: Duration) -> Result<F::Output, Error> {
+    pub fn run_timeout<F: IntoFuture>(
+        &self,
+        future: F,
+        timeout: Duration,
+    ) -> Result<F::Output, Error> {
         let entered = crate::enter(R::NAME)?;
         let runner = R::new()?;
         let call = Call::until(&runner, timeout);
-        supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
+        let future = future.into_future();
+        supervise::call::<R, _>(call, entered, future, &self.config, Location::caller())
     }
 
     /// Starts a runner of `R` that keeps these options: see [`OneOffRunner::new`].
@@ -215,14 +220,14 @@ impl<R: OneOffRunner> Configured<R> {
     /// # Ok::<(), oneoff_core::Error>(())
     /// ```
     #[track_caller]
-    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    pub fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         <Self as OneOffRunner>::block_on(self, future)
     }
 
     /// [`OneOffRunner::block_on_timeout`] with the options, callable without importing the
     /// trait.
     #[track_caller]
-    pub fn block_on_timeout<F: Future>(
+    pub fn block_on_timeout<F: IntoFuture>(
         &self,
         future: F,
         timeout: Duration,
@@ -232,7 +237,7 @@ impl<R: OneOffRunner> Configured<R> {
 
     /// [`OneOffRunner::try_block_on`] with the options, callable without importing the trait.
     #[track_caller]
-    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    pub fn try_block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         <Self as OneOffRunner>::try_block_on(self, future)
     }
 }
@@ -284,30 +289,33 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
     }
 
     #[track_caller]
-    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let entered = crate::enter(Self::NAME)?;
         let call = Call::Kept(&self.runner);
-        supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
+        let future = future.into_future();
+        supervise::call::<R, _>(call, entered, future, &self.config, Location::caller())
     }
 
     #[track_caller]
-    fn block_on_timeout<F: Future>(
+    fn block_on_timeout<F: IntoFuture>(
         &self,
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
         let entered = crate::enter(Self::NAME)?;
         let call = Call::until(&self.runner, timeout);
-        supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
+        let future = future.into_future();
+        supervise::call::<R, _>(call, entered, future, &self.config, Location::caller())
     }
 
     #[track_caller]
-    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    fn try_block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
             let entered = crate::enter(Self::NAME)?;
             let call = Call::Kept(&self.runner);
-            supervise::call::<R, F>(call, entered, future, &self.config, location)
+            let future = future.into_future();
+            supervise::call::<R, _>(call, entered, future, &self.config, location)
         })
     }
 }

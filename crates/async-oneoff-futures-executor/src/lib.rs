@@ -196,7 +196,7 @@ impl OneOffRunner for FuturesExecutor {
     }
 }
 
-oneoff_core::inherent_methods!(FuturesExecutor, "oneoff_futures_executor::FuturesExecutor");
+oneoff_core::inherent_methods!(FuturesExecutor);
 
 /// `futures-timer`'s delay until `deadline`.
 fn timer(deadline: Instant) -> futures_timer::Delay {

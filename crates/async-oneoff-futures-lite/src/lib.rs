@@ -108,4 +108,4 @@ impl OneOffRunner for FuturesLite {
     }
 }
 
-oneoff_core::inherent_methods!(FuturesLite, "oneoff_futures_lite::FuturesLite");
+oneoff_core::inherent_methods!(FuturesLite);

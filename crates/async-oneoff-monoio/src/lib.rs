@@ -244,4 +244,4 @@ impl OneOffRunner for Monoio {
     }
 }
 
-oneoff_core::inherent_methods!(Monoio, "oneoff_monoio::Monoio");
+oneoff_core::inherent_methods!(Monoio);

@@ -71,4 +71,4 @@ impl OneOffRunner for Pollster {
     }
 }
 
-oneoff_core::inherent_methods!(Pollster, "oneoff_pollster::Pollster");
+oneoff_core::inherent_methods!(Pollster);

@@ -329,7 +329,7 @@ impl OneOffRunner for Smol {
     }
 }
 
-oneoff_core::inherent_methods!(Smol, "oneoff_smol::Smol");
+oneoff_core::inherent_methods!(Smol);
 
 /// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped,
 /// re-raises its panic where it is awaited, and ends it without output when its executor is

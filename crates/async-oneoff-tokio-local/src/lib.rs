@@ -133,7 +133,7 @@ impl OneOffRunner for TokioLocal {
     }
 }
 
-oneoff_core::inherent_methods!(TokioLocal, "oneoff_tokio_local::TokioLocal");
+oneoff_core::inherent_methods!(TokioLocal);
 
 impl Drop for TokioLocal {
     fn drop(&mut self) {

@@ -145,7 +145,7 @@ macro_rules! flavour {
             }
         }
 
-        oneoff_core::inherent_methods!($runner, $path);
+        oneoff_core::inherent_methods!($runner);
 
         impl $runner {
             /// A builder with tokio's options (worker threads, thread names, drivers, thread

@@ -2,7 +2,7 @@
 //! instead of a type, used by `cargo xtask compare` and by anyone with a `--backend` flag.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -100,7 +100,8 @@ macro_rules! backends {
             /// assert_eq!(backend.run(async { 7 })?, 7);
             /// # Ok::<(), oneoff::Error>(())
             /// ```
-            pub fn run<F: Future>(self, future: F) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn run<F: IntoFuture>(self, future: F) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] Backend::$variant => <$runner>::run(future),)*
                 }
@@ -117,7 +118,8 @@ macro_rules! backends {
             /// let never = std::future::pending::<()>();
             /// assert!(backend.run_timeout(never, Duration::from_millis(5)).is_err());
             /// ```
-            pub fn run_timeout<F: Future>(self, future: F, timeout: Duration) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn run_timeout<F: IntoFuture>(self, future: F, timeout: Duration) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] Backend::$variant => <$runner>::run_timeout(future, timeout),)*
                 }
@@ -132,7 +134,8 @@ macro_rules! backends {
             /// let backend = oneoff::Backend::ALL[0];
             /// assert!(backend.try_run(async { panic!("oops") }).is_err());
             /// ```
-            pub fn try_run<F: Future>(self, future: F) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn try_run<F: IntoFuture>(self, future: F) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] Backend::$variant => <$runner>::try_run(future),)*
                 }
@@ -158,7 +161,8 @@ macro_rules! backends {
             /// ```
             #[cfg(feature = "tokio-compat")]
             #[cfg_attr(docsrs, doc(cfg(feature = "tokio-compat")))]
-            pub fn run_tokio_compat<F: Future>(self, future: F) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn run_tokio_compat<F: IntoFuture>(self, future: F) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] Backend::$variant => crate::TokioCompat::<$runner>::run(future),)*
                 }
@@ -215,7 +219,8 @@ macro_rules! backends {
             }
 
             /// Runs `future` on the kept runtime: see [`OneOffRunner::block_on`].
-            pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] AnyRunner::$variant(runner) => runner.block_on(future),)*
                 }
@@ -223,7 +228,8 @@ macro_rules! backends {
 
             /// Runs `future` on the kept runtime, giving up after `timeout`: see
             /// [`OneOffRunner::block_on_timeout`].
-            pub fn block_on_timeout<F: Future>(&self, future: F, timeout: Duration) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn block_on_timeout<F: IntoFuture>(&self, future: F, timeout: Duration) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] AnyRunner::$variant(runner) => runner.block_on_timeout(future, timeout),)*
                 }
@@ -231,7 +237,8 @@ macro_rules! backends {
 
             /// Runs `future` on the kept runtime, returning a panic as [`Error::Panicked`]: see
             /// [`OneOffRunner::try_block_on`].
-            pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+            #[track_caller]
+            pub fn try_block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
                 match self {
                     $(#[cfg(feature = $feature)] AnyRunner::$variant(runner) => runner.try_block_on(future),)*
                 }

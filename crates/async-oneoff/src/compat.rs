@@ -93,6 +93,8 @@ impl<R: OneOffRunner> TokioCompat<R> {
     }
 }
 
+oneoff_core::inherent_methods!(impl<R: OneOffRunner> TokioCompat<R>);
+
 impl<R: OneOffRunner> OneOffRunner for TokioCompat<R> {
     /// The wrapped backend's name: compatibility changes what a run can poll, not the backend
     /// that runs it.

@@ -1,7 +1,7 @@
 //! The default runner, picked among the enabled backends by the priority of the backend list,
 //! and the one-shot functions that use it.
 
-use std::future::Future;
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use crate::Error;
@@ -77,7 +77,7 @@ pub type Options = oneoff_core::Options<Runner>;
 /// # Ok::<(), oneoff::Error>(())
 /// ```
 #[track_caller]
-pub fn run<F: Future>(future: F) -> Result<F::Output, Error> {
+pub fn run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
     Runner::run(future)
 }
 
@@ -98,7 +98,7 @@ pub fn run<F: Future>(future: F) -> Result<F::Output, Error> {
 pub fn run_with<A, Fut, Func>(function: Func, arg: A) -> Result<Fut::Output, Error>
 where
     Func: FnOnce(A) -> Fut,
-    Fut: Future,
+    Fut: IntoFuture,
 {
     Runner::run_with(function, arg)
 }
@@ -116,7 +116,7 @@ where
 /// assert!(matches!(err, oneoff::Error::Timeout { .. }));
 /// ```
 #[track_caller]
-pub fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
+pub fn run_timeout<F: IntoFuture>(future: F, timeout: Duration) -> Result<F::Output, Error> {
     Runner::run_timeout(future, timeout)
 }
 
@@ -130,6 +130,6 @@ pub fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output,
 /// assert!(err.to_string().ends_with("no answer"));
 /// ```
 #[track_caller]
-pub fn try_run<F: Future>(future: F) -> Result<F::Output, Error> {
+pub fn try_run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
     Runner::try_run(future)
 }

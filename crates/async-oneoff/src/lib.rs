@@ -77,6 +77,8 @@
 //!   `compio`, `monoio`, `async-std`: the backends; `all-backends`: every one of them.
 //! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], futures that need tokio
 //!   on every backend. Needs tokio's `rt` only; turns on `detect-tokio`.
+//! - `macros`: [`main`], [`test`] and [`test_each_backend`], attributes for `async fn main`, an
+//!   async test, and one async test run on every enabled backend (adds a proc-macro crate).
 //! - `portal`: [`BlockingPortal`] and [`PortalTask`], one runner on a thread of its own that any
 //!   thread calls into (adds `async-executor`).
 //! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), the first Ctrl-C cancels a run (Unix;
@@ -124,6 +126,14 @@ pub use oneoff_tokio_local::TokioLocal;
 
 mod list;
 
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use oneoff_macros::{main, test, test_each_backend};
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
+
 #[cfg(feature = "tokio-compat")]
 mod compat;
 #[cfg(feature = "tokio-compat")]
@@ -160,6 +170,10 @@ macro_rules! backend_gate {
         mod backend;
         #[cfg(any($(feature = $feature),*))]
         mod default;
+        #[cfg(any($(feature = $feature),*))]
+        mod ext;
+        #[cfg(any($(feature = $feature),*))]
+        pub use crate::ext::RunExt;
         #[cfg(any($(feature = $feature),*))]
         pub use crate::{
             backend::{AnyRunner, Backend, UnknownBackend, spawn},

@@ -26,11 +26,22 @@
 /// }
 /// assert!(oneoff::for_each_backend!(count) >= oneoff::Backend::ALL.len());
 /// ```
+///
+/// `for_each_backend! { @with [path::to::callback] args.. }` calls the callback by its path,
+/// with `(args..)` before the entries: how a macro of another crate (the expansion of
+/// `#[oneoff::test_each_backend]`) reads the list.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! for_each_backend {
     ($callback:ident) => {
-        $callback! {
+        $crate::for_each_backend! { @call [$callback] [] }
+    };
+    (@with [$($callback:tt)*] $($args:tt)*) => {
+        $crate::for_each_backend! { @call [$($callback)*] [($($args)*)] }
+    };
+    (@call [$($callback:tt)*] [$($args:tt)*]) => {
+        $($callback)*! {
+            $($args)*
             /// tokio's current-thread runtime.
             "tokio" (feature "tokio") Tokio => $crate::Tokio,
             /// tokio's multi-thread runtime.

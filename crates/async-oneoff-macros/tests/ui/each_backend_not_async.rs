@@ -1,0 +1,4 @@
+#[oneoff::test_each_backend]
+fn sync_test() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[oneoff::main]
+fn main() {}

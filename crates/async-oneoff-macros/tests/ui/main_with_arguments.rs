@@ -1,0 +1,4 @@
+#[oneoff::main]
+async fn main(args: Vec<String>) {
+    drop(args);
+}

@@ -1,0 +1,2 @@
+#[oneoff::main(timeout = "10s")]
+async fn main() {}

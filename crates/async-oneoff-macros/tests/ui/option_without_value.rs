@@ -1,0 +1,4 @@
+#[oneoff::test(backend)]
+async fn no_value() {}
+
+fn main() {}

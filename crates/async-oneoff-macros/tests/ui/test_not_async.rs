@@ -1,0 +1,4 @@
+#[oneoff::test]
+fn sync_test() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[oneoff::test]
+struct NotATest;
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[oneoff::test]
+#[test]
+async fn twice() {}
+
+fn main() {}
