@@ -173,6 +173,7 @@ impl Inner {
 struct Running;
 
 impl Running {
+    #[inline]
     fn enter(run: Current) -> Self {
         let _ = CURRENT.try_with(|current| current.replace(run));
         Running
@@ -180,6 +181,7 @@ impl Running {
 }
 
 impl Drop for Running {
+    #[inline]
     fn drop(&mut self) {
         // Dropped outside the borrow, where the tasks a last handle drops may call `spawn`.
         let run = CURRENT.try_with(|current| current.replace(Current::Outside));
