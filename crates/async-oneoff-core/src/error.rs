@@ -83,6 +83,15 @@ pub enum Error {
         /// Why, as it concerns this call.
         reason: &'static str,
     },
+    /// The future (or a spawned task) needs a tokio runtime, for tokio's timer, I/O or
+    /// `tokio::spawn`, and none runs it: tokio's "there is no reactor running" panic, caught
+    /// where the backend polls the future and returned in its place, by every form of call.
+    /// Run it in the facade's `oneoff::TokioCompat` (feature `tokio-compat`) or on the `tokio`
+    /// backend.
+    NeedsTokio {
+        /// The backend that ran the future.
+        backend: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -129,6 +138,13 @@ impl fmt::Display for Error {
                 f,
                 "the portal on {backend} is closed: {reason}; open a new portal for later calls"
             ),
+            Error::NeedsTokio { backend } => write!(
+                f,
+                "the future needs a tokio runtime (tokio::time, tokio::net, tokio::spawn, or a \
+                 library built on them) and none runs it on {backend}: run it in \
+                 oneoff::TokioCompat (async-oneoff's `tokio-compat` feature) or on the `tokio` \
+                 backend"
+            ),
         }
     }
 }
@@ -143,16 +159,28 @@ impl std::error::Error for Error {
 }
 
 impl Error {
-    /// The [`Error::Panicked`] of a panic with `payload`, its message read from the payload.
+    /// The [`Error::Panicked`] of a panic with `payload`, its message read from the payload;
+    /// [`Error::NeedsTokio`] when the panic is tokio's "there is no reactor running".
     ///
     /// # Examples
     ///
     /// ```
+    /// use oneoff_core::Error;
+    ///
     /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
-    /// let err = oneoff_core::Error::panicked("demo", payload);
+    /// let err = Error::panicked("demo", payload);
     /// assert_eq!(err.to_string(), "the future panicked on demo: boom");
+    ///
+    /// let payload = std::panic::catch_unwind(|| {
+    ///     panic!("there is no reactor running, must be called from the context of a Tokio 1.x runtime")
+    /// });
+    /// let err = Error::panicked("demo", payload.unwrap_err());
+    /// assert!(matches!(err, Error::NeedsTokio { backend: "demo" }));
     /// ```
     pub fn panicked(backend: &'static str, payload: Box<dyn Any + Send>) -> Self {
+        if crate::needs_tokio::is_missing_tokio(payload.as_ref()) {
+            return Error::NeedsTokio { backend };
+        }
         Error::Panicked {
             backend,
             message: panic_message(payload.as_ref()),

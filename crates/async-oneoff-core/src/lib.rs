@@ -80,6 +80,7 @@ mod config;
 mod context;
 mod ctrl_c;
 mod error;
+mod needs_tokio;
 mod options;
 mod supervise;
 mod task;
@@ -231,7 +232,7 @@ pub trait OneOffRunner: Sized {
     fn run<F: Future>(future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return Self::drive_once(entered, future);
+            return supervise::plain(Call::<Self>::Once, entered, future);
         }
         let config = Config::from_env();
         supervise::call::<Self, F>(Call::Once, entered, future, config, Location::caller())
@@ -288,7 +289,7 @@ pub trait OneOffRunner: Sized {
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return self.drive(entered, future);
+            return supervise::plain(Call::Kept(self), entered, future);
         }
         supervise::call::<Self, F>(
             Call::Kept(self),

@@ -8,11 +8,11 @@
 //! and `async-io`'s, which drives its own where no runtime does.
 //!
 //! One case runs `tokio::time::sleep` again, in `Backend::run_tokio_compat`: the same future
-//! that panics "no reactor running" on the backends that are not tokio runs there too.
+//! that is `Error::NeedsTokio` on the backends that are not tokio runs there too.
 //!
 //! Each outcome comes in two lengths: the full message (the first line of a panic, the whole
 //! error) for the Markdown and JSON reports, and a short label such as `error: nested` or
-//! `panic: no reactor` that keeps the terminal's table narrow.
+//! `error: needs tokio` that keeps the terminal's table narrow.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -111,6 +111,7 @@ fn short_error(err: &oneoff::Error) -> &'static str {
         oneoff::Error::Timeout { .. } => "error: timeout",
         oneoff::Error::Unsupported { .. } => "error: unsupported",
         oneoff::Error::Start { .. } => "error: no start",
+        oneoff::Error::NeedsTokio { .. } => "error: needs tokio",
         _ => "error",
     }
 }
