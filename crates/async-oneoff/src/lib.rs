@@ -89,13 +89,15 @@
 //! context set on the calling thread around each run, like smol-rs's `async-compat`: a future
 //! that needs tokio's reactor, timer or `tokio::spawn` runs on `smol`, `futures-lite`,
 //! `pollster` and `async-std` too (`TokioCompat::<oneoff::Smol>::run(reqwest::get(url))`), and
-//! by name with [`Backend::run_tokio_compat`]. Where the calling code has no tokio runtime
-//! (outside `spawn_blocking`), the first such run starts one process-wide tokio current-thread
-//! runtime on a thread of its own, [`COMPAT_THREAD`], which drives tokio's timers and I/O and
-//! runs `tokio::spawn` tasks until the process exits. A call then costs about 20 ns more than
-//! on `R`; on the tokio backends compatibility adds nothing. Every promise above holds in
-//! `TokioCompat` too (the conformance suite runs on every backend wrapped in it): inside a
-//! tokio runtime's async code a call is still [`Error::Nested`].
+//! by name with [`Backend::run_tokio_compat`]. Where the calling code has no tokio multi-thread
+//! runtime, a one-shot run starts a tokio current-thread runtime on a thread of its own,
+//! [`COMPAT_THREAD`], and shuts it down before it returns, cancelling the `tokio::spawn` tasks
+//! its future left, as `asyncio.run` does; a runner keeps one such runtime until it is dropped,
+//! and its calls cost about 20 ns more than on `R`. On the tokio backends compatibility adds
+//! nothing. Every promise above holds in `TokioCompat` too (the conformance suite runs on every
+//! backend wrapped in it): inside a tokio runtime's async code a call is still
+//! [`Error::Nested`]. Without it, such a future on another backend is [`Error::NeedsTokio`],
+//! which says so, in place of tokio's "there is no reactor running" panic.
 //!
 //! # Calling from any thread: the portal
 //!
@@ -132,9 +134,9 @@
 //! | `monoio`       | `Monoio` (io_uring, or epoll)              | none                      | in `TokioCompat`  |
 //! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | in `TokioCompat`  |
 //!
-//! `TokioCompat` (feature `tokio-compat`) starts one more thread per process, the first time a
-//! run needs it; a [`BlockingPortal`] (feature `portal`) starts one thread per portal, joined
-//! when it closes.
+//! `TokioCompat` (feature `tokio-compat`) starts one more thread per runner, and one for each
+//! one-shot run while it lasts, joined when they end; a [`BlockingPortal`] (feature `portal`)
+//! starts one thread per portal, joined when it closes.
 //!
 //! When several backend features are on, [`Runner`] (and so [`run`]) is the first enabled in
 //! this priority: `tokio` (current-thread), `smol`, `futures-lite`, `pollster`, `tokio-local`,
@@ -156,7 +158,8 @@
 //! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), Ctrl-C handling for a run (Unix;
 //!   adds `signal-hook`).
 //! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], tokio futures on every
-//!   backend. Needs tokio's `rt` only; turns on `detect-tokio`.
+//!   backend. Needs tokio's `rt` only (its runtimes have every driver the build's tokio has);
+//!   turns on `detect-tokio`.
 //! - `portal`: [`BlockingPortal`] and [`PortalTask`] (adds `async-executor`; with
 //!   `detect-tokio` it turns on tokio's `rt-multi-thread` for `block_in_place`).
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
