@@ -14,14 +14,15 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use tokio::runtime::{Builder, EnterGuard, Handle, RuntimeFlavor};
+use tokio::runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeFlavor};
 
 use oneoff_core::Entered;
 
 use crate::{Error, OneOffRunner, Task};
 
 /// The name of the threads that drive the tokio runtimes of compatible runs: one per
-/// [`TokioCompat`] runner, and one for each one-shot run while it lasts.
+/// [`TokioCompat`] runner, and one for each one-shot run from the first time its future waits
+/// until it returns.
 pub const COMPAT_THREAD: &str = "oneoff-tokio-compat";
 
 /// How long the end of a compatible run (or a runner's drop) waits for `spawn_blocking` jobs
@@ -41,11 +42,12 @@ const SHUTDOWN: Duration = Duration::from_secs(1);
 ///   future's tokio timers and I/O, tasks the future spawns with `tokio::spawn` join that
 ///   runtime (and outlive the run, as they would without oneoff), and nothing is started.
 /// - Otherwise a tokio current-thread runtime of the run's own, driven by a thread of its own
-///   named [`COMPAT_THREAD`]: a one-shot [`run`](OneOffRunner::run) starts one and shuts it
-///   down before it returns, so that the tasks the future spawned with `tokio::spawn` are
-///   cancelled (dropped) by then, as `asyncio.run` and the tokio backends do; a runner starts
-///   one in [`new`](OneOffRunner::new) (or at its first run that needs it) and keeps it for
-///   every run, and dropping the runner cancels what is left on it. The future itself is still
+///   named [`COMPAT_THREAD`]: a one-shot [`run`](OneOffRunner::run) builds one, starts its
+///   thread the first time the future waits, and shuts it down before it returns, so that the
+///   tasks the future spawned with `tokio::spawn` are cancelled (dropped) by then, as
+///   `asyncio.run` and the tokio backends do; a runner starts one in
+///   [`new`](OneOffRunner::new) (or at its first run that needs it) and keeps it for every
+///   run, and dropping the runner cancels what is left on it. The future itself is still
 ///   polled by `R` on the calling thread.
 ///
 /// A tokio current-thread runtime in the calling code drives its timers and I/O only inside
@@ -59,8 +61,9 @@ const SHUTDOWN: Duration = Duration::from_secs(1);
 /// On a backend that gives tokio's context itself ([`OneOffRunner::PROVIDES_TOKIO`]: `Tokio`,
 /// `TokioMultiThread`, `TokioLocal`) it adds nothing: no runtime, no thread, no work per call.
 /// Elsewhere a runner's call costs a `Handle::try_current` and a `Handle::enter` more than
-/// `R`'s, and a one-shot run also starts and joins a thread (see `docs/choosing.md`): keep a
-/// runner for repeated calls.
+/// `R`'s; a one-shot run also builds a tokio runtime, as a one-shot `Tokio::run` does, and
+/// starts and joins a thread once its future waits (see `docs/choosing.md`): keep a runner for
+/// repeated calls.
 ///
 /// The nested-call check comes first, as on every runner: inside the async code of a tokio
 /// runtime (or any oneoff run) every method returns [`Error::Nested`]. Tasks spawned with
@@ -140,7 +143,7 @@ impl<R: OneOffRunner> TokioCompat<R> {
             return Ok(own);
         }
         // Two threads that both get here start one each; the one that loses is shut down.
-        let started = Driver::start()?;
+        let started = Driver::driven()?;
         Ok(self.own.get_or_init(|| started))
     }
 
@@ -216,14 +219,27 @@ impl<R: OneOffRunner> OneOffRunner for TokioCompat<R> {
             Here::Undriven => return Err(undriven(R::NAME)),
             Here::Own => {}
         }
-        let own = Driver::start()?;
+        let mut own = Driver::new()?;
+        let handle = own.handle.clone();
         let output = {
-            let _context = own.handle.enter();
-            R::drive_once(entered, future)
+            let _context = handle.enter();
+            // The runtime's thread starts when the future first waits: one that is ready at
+            // once (and may have spawned) never needs tokio's drivers to run.
+            let own = &mut own;
+            R::drive_once(entered, async move {
+                let mut future = pin!(future);
+                poll_fn(|cx| match future.as_mut().poll(cx) {
+                    Poll::Ready(output) => Poll::Ready(Ok(output)),
+                    Poll::Pending => own
+                        .drive()
+                        .map_or_else(|err| Poll::Ready(Err(err)), |()| Poll::Pending),
+                })
+                .await
+            })
         };
         // Shut down before returning: what the run spawned on it is dropped by now.
         drop(own);
-        output
+        output?
     }
 
     fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
@@ -255,25 +271,41 @@ impl<R: fmt::Debug> fmt::Debug for TokioCompat<R> {
 }
 
 /// A tokio current-thread runtime with every driver this build of tokio has, driven by a thread
-/// of its own until dropped; dropping it shuts the runtime down (cancelling its tasks) and
-/// joins the thread.
+/// of its own once [`drive`](Self::drive) started it. Dropping it shuts the runtime down,
+/// cancelling its tasks, and joins the thread.
 struct Driver {
     handle: Handle,
-    stop: Arc<Stop>,
-    thread: Option<thread::JoinHandle<()>>,
+    /// The runtime, until a thread drives it.
+    runtime: Option<Runtime>,
+    /// Once a thread drives the runtime: what stops it, and the thread.
+    driven: Option<(Arc<Stop>, thread::JoinHandle<()>)>,
 }
 
 impl Driver {
-    fn start() -> Result<Self, Error> {
-        let start = |source| Error::Start {
-            backend: "tokio-compat",
-            source,
-        };
+    fn new() -> Result<Self, Error> {
         let runtime = Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(start)?;
-        let handle = runtime.handle().clone();
+            .map_err(start_error)?;
+        Ok(Driver {
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            driven: None,
+        })
+    }
+
+    /// A runtime driven from the start.
+    fn driven() -> Result<Self, Error> {
+        let mut driver = Driver::new()?;
+        driver.drive()?;
+        Ok(driver)
+    }
+
+    /// Starts the thread that drives the runtime, unless it runs already.
+    fn drive(&mut self) -> Result<(), Error> {
+        let Some(runtime) = self.runtime.take() else {
+            return Ok(());
+        };
         let stop = Arc::new(Stop::default());
         let stopped = Arc::clone(&stop);
         let thread = thread::Builder::new()
@@ -282,21 +314,28 @@ impl Driver {
                 runtime.block_on(poll_fn(|cx| stopped.poll(cx)));
                 runtime.shutdown_timeout(SHUTDOWN);
             })
-            .map_err(start)?;
-        Ok(Driver {
-            handle,
-            stop,
-            thread: Some(thread),
-        })
+            .map_err(start_error)?;
+        self.driven = Some((stop, thread));
+        Ok(())
+    }
+}
+
+fn start_error(source: std::io::Error) -> Error {
+    Error::Start {
+        backend: "tokio-compat",
+        source,
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        self.stop.set();
-        let Some(thread) = self.thread.take() else {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(SHUTDOWN);
+        }
+        let Some((stop, thread)) = self.driven.take() else {
             return;
         };
+        stop.set();
         // A runner dropped by a task of its own runtime is dropped on the driving thread,
         // which ends by itself once this returns.
         if thread.thread().id() != thread::current().id() {

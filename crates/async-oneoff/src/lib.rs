@@ -90,9 +90,9 @@
 //! that needs tokio's reactor, timer or `tokio::spawn` runs on `smol`, `futures-lite`,
 //! `pollster` and `async-std` too (`TokioCompat::<oneoff::Smol>::run(reqwest::get(url))`), and
 //! by name with [`Backend::run_tokio_compat`]. Where the calling code has no tokio multi-thread
-//! runtime, a one-shot run starts a tokio current-thread runtime on a thread of its own,
-//! [`COMPAT_THREAD`], and shuts it down before it returns, cancelling the `tokio::spawn` tasks
-//! its future left, as `asyncio.run` does; a runner keeps one such runtime until it is dropped,
+//! runtime, a one-shot run builds a tokio current-thread runtime, driven by a thread of its own
+//! ([`COMPAT_THREAD`]) once the future waits, and shuts it down before it returns, cancelling
+//! the `tokio::spawn` tasks its future left, as `asyncio.run` does; a runner keeps one such runtime until it is dropped,
 //! and its calls cost about 20 ns more than on `R`. On the tokio backends compatibility adds
 //! nothing. Every promise above holds in `TokioCompat` too (the conformance suite runs on every
 //! backend wrapped in it): inside a tokio runtime's async code a call is still
@@ -135,7 +135,7 @@
 //! | `async-std`    | `AsyncStd` (discontinued upstream)         | global executor, kept     | in `TokioCompat`  |
 //!
 //! `TokioCompat` (feature `tokio-compat`) starts one more thread per runner, and one for each
-//! one-shot run while it lasts, joined when they end; a [`BlockingPortal`] (feature `portal`)
+//! one-shot run whose future waits, joined when they end; a [`BlockingPortal`] (feature `portal`)
 //! starts one thread per portal, joined when it closes.
 //!
 //! When several backend features are on, [`Runner`] (and so [`run`]) is the first enabled in

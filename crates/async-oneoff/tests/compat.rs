@@ -36,7 +36,7 @@ impl Drop for Dropped {
 }
 
 /// A guard to move into a task, and the flags it sets: (dropped, had tokio when dropped).
-fn dropped() -> (Dropped, Arc<AtomicBool>, Arc<AtomicBool>) {
+fn drop_guard() -> (Dropped, Arc<AtomicBool>, Arc<AtomicBool>) {
     let (dropped, had_tokio) = (Arc::default(), Arc::<AtomicBool>::default());
     let guard = Dropped {
         dropped: Arc::clone(&dropped),
@@ -58,17 +58,31 @@ mod cases {
     use super::*;
 
     pub(crate) fn one_shot_cancels_its_tokio_tasks<R: OneOffRunner>() {
-        let (guard, dropped, _) = dropped();
+        let (guard, dropped, _) = drop_guard();
         TokioCompat::<R>::run(leave_a_tokio_task(guard)).unwrap();
         assert!(
             dropped.load(Ordering::SeqCst),
             "a task the one-shot run spawned with tokio::spawn was still there after it returned"
         );
+        // Also from a future that is ready at its first poll, before any thread drives tokio.
+        let (guard, dropped, had_tokio) = drop_guard();
+        TokioCompat::<R>::run(async move {
+            drop(tokio::spawn(async move {
+                let _guard = guard;
+                pending::<()>().await
+            }));
+        })
+        .unwrap();
+        assert!(dropped.load(Ordering::SeqCst), "a ready run left its task");
+        assert!(
+            had_tokio.load(Ordering::SeqCst),
+            "the task was dropped outside tokio"
+        );
     }
 
     pub(crate) fn dropping_a_runner_cancels_its_tokio_tasks<R: OneOffRunner>() {
         let runner = TokioCompat::<R>::new().unwrap();
-        let (guard, dropped, _) = dropped();
+        let (guard, dropped, _) = drop_guard();
         runner.block_on(leave_a_tokio_task(guard)).unwrap();
         // The runner keeps its tasks between calls.
         assert_eq!(runner.block_on(async { 1 }).unwrap(), 1);
@@ -89,7 +103,7 @@ mod cases {
             return;
         }
         let runner = TokioCompat::<R>::new().unwrap();
-        let (guard, dropped, had_tokio) = dropped();
+        let (guard, dropped, had_tokio) = drop_guard();
         runner
             .block_on(async move {
                 let task = oneoff::spawn(async move {
@@ -162,7 +176,7 @@ mod cases {
             } else {
                 assert_eq!((one_shot, reused), (id, id));
                 // The run's tokio task joined the program's runtime, which keeps it.
-                let (guard, dropped, _) = dropped();
+                let (guard, dropped, _) = drop_guard();
                 TokioCompat::<R>::run(leave_a_tokio_task(guard)).unwrap();
                 assert!(!dropped.load(Ordering::SeqCst));
             }
