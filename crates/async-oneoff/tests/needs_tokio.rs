@@ -21,9 +21,9 @@ const CHILD: &str = "ONEOFF_NEEDS_TOKIO_CHILD";
 /// A panic of the child's own that is not tokio's: it must still be printed, once.
 const OTHER_PANIC: &str = "a panic that is not tokio's";
 
-/// In the child: a tokio timer, a tokio socket and `tokio::spawn` on `R`, one-shot and on a
-/// runner, then a panic that is not tokio's.
-fn child<R: OneOffRunner>() {
+/// In the child: a tokio timer, a tokio socket and `tokio::spawn` on `R`, one-shot, on a
+/// runner and through a portal, then a panic that is not tokio's.
+fn child<R: OneOffRunner + 'static>() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     // Made inside an async block: `tokio::time::sleep` itself panics where it is called.
@@ -39,17 +39,29 @@ fn child<R: OneOffRunner>() {
         runner.block_on(connect()),
         runner.block_on_timeout(spawn(), Duration::from_secs(30)),
     ];
-    for result in results {
-        match result {
-            Err(Error::NeedsTokio { backend }) => assert_eq!(backend, R::NAME),
-            other => assert!(R::PROVIDES_TOKIO && other.is_ok(), "{}: {other:?}", R::NAME),
-        }
+    results
+        .into_iter()
+        .for_each(needs_tokio_where_it_lacks::<R>);
+    // A portal's calls are polled inside its runner's run, so they are guarded with it.
+    #[cfg(feature = "portal")]
+    {
+        let portal = oneoff::BlockingPortal::<R>::new().unwrap();
+        needs_tokio_where_it_lacks::<R>(portal.call(spawn()));
+        needs_tokio_where_it_lacks::<R>(portal.call(connect()));
     }
     let payload = catch_unwind(AssertUnwindSafe(|| {
         runner.block_on(async { panic!("{OTHER_PANIC}") })
     }))
     .expect_err("the panic unwinds out of block_on");
     assert_eq!(panic_message(payload.as_ref()), OTHER_PANIC);
+}
+
+/// `Error::NeedsTokio` on a backend that does not give tokio's context, the output elsewhere.
+fn needs_tokio_where_it_lacks<R: OneOffRunner>(result: Result<bool, Error>) {
+    match result {
+        Err(Error::NeedsTokio { backend }) => assert_eq!(backend, R::NAME),
+        other => assert!(R::PROVIDES_TOKIO && other.is_ok(), "{}: {other:?}", R::NAME),
+    }
 }
 
 /// In the parent: runs `test` in a child process and checks what it printed on stderr.
