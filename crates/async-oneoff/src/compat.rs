@@ -96,7 +96,7 @@ const SHUTDOWN: Duration = Duration::from_secs(1);
 pub struct TokioCompat<R> {
     /// The wrapped runner; taken out only by `drop`, to drop it inside tokio's context.
     runner: Option<R>,
-    /// The runner's own tokio runtime, once a run needed it.
+    /// The runner's own tokio runtime, once `new` or a run needed it.
     own: OnceLock<Driver>,
 }
 
@@ -129,8 +129,8 @@ impl<R: OneOffRunner> TokioCompat<R> {
         if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
             Here::Callers
         } else if tokio::task::try_id().is_none() {
-            // Not one of its tasks (a `spawn_blocking` closure, whose runtime's `block_on` is
-            // waiting for it): code under its `Runtime::enter`.
+            // Outside its tasks (a `spawn_blocking` closure is one, which the runtime's
+            // `block_on` awaits) the code is under its `Runtime::enter`: nothing need drive it.
             Here::Undriven
         } else {
             Here::Own
