@@ -19,6 +19,9 @@
 //! futures-executor's runners, on async-std's threads) are not guarded: their panic is printed
 //! as every task's panic is, and awaiting the [`Task`](crate::Task) gives the same error
 //! through [`Error::panicked`].
+//!
+//! [`Error::NeedsTokio`]: crate::Error::NeedsTokio
+//! [`Error::panicked`]: crate::Error::panicked
 
 use std::any::Any;
 use std::cell::Cell;
@@ -28,8 +31,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
-
-use crate::Error;
 
 /// tokio's panic message when no tokio runtime runs the calling code (`CONTEXT_MISSING_ERROR`).
 const CONTEXT_MISSING: &str =
@@ -50,39 +51,37 @@ pub(crate) fn is_missing_tokio(payload: &(dyn Any + Send)) -> bool {
 }
 
 pin_project_lite::pin_project! {
-    /// The run's future, its tokio panic returned as [`Error::NeedsTokio`].
+    /// The run's future, its tokio panic returned as [`MissingTokio`].
     pub(crate) struct Guarded<F> {
         #[pin]
         future: F,
-        backend: &'static str,
     }
 }
 
-/// `future`, guarded for a run on `backend`, a backend that does not give tokio's context.
+/// The guarded future's tokio panic, caught: the run's `Error::NeedsTokio`.
+pub(crate) struct MissingTokio;
+
+/// `future`, guarded for a run on a backend that does not give tokio's context.
 #[inline]
-pub(crate) fn guard<F: Future>(backend: &'static str, future: F) -> Guarded<F> {
+pub(crate) fn guard<F: Future>(future: F) -> Guarded<F> {
     if cfg!(panic = "unwind") && !HOOK_INSTALLED.load(Ordering::Relaxed) {
         install_hook();
     }
-    Guarded { future, backend }
+    Guarded { future }
 }
 
 impl<F: Future> Future for Guarded<F> {
-    type Output = Result<F::Output, Error>;
+    type Output = Result<F::Output, MissingTokio>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let future = self.project().future;
         let outer = POLLING.replace(true);
-        let polled = catch_unwind(AssertUnwindSafe(|| this.future.poll(cx)));
+        let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
         POLLING.set(outer);
         match polled {
             Ok(polled) => polled.map(Ok),
-            Err(payload) if is_missing_tokio(payload.as_ref()) => {
-                Poll::Ready(Err(Error::NeedsTokio {
-                    backend: this.backend,
-                }))
-            }
+            Err(payload) if is_missing_tokio(payload.as_ref()) => Poll::Ready(Err(MissingTokio)),
             Err(payload) => resume_unwind(payload),
         }
     }

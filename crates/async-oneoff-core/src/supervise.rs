@@ -79,7 +79,10 @@ pub(crate) fn plain<R: OneOffRunner, F: Future>(
     if R::PROVIDES_TOKIO {
         return hook(call, entered, future);
     }
-    hook(call, entered, needs_tokio::guard(R::NAME, future))?
+    match hook(call, entered, needs_tokio::guard(future))? {
+        Ok(output) => Ok(output),
+        Err(needs_tokio::MissingTokio) => Err(Error::NeedsTokio { backend: R::NAME }),
+    }
 }
 
 /// Runs `future` with the hook `call` names.
