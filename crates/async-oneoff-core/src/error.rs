@@ -9,26 +9,18 @@ use std::time::Duration;
 use crate::AsyncContext;
 
 /// What can go wrong around a oneoff run. The future's own output is returned as it is.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The backend's runtime could not be started.
-    #[error(
-        "could not start the {backend} runtime: {source}; check the thread and file limits of this process"
-    )]
+    /// The backend's runtime could not be started; [`source`](std::error::Error::source) says
+    /// what the runtime's builder reported.
     Start {
         /// The backend whose runtime failed to start.
         backend: &'static str,
         /// What the runtime's builder reported.
-        #[source]
         source: io::Error,
     },
     /// The call was made on a thread that is already running async code.
-    #[error(
-        "cannot block on a future with {backend} from inside {context}: \
-         blocking here would panic or deadlock; .await the future instead{hint}",
-        hint = context.escape_hint()
-    )]
     Nested {
         /// The backend that was asked to run the future.
         backend: &'static str,
@@ -37,9 +29,6 @@ pub enum Error {
     },
     /// The future did not complete in time and was dropped. Tasks it spawned onto a runtime
     /// that outlives the call (a reused runner, a global executor) keep running.
-    #[error(
-        "the future did not complete within {after:?} on {backend} and was cancelled; raise the timeout or check what it waits for"
-    )]
     Timeout {
         /// The backend that ran the future.
         backend: &'static str,
@@ -47,7 +36,6 @@ pub enum Error {
         after: Duration,
     },
     /// The backend cannot do what was asked where it was asked.
-    #[error("{backend} cannot run the future here: {reason}")]
     Unsupported {
         /// The backend that was asked.
         backend: &'static str,
@@ -56,7 +44,6 @@ pub enum Error {
     },
     /// The future (or a spawned task) panicked: returned by the `try_` forms and by awaiting
     /// a [`Task`](crate::Task); the other forms unwind with the original payload.
-    #[error("the future panicked on {backend}: {message}")]
     Panicked {
         /// The backend that ran the future.
         backend: &'static str,
@@ -68,15 +55,11 @@ pub enum Error {
     },
     /// Ctrl-C (SIGINT) arrived during a run that handles it (see `Options::ctrl_c`): the
     /// future was dropped, its destructors have run.
-    #[error(
-        "the run on {backend} was interrupted by Ctrl-C (SIGINT) and its future was dropped; press Ctrl-C twice to end the process at once"
-    )]
     Interrupted {
         /// The backend that ran the future.
         backend: &'static str,
     },
     /// A builder was given an option the runtime cannot take.
-    #[error("invalid {option} for {backend}: {reason}")]
     InvalidOption {
         /// The backend whose builder refused.
         backend: &'static str,
@@ -87,7 +70,6 @@ pub enum Error {
     },
     /// A spawned task was cancelled before it finished: its runtime was torn down, or it was
     /// cancelled through its [`Task`](crate::Task).
-    #[error("the task spawned on {backend} was cancelled before it finished")]
     Cancelled {
         /// The backend the task was spawned on.
         backend: &'static str,
@@ -95,26 +77,110 @@ pub enum Error {
     /// A call to a portal (the facade's `oneoff::BlockingPortal`) that could not run or finish
     /// because the portal is closed: it was closed, every handle to it was dropped, or its
     /// thread ended.
-    #[error("the portal on {backend} is closed: {reason}; open a new portal for later calls")]
     Closed {
         /// The backend that runs the portal.
         backend: &'static str,
         /// Why, as it concerns this call.
         reason: &'static str,
     },
+    /// The future (or a spawned task) needs a tokio runtime, for tokio's timer, I/O or
+    /// `tokio::spawn`, and none runs it: tokio's "there is no reactor running" panic, caught
+    /// where the backend polls the future and returned in its place, by every form of call.
+    /// Run it in the facade's `oneoff::TokioCompat` (feature `tokio-compat`) or on the `tokio`
+    /// backend.
+    NeedsTokio {
+        /// The backend that ran the future.
+        backend: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // The builder's own report is the `source`, so that an error chain prints it once.
+            Error::Start { backend, .. } => write!(
+                f,
+                "could not start the {backend} runtime; check the thread and file limits of \
+                 this process"
+            ),
+            Error::Nested { backend, context } => write!(
+                f,
+                "cannot block on a future with {backend} from inside {context}: blocking here \
+                 would panic or deadlock; .await the future instead{}",
+                context.escape_hint()
+            ),
+            Error::Timeout { backend, after } => write!(
+                f,
+                "the future did not complete within {after:?} on {backend} and was cancelled; \
+                 raise the timeout or check what it waits for"
+            ),
+            Error::Unsupported { backend, reason } => {
+                write!(f, "{backend} cannot run the future here: {reason}")
+            }
+            Error::Panicked {
+                backend, message, ..
+            } => write!(f, "the future panicked on {backend}: {message}"),
+            Error::Interrupted { backend } => write!(
+                f,
+                "the run on {backend} was interrupted by Ctrl-C (SIGINT) and its future was \
+                 dropped; press Ctrl-C twice to end the process at once"
+            ),
+            Error::InvalidOption {
+                backend,
+                option,
+                reason,
+            } => write!(f, "invalid {option} for {backend}: {reason}"),
+            Error::Cancelled { backend } => write!(
+                f,
+                "the task spawned on {backend} was cancelled before it finished"
+            ),
+            Error::Closed { backend, reason } => write!(
+                f,
+                "the portal on {backend} is closed: {reason}; open a new portal for later calls"
+            ),
+            Error::NeedsTokio { backend } => write!(
+                f,
+                "the future needs a tokio runtime (tokio::time, tokio::net, tokio::spawn, or a \
+                 library built on them) and none runs it on {backend}: run it in \
+                 oneoff::TokioCompat (async-oneoff's `tokio-compat` feature) or on the `tokio` \
+                 backend"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Start { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
-    /// The [`Error::Panicked`] of a panic with `payload`, its message read from the payload.
+    /// The [`Error::Panicked`] of a panic with `payload`, its message read from the payload;
+    /// [`Error::NeedsTokio`] when the panic is tokio's "there is no reactor running".
     ///
     /// # Examples
     ///
     /// ```
+    /// use oneoff_core::Error;
+    ///
     /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
-    /// let err = oneoff_core::Error::panicked("demo", payload);
+    /// let err = Error::panicked("demo", payload);
     /// assert_eq!(err.to_string(), "the future panicked on demo: boom");
+    ///
+    /// let payload = std::panic::catch_unwind(|| {
+    ///     panic!("there is no reactor running, must be called from the context of a Tokio 1.x runtime")
+    /// });
+    /// let err = Error::panicked("demo", payload.unwrap_err());
+    /// assert!(matches!(err, Error::NeedsTokio { backend: "demo" }));
     /// ```
     pub fn panicked(backend: &'static str, payload: Box<dyn Any + Send>) -> Self {
+        if crate::needs_tokio::is_missing_tokio(payload.as_ref()) {
+            return Error::NeedsTokio { backend };
+        }
         Error::Panicked {
             backend,
             message: panic_message(payload.as_ref()),
@@ -228,5 +294,105 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         message.clone()
     } else {
         "Box<dyn Any>".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Every line of an error chain, as anyhow and eyre print it: the error, then each source.
+    fn chain(err: &Error) -> Vec<String> {
+        let mut lines = vec![err.to_string()];
+        let mut source = err.source();
+        while let Some(next) = source {
+            lines.push(next.to_string());
+            source = next.source();
+        }
+        lines
+    }
+
+    #[test]
+    fn start_names_its_cause_once_in_a_chain() {
+        let err = Error::Start {
+            backend: "demo",
+            source: io::Error::other("too many open files"),
+        };
+        assert_eq!(
+            chain(&err),
+            [
+                "could not start the demo runtime; check the thread and file limits of this \
+                 process",
+                "too many open files",
+            ]
+        );
+    }
+
+    /// The messages, written out by hand, are the ones users and tests have seen.
+    #[test]
+    fn messages_are_unchanged() {
+        let cases = [
+            (
+                Error::Nested {
+                    backend: "smol",
+                    context: AsyncContext::Oneoff("tokio"),
+                },
+                "cannot block on a future with smol from inside a oneoff run on tokio: blocking \
+                 here would panic or deadlock; .await the future instead, or, if this \
+                 synchronous code must block, move it into tokio::task::spawn_blocking, where \
+                 oneoff runs futures",
+            ),
+            (
+                Error::Timeout {
+                    backend: "smol",
+                    after: Duration::from_millis(20),
+                },
+                "the future did not complete within 20ms on smol and was cancelled; raise the \
+                 timeout or check what it waits for",
+            ),
+            (
+                Error::Unsupported {
+                    backend: "pollster",
+                    reason: "no executor",
+                },
+                "pollster cannot run the future here: no executor",
+            ),
+            (
+                Error::Interrupted { backend: "smol" },
+                "the run on smol was interrupted by Ctrl-C (SIGINT) and its future was dropped; \
+                 press Ctrl-C twice to end the process at once",
+            ),
+            (
+                Error::InvalidOption {
+                    backend: "tokio",
+                    option: "thread_name",
+                    reason: "empty",
+                },
+                "invalid thread_name for tokio: empty",
+            ),
+            (
+                Error::Cancelled { backend: "smol" },
+                "the task spawned on smol was cancelled before it finished",
+            ),
+            (
+                Error::Closed {
+                    backend: "smol",
+                    reason: "it was closed",
+                },
+                "the portal on smol is closed: it was closed; open a new portal for later calls",
+            ),
+        ];
+        for (err, message) in cases {
+            assert_eq!(err.to_string(), message);
+            assert!(err.source().is_none(), "{err:?} has a source");
+        }
+    }
+
+    #[test]
+    fn is_send_sync_and_static() {
+        fn error<E: std::error::Error + Send + Sync + 'static>() {}
+        error::<Error>();
     }
 }

@@ -80,6 +80,7 @@ mod config;
 mod context;
 mod ctrl_c;
 mod error;
+mod needs_tokio;
 mod options;
 mod supervise;
 mod task;
@@ -241,7 +242,7 @@ pub trait OneOffRunner: Sized {
     fn run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return Self::drive_once(entered, future.into_future());
+            return supervise::plain(Call::<Self>::Once, entered, future.into_future());
         }
         let config = Config::from_env();
         let future = future.into_future();
@@ -345,7 +346,7 @@ pub trait OneOffRunner: Sized {
     fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         if Config::env_is_plain() {
-            return self.drive(entered, future.into_future());
+            return supervise::plain(Call::Kept(self), entered, future.into_future());
         }
         supervise::call::<Self, _>(
             Call::Kept(self),

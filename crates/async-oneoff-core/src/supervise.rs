@@ -9,6 +9,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::needs_tokio;
 use crate::{Entered, Error, OneOffRunner};
 
 /// Which hook a call ends in.
@@ -66,9 +67,27 @@ pub(crate) fn call<R: OneOffRunner, F: Future>(
     plain(call, entered, watched)?.map_err(|Interrupted| Error::Interrupted { backend: R::NAME })
 }
 
-/// Runs `future` with the hook `call` names, nothing around it.
+/// Runs `future` with the hook `call` names, nothing around it but, on a backend that does not
+/// give tokio's context, the guard that returns tokio's missing-runtime panic as
+/// [`Error::NeedsTokio`].
 #[inline]
 pub(crate) fn plain<R: OneOffRunner, F: Future>(
+    call: Call<'_, R>,
+    entered: Entered,
+    future: F,
+) -> Result<F::Output, Error> {
+    if R::PROVIDES_TOKIO {
+        return hook(call, entered, future);
+    }
+    match hook(call, entered, needs_tokio::guard(future))? {
+        Ok(output) => Ok(output),
+        Err(needs_tokio::MissingTokio) => Err(Error::NeedsTokio { backend: R::NAME }),
+    }
+}
+
+/// Runs `future` with the hook `call` names.
+#[inline]
+fn hook<R: OneOffRunner, F: Future>(
     call: Call<'_, R>,
     entered: Entered,
     future: F,

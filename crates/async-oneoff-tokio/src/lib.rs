@@ -38,6 +38,21 @@
 //!
 //! None: the crate always builds both flavours. It enables `async-oneoff-core`'s `detect-tokio`, so
 //! that every oneoff backend refuses to block inside a running tokio runtime.
+//!
+//! Of tokio's features it turns on what it uses itself, `rt`, `rt-multi-thread` and `time`, so
+//! that a program that needs no tokio I/O builds none (no `mio`, no `socket2`). A program that
+//! uses more of tokio names it in its own dependency on tokio, and cargo builds one tokio with
+//! every crate's features:
+//!
+//! ```toml
+//! tokio = { version = "1", features = ["net", "io-util", "time", "fs", "sync", "macros"] }
+//! ```
+//!
+//! `net` for `tokio::net` (its runtimes then start tokio's I/O driver, through
+//! `Builder::enable_all`), `io-util` for `AsyncReadExt` and `AsyncWriteExt`, `time` for
+//! `tokio::time` in the program's own code, `fs` for `tokio::fs` (which needs no driver: it
+//! runs on the blocking pool), `sync` for tokio's channels and locks, `macros` for `select!`
+//! and `#[tokio::main]`; `process` and `signal` also start the I/O driver.
 
 use std::fmt;
 use std::future::Future;
@@ -326,7 +341,8 @@ impl<R> TokioBuilder<R> {
     }
 
     /// Whether tokio's I/O driver runs (on by default): `tokio::net` and the rest of tokio's
-    /// I/O panic without it.
+    /// I/O panic without it. The driver is in the build when tokio's `net` feature is (the
+    /// crate that uses `tokio::net` turns it on).
     pub fn enable_io(mut self, enabled: bool) -> Self {
         self.io = enabled;
         self
@@ -334,6 +350,8 @@ impl<R> TokioBuilder<R> {
 
     /// Whether tokio's time driver runs (on by default): `tokio::time` panics without it.
     /// oneoff's own timeouts work either way (without it they are timed by `futures-timer`).
+    /// With the I/O driver on it runs too: tokio's builder turns on the I/O driver, in a crate
+    /// that does not enable tokio's `net` itself, only together with every other driver.
     pub fn enable_time(mut self, enabled: bool) -> Self {
         self.time = enabled;
         self
@@ -390,10 +408,11 @@ impl<R> TokioBuilder<R> {
             }
             builder.worker_threads(workers);
         }
+        // This crate builds tokio without its I/O driver, which comes with the `net` feature of
+        // the crate that uses `tokio::net`; only `enable_all` turns on whatever the build has.
         if self.io {
-            builder.enable_io();
-        }
-        if self.time {
+            builder.enable_all();
+        } else if self.time {
             builder.enable_time();
         }
         if let Some(hook) = self.on_thread_start {

@@ -283,24 +283,47 @@ impl FromStr for Backend {
 /// # Examples
 ///
 /// ```
-/// let err = "node".parse::<oneoff::Backend>().unwrap_err();
-/// assert!(err.to_string().contains("choose one of"));
+/// use oneoff::Backend;
+///
+/// let enabled: Vec<_> = Backend::ALL.iter().map(|b| b.name()).collect();
+/// let err = "node".parse::<Backend>().unwrap_err();
+/// let expected = format!("unknown backend `node`: choose one of: {}", enabled.join(", "));
+/// assert_eq!(err.to_string(), expected);
+///
+/// // A backend oneoff knows, whose feature this build leaves off, is named with its feature.
+/// if !enabled.contains(&"pollster") {
+///     let err = "pollster".parse::<Backend>().unwrap_err();
+///     assert!(err.to_string().starts_with(
+///         "backend `pollster` is not enabled: turn on oneoff's `pollster` feature, or choose one of: "
+///     ));
+/// }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{}",
-    match disabled_feature {
-        Some(feature) => format!(
-            "backend `{name}` is not enabled: turn on oneoff's `{feature}` feature, or choose one of: {enabled}"
-        ),
-        None => format!("unknown backend `{name}`: choose one of: {enabled}"),
-    }
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownBackend {
     name: String,
     disabled_feature: Option<&'static str>,
     enabled: String,
 }
+
+impl fmt::Display for UnknownBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let UnknownBackend {
+            name,
+            disabled_feature,
+            enabled,
+        } = self;
+        match disabled_feature {
+            Some(feature) => write!(
+                f,
+                "backend `{name}` is not enabled: turn on oneoff's `{feature}` feature, or choose \
+                 one of: {enabled}"
+            ),
+            None => write!(f, "unknown backend `{name}`: choose one of: {enabled}"),
+        }
+    }
+}
+
+impl std::error::Error for UnknownBackend {}
 
 /// Spawns `future` as a task onto the runtime running the calling code, whichever backend that
 /// is: the `asyncio.create_task` analogue, for library code that must not name a runtime.

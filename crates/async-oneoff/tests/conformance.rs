@@ -497,7 +497,8 @@ mod cases {
     }
 
     /// tokio's `unconstrained` turns off the budget by which oneoff tells async code from
-    /// blocking code: the call is not recognised there.
+    /// blocking code: the call is not recognised there (`TokioCompat` on a backend that is not
+    /// tokio refuses it as it refuses a call under `Runtime::enter`).
     #[cfg(feature = "detect-tokio")]
     pub(crate) fn in_tokio_unconstrained<R: OneOffRunner>() {
         let [current, _] = tokio_runtimes();
@@ -512,6 +513,14 @@ mod cases {
                 panic_message(payload.as_ref()).starts_with("Cannot start a runtime from within"),
                 "{}",
                 panic_message(payload.as_ref())
+            );
+        } else if R::PROVIDES_TOKIO {
+            // In `TokioCompat` the code counts as under `Runtime::enter` of a current-thread
+            // runtime, which nothing drives while the call blocks: refused, not blocked.
+            let err = outcome.unwrap().unwrap_err();
+            assert!(
+                matches!(err, Error::Unsupported { backend, .. } if backend == R::NAME),
+                "{err:?}"
             );
         } else {
             assert_eq!(outcome.unwrap().unwrap(), 1);
@@ -543,18 +552,17 @@ mod cases {
     }
 
     /// Futures that need tokio's timer, `tokio::spawn` or tokio's I/O: they run on the backends
-    /// that give tokio's context (the tokio ones, and every backend in `TokioCompat`), and
-    /// panic with tokio's "no reactor running" elsewhere.
+    /// that give tokio's context (the tokio ones, and every backend in `TokioCompat`); elsewhere
+    /// every form of call returns `Error::NeedsTokio`, which names the way out, in place of
+    /// tokio's "no reactor running" panic (`tests/needs_tokio.rs` checks that nothing is
+    /// printed).
     pub(crate) fn tokio_futures<R: OneOffRunner>() {
         let sleep = || async {
             tokio::time::sleep(Duration::from_millis(1)).await;
             tokio::spawn(async { 20 }).await.unwrap() + 1
         };
         if !R::PROVIDES_TOKIO {
-            let payload = catch_unwind(AssertUnwindSafe(|| R::run(sleep())))
-                .expect_err("a tokio timer outside tokio's context panics");
-            let message = panic_message(payload.as_ref());
-            assert!(message.contains("no reactor running"), "{message}");
+            needs_tokio::<R, _, _>(sleep);
             return;
         }
         assert_eq!(R::run(sleep()).unwrap(), 21);
@@ -593,6 +601,52 @@ mod cases {
         });
         if let Some(spawned) = spawned.unwrap() {
             assert_eq!(spawned.unwrap(), 2);
+        }
+    }
+
+    /// What `tokio_futures` asserts on a backend that does not give tokio's context.
+    fn needs_tokio<R: OneOffRunner, F: Future<Output = u32>, S: Fn() -> F>(sleep: S) {
+        fn assert_needs_tokio<R: OneOffRunner, T: std::fmt::Debug>(result: Result<T, Error>) {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(err, Error::NeedsTokio { backend } if backend == R::NAME),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(message.contains("oneoff::TokioCompat"), "{message}");
+            assert!(message.contains("`tokio-compat` feature"), "{message}");
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let connect = || async move { tokio::net::TcpStream::connect(address).await.is_ok() };
+        assert_needs_tokio::<R, _>(R::run(sleep()));
+        assert_needs_tokio::<R, _>(R::run(connect()));
+        assert_needs_tokio::<R, _>(R::try_run(sleep()));
+        assert_needs_tokio::<R, _>(R::run_timeout(sleep(), Duration::from_secs(30)));
+        assert_needs_tokio::<R, _>(R::run_with(|_| sleep(), ()));
+        let runner = R::new().unwrap();
+        assert_needs_tokio::<R, _>(runner.block_on(sleep()));
+        assert_needs_tokio::<R, _>(runner.block_on(connect()));
+        assert_needs_tokio::<R, _>(runner.try_block_on(sleep()));
+        assert_needs_tokio::<R, _>(runner.block_on_timeout(connect(), Duration::from_secs(30)));
+        // Other panics still unwind with their payload, and the runner is still usable.
+        let payload = catch_unwind(AssertUnwindSafe(|| {
+            runner.block_on(async { std::panic::panic_any(Code(3)) })
+        }))
+        .expect_err("a panic that is not tokio's unwinds");
+        assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(3)));
+        assert_eq!(runner.block_on(async { 4 }).unwrap(), 4);
+        // A spawned task that needs tokio gives the same error to whoever awaits it.
+        if R::CAN_SPAWN {
+            let spawned = runner
+                .block_on(async {
+                    let task = oneoff::spawn(async {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    });
+                    task.unwrap().await
+                })
+                .unwrap();
+            assert_needs_tokio::<R, _>(spawned);
         }
     }
 

@@ -5,7 +5,8 @@
 //! The two `fetch` cases run `fetch(arg)` against the parent's loopback server on a network
 //! stack that is not the backend's choice: `tokio::net`, whose sockets need tokio's reactor,
 //! and `async-io`'s, which drives its own where no runtime does. One case runs
-//! `tokio::time::sleep` again, in `Backend::run_tokio_compat`.
+//! `tokio::time::sleep` again, in `Backend::run_tokio_compat`: the same future that is
+//! `Error::NeedsTokio` on the backends that are not tokio runs there too.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -36,6 +37,7 @@ fn outcome(result: Result<u64, oneoff::Error>) -> Outcome {
         Ok(ANSWER) => Outcome::Ok,
         Ok(other) => Outcome::WrongResult(other),
         Err(err @ oneoff::Error::Nested { .. }) => Outcome::Nested(err.to_string()),
+        Err(err @ oneoff::Error::NeedsTokio { .. }) => Outcome::NeedsTokio(err.to_string()),
         Err(err) => Outcome::Error(err.to_string()),
     }
 }

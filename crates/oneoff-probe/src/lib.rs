@@ -432,6 +432,8 @@ pub enum Outcome {
     NotApplicable,
     /// oneoff returned `Error::Nested`, with its message.
     Nested(String),
+    /// oneoff returned `Error::NeedsTokio`, with its message.
+    NeedsTokio(String),
     /// oneoff returned another error, with its message.
     Error(String),
     /// The future returned this instead of the case's answer.
@@ -469,6 +471,7 @@ impl Outcome {
             Outcome::Ok => "ok",
             Outcome::NotApplicable => "n/a",
             Outcome::Nested(_) => "error: nested",
+            Outcome::NeedsTokio(_) => "error: needs tokio",
             Outcome::Error(_) => "error",
             Outcome::WrongResult(_) => "error: wrong result",
             Outcome::Io(_) => "error: io",
@@ -489,6 +492,10 @@ impl Outcome {
             }
             Outcome::Nested(_) => {
                 "oneoff returned Error::Nested: it refused to block inside running async code"
+            }
+            Outcome::NeedsTokio(_) => {
+                "oneoff returned Error::NeedsTokio: the future needs tokio's reactor or timer \
+                 (run it in TokioCompat)"
             }
             Outcome::Error(_) => "oneoff returned another error (compare.md has its message)",
             Outcome::WrongResult(_) => "the future returned a wrong value",
@@ -512,7 +519,9 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Ok | Outcome::NotApplicable | Outcome::Hung => f.write_str(self.label()),
-            Outcome::Nested(message) | Outcome::Error(message) => write!(f, "error: {message}"),
+            Outcome::Nested(message) | Outcome::NeedsTokio(message) | Outcome::Error(message) => {
+                write!(f, "error: {message}")
+            }
             Outcome::WrongResult(got) => write!(f, "error: returned {got}, expected 42"),
             Outcome::Io(message) => write!(f, "error: the round trip failed: {message}"),
             Outcome::NoReactor(line) | Outcome::NestedRuntime(line) | Outcome::Panic(line) => {

@@ -1,8 +1,8 @@
 //! The second workload, `fetch(arg)` (one TCP round trip to a loopback server), on every
 //! backend of the list, with every network stack this build has: the backend's own stack and
-//! `async-io`'s give the answer, one-shot and on a runner; a runtime's own sockets (tokio's,
-//! compio's, monoio's) under any other backend panic, and that panic reaches the caller as
-//! `Error::Panicked`. Each case runs under the watchdog; the server is `std::net` on 127.0.0.1,
+//! `async-io`'s give the answer, one-shot and on a runner; a runtime's own sockets under any
+//! other backend fail: tokio's with `Error::NeedsTokio`, compio's and monoio's with their
+//! panic, which reaches the caller as `Error::Panicked`. Each case runs under the watchdog; the server is `std::net` on 127.0.0.1,
 //! bounded in connections and lifetime.
 
 use std::io;
@@ -31,8 +31,8 @@ fn fetch_on<R: OneOffRunner>(
     }
 }
 
-/// Every stack of this build on `R`: the answer where the stack runs under it, a panic
-/// reported as `Error::Panicked` where it does not.
+/// Every stack of this build on `R`: the answer where the stack runs under it, an error where
+/// it does not (`Error::NeedsTokio` for tokio's, the stack's panic as `Error::Panicked`).
 fn every_stack<R: OneOffRunner>() {
     let server = LoopbackServer::start(100, LIMIT).expect("a loopback server");
     let mut answered = 0;
@@ -49,6 +49,12 @@ fn every_stack<R: OneOffRunner>() {
                 answer(arg),
                 "{} on {}",
                 stack.name(),
+                R::NAME
+            );
+        } else if matches!(stack, Stack::Tokio) {
+            assert!(
+                matches!(&outcome, Err(Error::NeedsTokio { backend }) if *backend == R::NAME),
+                "tokio under {}: expected Error::NeedsTokio, got {outcome:?}",
                 R::NAME
             );
         } else {
