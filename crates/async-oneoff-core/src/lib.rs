@@ -97,7 +97,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use config::Config;
-use supervise::Call;
+use supervise::Route;
 
 /// Runs one future to completion from synchronous code, on one async runtime.
 ///
@@ -234,7 +234,7 @@ pub trait OneOffRunner: Sized {
             return Self::drive_once(entered, future);
         }
         let config = Config::from_env();
-        supervise::call::<Self, F>(Call::Once, entered, future, config, Location::caller())
+        supervise::call::<Self, F>(Route::Once, entered, future, config, Location::caller())
     }
 
     /// One-shot run of an async function with its argument: `run_with(work, 100)` is
@@ -248,7 +248,7 @@ pub trait OneOffRunner: Sized {
     {
         let entered = enter(Self::NAME)?;
         let config = Config::from_env();
-        let call = Call::Once;
+        let call = Route::Once;
         supervise::call::<Self, Fut>(call, entered, function(arg), config, Location::caller())
     }
 
@@ -258,7 +258,7 @@ pub trait OneOffRunner: Sized {
     fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
         let runner = Self::new()?;
-        let call = Call::until(&runner, timeout);
+        let call = Route::until(&runner, timeout);
         supervise::call::<Self, F>(
             call,
             entered,
@@ -275,7 +275,7 @@ pub trait OneOffRunner: Sized {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
             let entered = enter(Self::NAME)?;
-            supervise::call::<Self, F>(Call::Once, entered, future, Config::from_env(), location)
+            supervise::call::<Self, F>(Route::Once, entered, future, Config::from_env(), location)
         })
     }
 
@@ -291,7 +291,7 @@ pub trait OneOffRunner: Sized {
             return self.drive(entered, future);
         }
         supervise::call::<Self, F>(
-            Call::Kept(self),
+            Route::Kept(self),
             entered,
             future,
             Config::from_env(),
@@ -309,7 +309,7 @@ pub trait OneOffRunner: Sized {
         timeout: Duration,
     ) -> Result<F::Output, Error> {
         let entered = enter(Self::NAME)?;
-        let call = Call::until(self, timeout);
+        let call = Route::until(self, timeout);
         supervise::call::<Self, F>(
             call,
             entered,
@@ -326,7 +326,7 @@ pub trait OneOffRunner: Sized {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
             let entered = enter(Self::NAME)?;
-            let call = Call::Kept(self);
+            let call = Route::Kept(self);
             supervise::call::<Self, F>(call, entered, future, Config::from_env(), location)
         })
     }

@@ -9,7 +9,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use crate::config::{Config, DEFAULT_SLOW_POLL};
-use crate::supervise::{self, Call};
+use crate::supervise::{self, Route};
 use crate::{Entered, Error, OneOffRunner, Task};
 
 /// Runs or runners of backend `R` with Ctrl-C handling or debug mode, the options of Python's
@@ -127,7 +127,7 @@ impl<R: OneOffRunner> Options<R> {
     pub fn run<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let entered = crate::enter(R::NAME)?;
         supervise::call::<R, F>(
-            Call::Once,
+            Route::Once,
             entered,
             future,
             &self.config,
@@ -141,7 +141,7 @@ impl<R: OneOffRunner> Options<R> {
     pub fn run_timeout<F: Future>(&self, future: F, timeout: Duration) -> Result<F::Output, Error> {
         let entered = crate::enter(R::NAME)?;
         let runner = R::new()?;
-        let call = Call::until(&runner, timeout);
+        let call = Route::until(&runner, timeout);
         supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
     }
 
@@ -283,7 +283,7 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
     #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let entered = crate::enter(Self::NAME)?;
-        let call = Call::Kept(&self.runner);
+        let call = Route::Kept(&self.runner);
         supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
     }
 
@@ -294,7 +294,7 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
         timeout: Duration,
     ) -> Result<F::Output, Error> {
         let entered = crate::enter(Self::NAME)?;
-        let call = Call::until(&self.runner, timeout);
+        let call = Route::until(&self.runner, timeout);
         supervise::call::<R, F>(call, entered, future, &self.config, Location::caller())
     }
 
@@ -303,7 +303,7 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
             let entered = crate::enter(Self::NAME)?;
-            let call = Call::Kept(&self.runner);
+            let call = Route::Kept(&self.runner);
             supervise::call::<R, F>(call, entered, future, &self.config, location)
         })
     }
