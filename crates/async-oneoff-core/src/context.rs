@@ -5,11 +5,11 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::Error;
+use crate::{BackendInfo, Error, Escape};
 
 thread_local! {
     /// The backend of the oneoff run in progress on this thread, if any.
-    static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+    static RUNNING: Cell<Option<&'static BackendInfo>> = const { Cell::new(None) };
 }
 
 /// An async context that is running on the calling thread.
@@ -17,16 +17,18 @@ thread_local! {
 /// # Examples
 ///
 /// ```
-/// use oneoff_core::{AsyncContext, current_context};
+/// use oneoff_core::{AsyncContext, BackendInfo, Escape, NativeIo, current_context};
+///
+/// static DEMO: BackendInfo = BackendInfo::new("demo", Escape::Await, NativeIo::None);
 ///
 /// assert_eq!(current_context(), None);
-/// assert_eq!(AsyncContext::Oneoff("smol").to_string(), "a oneoff run on smol");
+/// assert_eq!(AsyncContext::Oneoff(&DEMO).to_string(), "a oneoff run on demo");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AsyncContext {
-    /// A oneoff run on the named backend.
-    Oneoff(&'static str),
+    /// A oneoff run on this backend.
+    Oneoff(&'static BackendInfo),
     /// A tokio current-thread runtime polling a future on this thread: its `block_on`, or one
     /// of its tasks. Its `spawn_blocking` threads and code under `Runtime::enter` are not
     /// async contexts: blocking is allowed there.
@@ -44,16 +46,12 @@ impl AsyncContext {
     /// What the user can do besides awaiting, appended to the nested-call message.
     pub(crate) fn escape_hint(self) -> &'static str {
         match self {
-            AsyncContext::TokioMultiThread | AsyncContext::Oneoff("tokio-mt") => {
-                ", or, if this synchronous code must block, call oneoff::block_in_place or move \
-                 it into tokio::task::spawn_blocking, where oneoff runs futures"
-            }
-            AsyncContext::Tokio | AsyncContext::Oneoff("tokio" | "tokio-local") => {
-                ", or, if this synchronous code must block, move it into \
-                 tokio::task::spawn_blocking, where oneoff runs futures"
-            }
-            _ => "",
+            AsyncContext::Oneoff(backend) => backend.escape(),
+            AsyncContext::TokioMultiThread => Escape::BlockInPlace,
+            AsyncContext::Tokio => Escape::SpawnBlocking,
+            AsyncContext::AsyncStd | AsyncContext::FuturesExecutor => Escape::Await,
         }
+        .hint()
     }
 }
 
@@ -75,10 +73,12 @@ impl fmt::Display for AsyncContext {
 /// # Examples
 ///
 /// ```
-/// use oneoff_core::{AsyncContext, current_context, enter};
+/// use oneoff_core::{AsyncContext, BackendInfo, Escape, NativeIo, current_context, enter};
 ///
-/// let entered = enter("demo").unwrap();
-/// assert_eq!(current_context(), Some(AsyncContext::Oneoff("demo")));
+/// static DEMO: BackendInfo = BackendInfo::new("demo", Escape::Await, NativeIo::None);
+///
+/// let entered = enter(&DEMO).unwrap();
+/// assert_eq!(current_context(), Some(AsyncContext::Oneoff(&DEMO)));
 /// drop(entered);
 /// assert_eq!(current_context(), None);
 /// ```
@@ -157,18 +157,23 @@ fn tokio_context(handle: &tokio::runtime::Handle) -> Option<AsyncContext> {
 /// # Examples
 ///
 /// ```
-/// use oneoff_core::{Error, enter};
+/// use oneoff_core::{BackendInfo, Error, Escape, NativeIo, enter};
 ///
-/// let outer = enter("demo").unwrap();
-/// let inner = enter("demo");
-/// assert!(matches!(inner, Err(Error::Nested { .. })));
+/// static DEMO: BackendInfo = BackendInfo::new("demo", Escape::Await, NativeIo::None);
+///
+/// let outer = enter(&DEMO).unwrap();
+/// let inner = enter(&DEMO);
+/// assert!(matches!(inner, Err(Error::Nested { backend: "demo", .. })));
 /// drop(outer);
-/// assert!(enter("demo").is_ok());
+/// assert!(enter(&DEMO).is_ok());
 /// ```
 #[inline]
-pub fn enter(backend: &'static str) -> Result<Entered, Error> {
+pub fn enter(backend: &'static BackendInfo) -> Result<Entered, Error> {
     if let Some(context) = current_context() {
-        return Err(Error::Nested { backend, context });
+        return Err(Error::Nested {
+            backend: backend.name(),
+            context,
+        });
     }
     RUNNING.set(Some(backend));
     Ok(Entered {

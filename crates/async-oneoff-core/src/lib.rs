@@ -19,13 +19,16 @@
 //! ```
 //! use std::future::Future;
 //! use std::time::Instant;
-//! use oneoff_core::{Entered, Error, OneOffRunner};
+//! use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
 //!
 //! /// Polls on the calling thread, parking it between wake-ups (like `pollster`).
 //! struct Spin;
 //!
+//! /// Its identity: its name, nowhere to block instead of awaiting, no I/O of its own.
+//! static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
+//!
 //! impl OneOffRunner for Spin {
-//!     const NAME: &'static str = "spin";
+//!     const BACKEND: &'static BackendInfo = &SPIN;
 //!     fn new() -> Result<Self, Error> {
 //!         Ok(Spin)
 //!     }
@@ -80,6 +83,7 @@ mod config;
 mod context;
 mod ctrl_c;
 mod error;
+mod identity;
 mod options;
 mod supervise;
 mod task;
@@ -88,6 +92,7 @@ mod timeout;
 pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
+pub use identity::{BackendInfo, Escape, NativeIo};
 pub use options::{Configured, Options};
 pub use task::{Body, Task, TaskHandle, poll_unwinding};
 pub use timeout::until_deadline;
@@ -130,8 +135,37 @@ use supervise::Route;
 /// through the provided methods, which make the nesting check and handle the errors in one
 /// place.
 pub trait OneOffRunner: Sized {
-    /// The backend's name, as used on the command line, in reports and in benchmark ids.
-    const NAME: &'static str;
+    /// The backend's identity: a `static` [`BackendInfo`] declared once in the backend's crate
+    /// (a wrapper that keeps a backend's promises names that backend's). A run in progress is
+    /// recorded as [`AsyncContext::Oneoff`] with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
+    ///
+    /// static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
+    ///
+    /// struct Spin;
+    /// impl OneOffRunner for Spin {
+    ///     const BACKEND: &'static BackendInfo = &SPIN;
+    ///     fn new() -> Result<Self, Error> { Ok(Spin) }
+    ///     fn drive<F: Future>(&self, _: Entered, f: F) -> Result<F::Output, Error> {
+    ///         Ok(futures_lite::future::block_on(f))
+    ///     }
+    ///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, Error> {
+    ///         Ok(Some(futures_lite::future::block_on(f)))
+    ///     }
+    /// }
+    ///
+    /// assert!(std::ptr::eq(Spin::BACKEND, &SPIN));
+    /// assert_eq!(Spin::NAME, "spin");
+    /// ```
+    const BACKEND: &'static BackendInfo;
+
+    /// The backend's name, as used on the command line, in reports, in benchmark ids and in
+    /// errors: [`BACKEND`](Self::BACKEND)'s. Not to be overridden.
+    const NAME: &'static str = Self::BACKEND.name();
 
     /// Whether [`spawn`](Self::spawn) can succeed inside a [`block_on`](Self::block_on) of a
     /// runner of this backend. `false` (the default) means it always returns
@@ -145,11 +179,13 @@ pub trait OneOffRunner: Sized {
     /// # Examples
     ///
     /// ```
-    /// use oneoff_core::{Entered, Error, OneOffRunner};
+    /// use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
+    ///
+    /// static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
     ///
     /// struct Spin;
     /// impl OneOffRunner for Spin {
-    ///     const NAME: &'static str = "spin";
+    ///     const BACKEND: &'static BackendInfo = &SPIN;
     ///     fn new() -> Result<Self, Error> { Ok(Spin) }
     ///     fn drive<F: Future>(&self, _: Entered, f: F) -> Result<F::Output, Error> {
     ///         Ok(futures_lite::future::block_on(f))
@@ -229,7 +265,7 @@ pub trait OneOffRunner: Sized {
     #[inline]
     #[track_caller]
     fn run<F: Future>(future: F) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         if Config::env_is_plain() {
             return Self::drive_once(entered, future);
         }
@@ -246,7 +282,7 @@ pub trait OneOffRunner: Sized {
         Func: FnOnce(A) -> Fut,
         Fut: Future,
     {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         let config = Config::from_env();
         let call = Route::Once;
         supervise::call::<Self, Fut>(call, entered, function(arg), config, Location::caller())
@@ -256,7 +292,7 @@ pub trait OneOffRunner: Sized {
     /// the future is dropped (cancelled) and [`Error::Timeout`] is returned.
     #[track_caller]
     fn run_timeout<F: Future>(future: F, timeout: Duration) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         let runner = Self::new()?;
         let call = Route::until(&runner, timeout);
         supervise::call::<Self, F>(
@@ -274,7 +310,7 @@ pub trait OneOffRunner: Sized {
     fn try_run<F: Future>(future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
-            let entered = enter(Self::NAME)?;
+            let entered = enter(Self::BACKEND)?;
             supervise::call::<Self, F>(Route::Once, entered, future, Config::from_env(), location)
         })
     }
@@ -286,7 +322,7 @@ pub trait OneOffRunner: Sized {
     #[inline]
     #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         if Config::env_is_plain() {
             return self.drive(entered, future);
         }
@@ -308,7 +344,7 @@ pub trait OneOffRunner: Sized {
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         let call = Route::until(self, timeout);
         supervise::call::<Self, F>(
             call,
@@ -325,7 +361,7 @@ pub trait OneOffRunner: Sized {
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
-            let entered = enter(Self::NAME)?;
+            let entered = enter(Self::BACKEND)?;
             let call = Route::Kept(self);
             supervise::call::<Self, F>(call, entered, future, Config::from_env(), location)
         })
@@ -342,12 +378,14 @@ pub trait OneOffRunner: Sized {
 /// ```
 /// use std::future::Future;
 /// use std::time::Instant;
-/// use oneoff_core::{Entered, Error, OneOffRunner};
+/// use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
 ///
 /// pub struct Spin;
 ///
+/// static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
+///
 /// impl OneOffRunner for Spin {
-///     const NAME: &'static str = "spin";
+///     const BACKEND: &'static BackendInfo = &SPIN;
 ///     fn new() -> Result<Self, Error> {
 ///         Ok(Spin)
 ///     }

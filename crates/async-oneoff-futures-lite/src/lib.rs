@@ -85,8 +85,15 @@ impl FuturesLite {
     }
 }
 
+/// futures-lite's identity: no escape besides awaiting, no I/O of its own.
+static FUTURES_LITE: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "futures-lite",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::None,
+);
+
 impl OneOffRunner for FuturesLite {
-    const NAME: &'static str = "futures-lite";
+    const BACKEND: &'static oneoff_core::BackendInfo = &FUTURES_LITE;
 
     fn new() -> Result<Self, Error> {
         Ok(FuturesLite::parked())

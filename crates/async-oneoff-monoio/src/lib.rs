@@ -109,8 +109,15 @@ impl fmt::Debug for Monoio {
     }
 }
 
+/// monoio's identity: no escape besides awaiting, monoio's own sockets and timers.
+static MONOIO: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "monoio",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::Monoio,
+);
+
 impl OneOffRunner for Monoio {
-    const NAME: &'static str = "monoio";
+    const BACKEND: &'static oneoff_core::BackendInfo = &MONOIO;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {
@@ -150,7 +157,7 @@ impl OneOffRunner for Monoio {
     {
         // monoio offers no way to ask whether its runtime runs here (`monoio::spawn` panics
         // where none does), so only oneoff's own monoio runs are spawned onto.
-        if oneoff_core::current_context() != Some(AsyncContext::Oneoff(Self::NAME)) {
+        if oneoff_core::current_context() != Some(AsyncContext::Oneoff(Self::BACKEND)) {
             return Err(Error::Unsupported {
                 backend: Self::NAME,
                 reason: "no oneoff monoio run is in progress on this thread; spawn from inside \

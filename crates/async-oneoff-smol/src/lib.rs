@@ -438,8 +438,15 @@ fn pending_with_tasks(runner: &Arc<Inner>, cx: &mut Context<'_>) {
     poll_tasks(cx, || Some(Arc::clone(runner).tasks()));
 }
 
+/// smol's identity: no escape besides awaiting, async-io's sockets and timers.
+static SMOL: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "smol",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::AsyncIo,
+);
+
 impl OneOffRunner for Smol {
-    const NAME: &'static str = "smol";
+    const BACKEND: &'static oneoff_core::BackendInfo = &SMOL;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

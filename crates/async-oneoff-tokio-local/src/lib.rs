@@ -80,8 +80,16 @@ impl TokioLocal {
     }
 }
 
+/// tokio-local's identity: code that must block goes to `spawn_blocking`; tokio's sockets and
+/// timers.
+static TOKIO_LOCAL: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "tokio-local",
+    oneoff_core::Escape::SpawnBlocking,
+    oneoff_core::NativeIo::Tokio,
+);
+
 impl OneOffRunner for TokioLocal {
-    const NAME: &'static str = "tokio-local";
+    const BACKEND: &'static oneoff_core::BackendInfo = &TOKIO_LOCAL;
     const PROVIDES_TOKIO: bool = true;
     const CAN_SPAWN: bool = true;
 

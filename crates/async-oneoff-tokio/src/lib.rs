@@ -47,7 +47,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use oneoff_core::{AsyncContext, Entered, Error, OneOffRunner, Task, TaskHandle, until_deadline};
+use oneoff_core::{
+    AsyncContext, BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner, Task, TaskHandle,
+    until_deadline,
+};
 use tokio::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
 use tokio::task::JoinHandle;
 
@@ -111,11 +114,18 @@ pub struct TokioMultiThread {
     runtime: Kept,
 }
 
+/// The current-thread flavour's identity: code that must block goes to `spawn_blocking`.
+static TOKIO: BackendInfo = BackendInfo::new("tokio", Escape::SpawnBlocking, NativeIo::Tokio);
+
+/// The multi-thread flavour's identity: code that must block can also use
+/// [`block_in_place`].
+static TOKIO_MT: BackendInfo = BackendInfo::new("tokio-mt", Escape::BlockInPlace, NativeIo::Tokio);
+
 /// What the two flavours have in common, so that each is declared once.
 macro_rules! flavour {
-    ($runner:ident, $name:literal, $flavor:ident, $new_builder:ident, $path:literal) => {
+    ($runner:ident, $backend:ident, $flavor:ident, $new_builder:ident, $path:literal) => {
         impl OneOffRunner for $runner {
-            const NAME: &'static str = $name;
+            const BACKEND: &'static BackendInfo = &$backend;
             const CAN_SPAWN: bool = true;
             const PROVIDES_TOKIO: bool = true;
 
@@ -227,14 +237,14 @@ macro_rules! flavour {
 
 flavour!(
     Tokio,
-    "tokio",
+    TOKIO,
     CurrentThread,
     new_current_thread,
     "oneoff_tokio::Tokio"
 );
 flavour!(
     TokioMultiThread,
-    "tokio-mt",
+    TOKIO_MT,
     MultiThread,
     new_multi_thread,
     "oneoff_tokio::TokioMultiThread"
@@ -645,7 +655,10 @@ pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
         reason: "no tokio runtime is running on this thread; call Tokio::run instead",
     })?;
     match oneoff_core::current_context() {
-        Some(AsyncContext::TokioMultiThread | AsyncContext::Oneoff(TokioMultiThread::NAME)) => {
+        Some(AsyncContext::TokioMultiThread) => {
+            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
+        }
+        Some(AsyncContext::Oneoff(run)) if std::ptr::eq(run, TokioMultiThread::BACKEND) => {
             Ok(tokio::task::block_in_place(|| handle.block_on(future)))
         }
         None => Ok(handle.block_on(future)),

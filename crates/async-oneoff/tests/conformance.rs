@@ -182,13 +182,16 @@ mod cases {
 
     pub(crate) fn nested_in_itself_is_an_error<R: OneOffRunner>() {
         let (backend, context) = unwrap_nested(R::run(async { R::run(async { 1 }) }).unwrap());
-        assert_eq!((backend, context), (R::NAME, AsyncContext::Oneoff(R::NAME)));
+        assert_eq!(
+            (backend, context),
+            (R::NAME, AsyncContext::Oneoff(R::BACKEND))
+        );
 
         let runner = R::new().unwrap();
         let inner = runner
             .block_on(async { runner.block_on(async { 1 }) })
             .unwrap();
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::Oneoff(R::NAME));
+        assert_eq!(unwrap_nested(inner).1, AsyncContext::Oneoff(R::BACKEND));
         let inner = runner
             .block_on(async { R::run_timeout(async { 1 }, Duration::from_secs(1)) })
             .unwrap();
@@ -203,7 +206,7 @@ mod cases {
             let err = inner.unwrap_err();
             assert!(
                 matches!(err, Error::Nested { backend, context: AsyncContext::Oneoff(name) }
-                    if backend == R::NAME && name == outer.name()),
+                    if backend == R::NAME && std::ptr::eq(name, outer.info())),
                 "{err:?}"
             );
             let message = err.to_string();
