@@ -50,7 +50,7 @@
 //! assert_eq!(Spin::run_with(|x: u64| async move { x * 100 }, 100).unwrap(), 10_000);
 //! ```
 //!
-//! There is no way around the check: the hooks cannot be called without a token,
+//! The hooks cannot be called without a token,
 //!
 //! ```compile_fail,E0061
 //! use oneoff_core::OneOffRunner;
@@ -67,14 +67,22 @@
 //! // error[E0451]: field `_not_send` of struct `Entered` is private
 //! ```
 //!
+//! A token says that the thread ran no async code *where it was made*. One made in
+//! synchronous code and moved into a future that a runtime then polls on the same thread
+//! carries that answer into async code: there the tokio backends ask tokio again before they
+//! block (`tokio_block_on`, feature `detect-tokio`) and return [`Error::Nested`], and the
+//! other backends block the thread, as their runtime would without oneoff.
+//!
 //! ## Feature flags
 //!
 //! Each feature lets [`Error::Nested`] recognise one more kind of running async context that is
 //! not one of oneoff's own runs (those are always recognised):
 //!
-//! - `detect-tokio`: a tokio runtime polling a future on this thread (its `block_on` or a
-//!   task); its `spawn_blocking` threads, `block_in_place` and `Runtime::enter` are not async
-//!   contexts, so oneoff runs futures there. It needs only tokio's `rt` feature.
+//! - `detect-tokio`: a tokio runtime driving this thread (its `block_on`, a task, a
+//!   `LocalSet`, a worker's hooks and shutdown); its `spawn_blocking` threads, `block_in_place`
+//!   and `Runtime::enter` are not async contexts, so oneoff runs futures there. Also gives
+//!   backends `tokio_block_on`, which turns tokio's own refusal to block into
+//!   [`Error::Nested`]. It needs only tokio's `rt` feature.
 //! - `detect-async-std`: an async-std task or `async_std::task::block_on`.
 //! - `detect-futures-executor`: `futures::executor::block_on` and its thread pools.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -90,6 +98,8 @@ mod task;
 mod timeout;
 
 pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
+#[cfg(feature = "detect-tokio")]
+pub use context::tokio_block_on;
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
 pub use identity::{BackendInfo, Escape, NativeIo};

@@ -33,7 +33,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use oneoff_core::{Entered, Error, OneOffRunner, Task, until_deadline};
+use oneoff_core::{Entered, Error, OneOffRunner, Task, tokio_block_on, until_deadline};
 use tokio::runtime::{Builder, Handle, LocalOptions, LocalRuntime};
 
 /// tokio's `LocalRuntime`, with I/O and timers enabled.
@@ -107,7 +107,9 @@ impl OneOffRunner for TokioLocal {
     }
 
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-        Ok(self.runtime().block_on(future))
+        tokio_block_on(Self::BACKEND, future, |future| {
+            self.runtime().block_on(future)
+        })
     }
 
     fn drive_timeout<F: Future>(
@@ -116,10 +118,11 @@ impl OneOffRunner for TokioLocal {
         future: F,
         deadline: Instant,
     ) -> Result<Option<F::Output>, Error> {
-        Ok(self.runtime().block_on(async {
+        let timed = async {
             let timer = tokio::time::sleep_until(deadline.into());
             until_deadline(future, deadline, timer).await
-        }))
+        };
+        tokio_block_on(Self::BACKEND, timed, |timed| self.runtime().block_on(timed))
     }
 
     /// `tokio::spawn` onto the runtime running the calling code.

@@ -49,10 +49,16 @@ use std::time::{Duration, Instant};
 
 use oneoff_core::{
     AsyncContext, BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner, Task, TaskHandle,
-    until_deadline,
+    tokio_block_on, until_deadline,
 };
 use tokio::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
 use tokio::task::JoinHandle;
+
+/// Why no tokio runtime can start or run on a thread whose thread-locals are being destroyed.
+const ENDING_THREAD: &str = "this thread is ending and tokio's thread-local context is already \
+                             destroyed (the call comes from a thread-local's destructor); make \
+                             the call before the thread ends, or use a backend that keeps \
+                             nothing in thread-locals (pollster)";
 
 /// How long a runtime's teardown waits for `spawn_blocking` jobs (and, on the multi-thread
 /// flavour, its workers) before it leaves them running and reports it.
@@ -134,7 +140,7 @@ macro_rules! flavour {
             }
 
             fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-                Ok(self.runtime.block_on(future))
+                self.runtime.block_on(future)
             }
 
             fn drive_timeout<F: Future>(
@@ -143,7 +149,7 @@ macro_rules! flavour {
                 future: F,
                 deadline: Instant,
             ) -> Result<Option<F::Output>, Error> {
-                Ok(self.runtime.block_on_until(future, deadline))
+                self.runtime.block_on_until(future, deadline)
             }
 
             fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
@@ -196,7 +202,7 @@ macro_rules! flavour {
                         driver: Driver::Owned(Some(runtime)),
                         timer: Timer::Thread,
                         shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
-                        backend: Self::NAME,
+                        backend: Self::BACKEND,
                     },
                 })
             }
@@ -227,7 +233,7 @@ macro_rules! flavour {
                         driver: Driver::Adopted(handle),
                         timer: Timer::Thread,
                         shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
-                        backend: Self::NAME,
+                        backend: Self::BACKEND,
                     },
                 })
             }
@@ -370,7 +376,16 @@ impl<R> TokioBuilder<R> {
     }
 
     /// The runtime these options describe.
-    fn kept(self, mut builder: Builder, backend: &'static str) -> Result<Kept, Error> {
+    fn kept(self, mut builder: Builder, info: &'static BackendInfo) -> Result<Kept, Error> {
+        let backend = info.name();
+        // A multi-thread runtime enters its own context to start its workers, which panics
+        // once tokio's thread-locals are destroyed.
+        if Handle::try_current().is_err_and(|missing| missing.is_thread_local_destroyed()) {
+            return Err(Error::Unsupported {
+                backend,
+                reason: ENDING_THREAD,
+            });
+        }
         if let Some(name) = &self.thread_name {
             let reason = if name.is_empty() {
                 "an empty name leaves the runtime's threads nameless in debuggers and panic \
@@ -423,7 +438,7 @@ impl<R> TokioBuilder<R> {
                 Timer::Thread
             },
             shutdown: self.shutdown,
-            backend,
+            backend: info,
         })
     }
 }
@@ -431,7 +446,7 @@ impl<R> TokioBuilder<R> {
 impl TokioBuilder<Tokio> {
     /// Starts the runner.
     pub fn build(self) -> Result<Tokio, Error> {
-        let runtime = self.kept(Builder::new_current_thread(), Tokio::NAME)?;
+        let runtime = self.kept(Builder::new_current_thread(), Tokio::BACKEND)?;
         Ok(Tokio { runtime })
     }
 
@@ -459,7 +474,7 @@ impl TokioBuilder<TokioMultiThread> {
 
     /// Starts the runner and its workers.
     pub fn build(self) -> Result<TokioMultiThread, Error> {
-        let runtime = self.kept(Builder::new_multi_thread(), TokioMultiThread::NAME)?;
+        let runtime = self.kept(Builder::new_multi_thread(), TokioMultiThread::BACKEND)?;
         Ok(TokioMultiThread { runtime })
     }
 
@@ -541,7 +556,7 @@ struct Kept {
     timer: Timer,
     /// The teardown bound of an owned runtime.
     shutdown: Duration,
-    backend: &'static str,
+    backend: &'static BackendInfo,
 }
 
 #[derive(Debug)]
@@ -562,17 +577,22 @@ enum Timer {
 }
 
 impl Kept {
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match &self.driver {
+    /// Runs `future` on the runtime, or returns tokio's refusal to block here as an error.
+    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        tokio_block_on(self.backend, future, |future| match &self.driver {
             Driver::Owned(runtime) => runtime
                 .as_ref()
                 .expect("the runtime is only taken out on drop")
                 .block_on(future),
             Driver::Adopted(handle) => handle.block_on(future),
-        }
+        })
     }
 
-    fn block_on_until<F: Future>(&self, future: F, deadline: Instant) -> Option<F::Output> {
+    fn block_on_until<F: Future>(
+        &self,
+        future: F,
+        deadline: Instant,
+    ) -> Result<Option<F::Output>, Error> {
         match self.timer {
             Timer::Tokio => self.block_on(async {
                 let timer = tokio::time::sleep_until(deadline.into());

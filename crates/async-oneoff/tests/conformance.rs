@@ -499,28 +499,6 @@ mod cases {
         }
     }
 
-    /// tokio's `unconstrained` turns off the budget by which oneoff tells async code from
-    /// blocking code: the call is not recognised there.
-    #[cfg(feature = "detect-tokio")]
-    pub(crate) fn in_tokio_unconstrained<R: OneOffRunner>() {
-        let [current, _] = tokio_runtimes();
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            current.block_on(tokio::task::coop::unconstrained(async {
-                R::run(async { 1 })
-            }))
-        }));
-        if R::NAME.starts_with("tokio") {
-            let payload = outcome.expect_err("tokio refuses a runtime inside a runtime");
-            assert!(
-                panic_message(payload.as_ref()).starts_with("Cannot start a runtime from within"),
-                "{}",
-                panic_message(payload.as_ref())
-            );
-        } else {
-            assert_eq!(outcome.unwrap().unwrap(), 1);
-        }
-    }
-
     /// In an async-std task: an error with `detect-async-std`, pinned without it.
     pub(crate) fn in_async_std_task<R: OneOffRunner>() {
         let in_block_on = async_std::task::block_on(async { R::run(async { 1 }) });
@@ -695,9 +673,6 @@ macro_rules! conformance {
                 in_smol_global_executor,
                 tokio_futures,
             );
-
-            #[cfg(feature = "detect-tokio")]
-            conformance!(@cases $runner, $variant: in_tokio_unconstrained,);
 
             #[test]
             fn shared_by_threads() {
