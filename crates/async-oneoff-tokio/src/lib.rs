@@ -39,9 +39,11 @@
 //! None: the crate always builds both flavours. It enables `async-oneoff-core`'s `detect-tokio`, so
 //! that every oneoff backend refuses to block inside a running tokio runtime.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -638,6 +640,13 @@ impl Drop for Kept {
     }
 }
 
+/// The identity of a [`block_in_place`] call: it blocks on the caller's own tokio runtime.
+static BLOCK_IN_PLACE: BackendInfo = BackendInfo::new(
+    "oneoff::block_in_place",
+    Escape::SpawnBlocking,
+    NativeIo::Tokio,
+);
+
 /// Runs `future` to completion on the tokio runtime that runs the calling code, from
 /// synchronous code that must block: the documented escape from [`Error::Nested`] on a
 /// multi-thread runtime.
@@ -645,13 +654,21 @@ impl Drop for Kept {
 /// - In a task or the `block_on` of a **multi-thread** runtime, the worker's other tasks are
 ///   handed to another thread first (`tokio::task::block_in_place`), then the future is driven
 ///   with the runtime's own handle (`Handle::block_on`).
-/// - In a `spawn_blocking` thread (either flavour) or under `Runtime::enter`, where blocking is
-///   allowed, it is driven with the runtime's handle directly. (`oneoff::run` works there too,
-///   on a fresh runtime.)
+/// - In a `spawn_blocking` thread (either flavour), or under `Runtime::enter` of a
+///   multi-thread runtime, where blocking is allowed, it is driven with the runtime's handle
+///   directly. (`oneoff::run` works there too, on a fresh runtime.)
+/// - Under `Runtime::enter` of a **current-thread** runtime it returns
+///   [`Error::Unsupported`]: that runtime drives its timers and I/O only inside its own
+///   `block_on`, which does not run there, so a future needing them would never complete. Call
+///   the runtime's `block_on`, or `Tokio::run` for a fresh runtime.
 /// - In an async context of a **current-thread** runtime it returns [`Error::Nested`]: that
 ///   runtime has only this thread, and blocking it would stop every other task and timer.
-///   Move the code into `tokio::task::spawn_blocking`, or `.await` the future.
+///   Move the code into `tokio::task::spawn_blocking`, or `.await` the future. So does a
+///   `LocalSet` on a multi-thread runtime's `block_on` (where tokio refuses to block).
 /// - With no tokio runtime it returns [`Error::Unsupported`]: call `Tokio::run` instead.
+///
+/// While the future runs, the thread counts as a oneoff run: a oneoff call inside it returns
+/// [`Error::Nested`].
 ///
 /// # Examples
 ///
@@ -669,22 +686,70 @@ impl Drop for Kept {
 /// assert_eq!(outer.unwrap(), 7);
 /// ```
 pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
-    const BACKEND: &str = "oneoff::block_in_place";
-    let handle = Handle::try_current().map_err(|_| Error::Unsupported {
-        backend: BACKEND,
-        reason: "no tokio runtime is running on this thread; call Tokio::run instead",
+    let backend = BLOCK_IN_PLACE.name();
+    let handle = Handle::try_current().map_err(|missing| Error::Unsupported {
+        backend,
+        reason: if missing.is_thread_local_destroyed() {
+            ENDING_THREAD
+        } else {
+            "no tokio runtime is running on this thread; call Tokio::run instead"
+        },
     })?;
-    match oneoff_core::current_context() {
-        Some(AsyncContext::TokioMultiThread) => {
-            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
-        }
-        Some(AsyncContext::Oneoff(run)) if std::ptr::eq(run, TokioMultiThread::BACKEND) => {
-            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
-        }
-        None => Ok(handle.block_on(future)),
-        Some(context) => Err(Error::Nested {
-            backend: BACKEND,
-            context,
+    let left = match oneoff_core::enter(&BLOCK_IN_PLACE) {
+        Ok(entered) => return on_handle(&handle, entered, future),
+        Err(Error::Nested {
+            context: AsyncContext::TokioMultiThread,
+            ..
+        }) => leave_runtime(|| {
+            let entered = oneoff_core::enter(&BLOCK_IN_PLACE)?;
+            on_handle(&handle, entered, future)
         }),
+        // The calling thread runs a `TokioMultiThread` run's own future (that runtime's
+        // `block_on`), whose mark stays on for the future.
+        Err(Error::Nested {
+            context: AsyncContext::Oneoff(run),
+            ..
+        }) if std::ptr::eq(run, TokioMultiThread::BACKEND) => leave_runtime(|| {
+            tokio_block_on(&BLOCK_IN_PLACE, future, |future| handle.block_on(future))
+        }),
+        Err(err) => return Err(err),
+    };
+    left.unwrap_or(Err(Error::Nested {
+        backend,
+        context: AsyncContext::TokioMultiThread,
+    }))
+}
+
+/// [`block_in_place`] where blocking is allowed: `future` on the runtime of `handle`.
+fn on_handle<F: Future>(handle: &Handle, entered: Entered, future: F) -> Result<F::Output, Error> {
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread && tokio::task::try_id().is_none() {
+        // Not in a task of the runtime (`spawn_blocking`), so under `Runtime::enter`.
+        return Err(Error::Unsupported {
+            backend: BLOCK_IN_PLACE.name(),
+            reason: "under Runtime::enter of a current-thread runtime nothing drives its timers \
+                     and I/O (only its own block_on does), so a future needing them would never \
+                     complete; call that runtime's block_on, or Tokio::run for a fresh runtime",
+        });
+    }
+    let output = tokio_block_on(&BLOCK_IN_PLACE, future, |future| handle.block_on(future));
+    drop(entered);
+    output
+}
+
+/// `tokio::task::block_in_place(f)`, or `None` where tokio refuses it before calling `f` (a
+/// `LocalSet` that a multi-thread runtime's `block_on` drives): `f` and what it owns are then
+/// dropped uncalled. A panic inside `f` unwinds on.
+fn leave_runtime<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let called = Cell::new(false);
+    let left = catch_unwind(AssertUnwindSafe(|| {
+        tokio::task::block_in_place(|| {
+            called.set(true);
+            f()
+        })
+    }));
+    match left {
+        Ok(output) => Some(output),
+        Err(payload) if called.get() => resume_unwind(payload),
+        Err(_refused) => None,
     }
 }

@@ -381,11 +381,16 @@ fn running() -> Result<Backend, &'static str> {
     }
 }
 
-/// The enabled backend of a oneoff run, found by its identity (the same `static`).
+/// The enabled backend of a oneoff run, found by its identity (the same `static`). A run that
+/// is none of them but blocks on a tokio runtime (`oneoff::block_in_place`) spawns onto that
+/// runtime, as code in it would.
 fn of_run(run: &'static oneoff_core::BackendInfo) -> Result<Backend, &'static str> {
-    Backend::ALL
-        .iter()
-        .find(|b| std::ptr::eq(b.info(), run))
-        .copied()
-        .ok_or("the oneoff run on this thread belongs to a backend this build lacks")
+    if let Some(backend) = Backend::ALL.iter().find(|b| std::ptr::eq(b.info(), run)) {
+        return Ok(*backend);
+    }
+    #[cfg(feature = "tokio")]
+    if run.io() == oneoff_core::NativeIo::Tokio {
+        return Ok(Backend::Tokio);
+    }
+    Err("the oneoff run on this thread belongs to a backend this build lacks")
 }
