@@ -128,7 +128,14 @@ impl OneOffRunner for TokioLocal {
     ) -> Result<Option<F::Output>, Error> {
         let timed = async {
             let timer = tokio::time::sleep_until(deadline.into());
-            until_deadline(future, deadline, timer).await
+            let output = until_deadline(future, deadline, timer).await;
+            // The runtime runs its tasks only inside `block_on`: one round for what dropping
+            // a timed-out future woke (a connection task holding its socket), as on
+            // `oneoff::Tokio`.
+            if output.is_none() {
+                tokio::task::yield_now().await;
+            }
+            output
         };
         tokio_block_on(Self::BACKEND, timed, |timed| self.runtime().block_on(timed))
     }

@@ -598,15 +598,29 @@ impl Kept {
         match self.timer {
             Timer::Tokio => self.block_on(async {
                 let timer = tokio::time::sleep_until(deadline.into());
-                until_deadline(future, deadline, timer).await
+                settled(until_deadline(future, deadline, timer).await).await
             }),
             Timer::Thread => {
                 let timer =
                     futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
-                self.block_on(until_deadline(future, deadline, timer))
+                self.block_on(async {
+                    settled(until_deadline(future, deadline, timer).await).await
+                })
             }
         }
     }
+}
+
+/// `output` of a `_timeout` call, once the runtime has run what dropping a timed-out future
+/// woke: a current-thread runtime runs its tasks only inside `block_on`, so a task that owns
+/// what the future was using (the connection task of an HTTP client, with its socket) would
+/// otherwise keep it until the runner's next call. One `yield_now` lets the scheduler run every
+/// task that is ready and poll its drivers once before the call returns.
+async fn settled<T>(output: Option<T>) -> Option<T> {
+    if output.is_none() {
+        tokio::task::yield_now().await;
+    }
+    output
 }
 
 /// Teardown, bounded. tokio panics when a runtime is dropped inside an async context, so
