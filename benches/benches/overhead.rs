@@ -77,8 +77,9 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("detector", "futures-executor"), |b| {
         b.iter(|| futures_executor::enter().is_err())
     });
-    // Where a tokio handle is set, the check also reads tokio's budget: in the worst case
-    // (no budget, as in `spawn_blocking` or under `Runtime::enter`) by spending 256 steps.
+    // Where a tokio handle is set but tokio runs no scheduler on the thread, the check also
+    // reads tokio's budget by spending it: in the worst case (no budget, under
+    // `Runtime::enter`) 256 steps.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("tokio current-thread runtime");
@@ -92,6 +93,24 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(
         BenchmarkId::new("oneoff-core", "current_context-in-block_on"),
         |b| b.iter(|| runtime.block_on(async { oneoff_core::current_context() })),
+    );
+    // In a `spawn_blocking` closure, where oneoff tells users to call it: a blocking thread is
+    // recognised by its budget once, at its first check, and remembered. Timed inside the
+    // closure, on the blocking pool's thread.
+    group.bench_function(
+        BenchmarkId::new("oneoff-core", "current_context-in-spawn_blocking"),
+        |b| {
+            b.iter_custom(|iters| {
+                let checks = runtime.spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    for _ in 0..iters {
+                        black_box(oneoff_core::current_context());
+                    }
+                    started.elapsed()
+                });
+                runtime.block_on(checks).expect("the checks ran")
+            })
+        },
     );
     // The same ready future on a kept futures-lite runner three ways: through `block_on` (the
     // nested-call check, then the backend), the check followed by the same loop written by
