@@ -214,8 +214,8 @@ mod tokio_context {
     /// runs out (a budget is at most 255) or never does (no budget), and the first step's
     /// `RestoreOnPending` guard puts the budget back as it was. Run only where no scheduler
     /// runs on this thread, so that a budget run dry wakes the no-op waker at once instead of
-    /// handing it to a scheduler. The cost is in the steps: about 0.8 µs where there is no
-    /// budget, which is why a blocking thread is remembered.
+    /// handing it to a scheduler. The cost is in the steps (all 256 where there is no budget),
+    /// which is why a blocking thread is remembered.
     #[cold]
     fn budgeted() -> bool {
         let mut cx = Context::from_waker(Waker::noop());
@@ -255,8 +255,8 @@ mod tokio_context {
 ///   process, as it would without oneoff), and the process's panic hook prints tokio's message
 ///   first. The check in front of every call recognises every context where tokio refuses but
 ///   these: code inside `tokio::task::coop::unconstrained` that a multi-thread runtime's
-///   `block_on` polls, and a `LocalSet` task on a thread that ran a `spawn_blocking` closure
-///   (see `docs/promises.md`).
+///   `block_on` polls, and a `LocalSet` that `Handle::block_on` drives on a blocking thread
+///   where a oneoff call was made before (see `docs/promises.md`).
 ///
 /// A panic of the future itself unwinds out of this call unchanged.
 ///
