@@ -11,16 +11,20 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use oneoff::FuturesLite;
 use oneoff_benches::{Direct, DirectFuturesLite};
+use oneoff_core::{BackendInfo, Escape, NativeIo};
 
 thread_local! {
     /// A replica of `async-oneoff-core`'s own mark of a run in progress.
-    static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+    static RUNNING: Cell<Option<&'static BackendInfo>> = const { Cell::new(None) };
 }
+
+/// The identity the bench's own marks carry.
+static BENCH: BackendInfo = BackendInfo::new("bench", Escape::Await, NativeIo::None);
 
 /// A replica of `oneoff_core::enter` with `#[inline]`, to measure what inlining it across the
 /// crate boundary would save: the two foreign probes stay calls into tokio and async-std.
 #[inline]
-fn enter_inlined(backend: &'static str) -> Option<Guard> {
+fn enter_inlined(backend: &'static BackendInfo) -> Option<Guard> {
     if RUNNING.get().is_some()
         || tokio::runtime::Handle::try_current().is_ok()
         || async_std::task::try_current().is_some()
@@ -45,7 +49,7 @@ fn overhead(c: &mut Criterion) {
     let mut group = c.benchmark_group("overhead");
     oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
     group.bench_function(BenchmarkId::new("oneoff-core", "enter"), |b| {
-        b.iter(|| oneoff_core::enter(black_box("bench")).expect("not nested"))
+        b.iter(|| oneoff_core::enter(black_box(&BENCH)).expect("not nested"))
     });
     group.bench_function(BenchmarkId::new("oneoff-core", "current_context"), |b| {
         b.iter(oneoff_core::current_context)
@@ -56,13 +60,13 @@ fn overhead(c: &mut Criterion) {
         b.iter(|| {
             // What `enter` does with its own flag alone: read it, set it, clear it on drop.
             if RUNNING.get().is_none() {
-                RUNNING.set(Some(black_box("bench")));
+                RUNNING.set(Some(black_box(&BENCH)));
             }
             RUNNING.set(None);
         })
     });
     group.bench_function(BenchmarkId::new("replica", "enter-inlined"), |b| {
-        b.iter(|| enter_inlined(black_box("bench")).expect("not nested"))
+        b.iter(|| enter_inlined(black_box(&BENCH)).expect("not nested"))
     });
     group.bench_function(BenchmarkId::new("detector", "tokio"), |b| {
         b.iter(|| tokio::runtime::Handle::try_current().is_ok())
@@ -73,8 +77,9 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("detector", "futures-executor"), |b| {
         b.iter(|| futures_executor::enter().is_err())
     });
-    // Where a tokio handle is set, the check also reads tokio's budget: in the worst case
-    // (no budget, as in `spawn_blocking` or under `Runtime::enter`) by spending 256 steps.
+    // Where a tokio handle is set but tokio runs no scheduler on the thread, the check also
+    // reads tokio's budget by spending it: in the worst case (no budget, under
+    // `Runtime::enter`) 256 steps.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("tokio current-thread runtime");
@@ -88,6 +93,24 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(
         BenchmarkId::new("oneoff-core", "current_context-in-block_on"),
         |b| b.iter(|| runtime.block_on(async { oneoff_core::current_context() })),
+    );
+    // In a `spawn_blocking` closure, where oneoff tells users to call it: a blocking thread is
+    // recognised by its budget once, at its first check, and remembered. Timed inside the
+    // closure, on the blocking pool's thread.
+    group.bench_function(
+        BenchmarkId::new("oneoff-core", "current_context-in-spawn_blocking"),
+        |b| {
+            b.iter_custom(|iters| {
+                let checks = runtime.spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    for _ in 0..iters {
+                        black_box(oneoff_core::current_context());
+                    }
+                    started.elapsed()
+                });
+                runtime.block_on(checks).expect("the checks ran")
+            })
+        },
     );
     // The same ready future on a kept futures-lite runner three ways: through `block_on` (the
     // nested-call check, then the backend), the check followed by the same loop written by
@@ -103,7 +126,7 @@ fn overhead(c: &mut Criterion) {
         BenchmarkId::new("futures-lite", "enter-then-by-hand"),
         |b| {
             b.iter(|| {
-                let _entered = oneoff_core::enter(black_box("bench")).expect("not nested");
+                let _entered = oneoff_core::enter(black_box(&BENCH)).expect("not nested");
                 DirectFuturesLite::direct_reused(&kept, black_box(ready()))
             })
         },

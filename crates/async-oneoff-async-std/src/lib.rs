@@ -107,8 +107,15 @@ impl<F: Future> Future for InSet<F> {
     }
 }
 
+/// async-std's identity: no escape besides awaiting, async-std's sockets and timers.
+static ASYNC_STD: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "async-std",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::AsyncStd,
+);
+
 impl OneOffRunner for AsyncStd {
-    const NAME: &'static str = "async-std";
+    const BACKEND: &'static oneoff_core::BackendInfo = &ASYNC_STD;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

@@ -92,8 +92,15 @@ impl Compio {
     }
 }
 
+/// compio's identity: no escape besides awaiting, compio's own sockets and timers.
+static COMPIO: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "compio",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::Compio,
+);
+
 impl OneOffRunner for Compio {
-    const NAME: &'static str = "compio";
+    const BACKEND: &'static oneoff_core::BackendInfo = &COMPIO;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

@@ -333,11 +333,16 @@ mod tests {
     /// The messages, written out by hand, are the ones users and tests have seen.
     #[test]
     fn messages_are_unchanged() {
+        static TOKIO_LIKE: crate::BackendInfo = crate::BackendInfo::new(
+            "tokio",
+            crate::Escape::SpawnBlocking,
+            crate::NativeIo::Tokio,
+        );
         let cases = [
             (
                 Error::Nested {
                     backend: "smol",
-                    context: AsyncContext::Oneoff("tokio"),
+                    context: AsyncContext::Oneoff(&TOKIO_LIKE),
                 },
                 "cannot block on a future with smol from inside a oneoff run on tokio: blocking \
                  here would panic or deadlock; .await the future instead, or, if this \

@@ -19,13 +19,16 @@
 //! ```
 //! use std::future::Future;
 //! use std::time::Instant;
-//! use oneoff_core::{Entered, Error, OneOffRunner};
+//! use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
 //!
 //! /// Polls on the calling thread, parking it between wake-ups (like `pollster`).
 //! struct Spin;
 //!
+//! /// Its identity: its name, nowhere to block instead of awaiting, no I/O of its own.
+//! static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
+//!
 //! impl OneOffRunner for Spin {
-//!     const NAME: &'static str = "spin";
+//!     const BACKEND: &'static BackendInfo = &SPIN;
 //!     fn new() -> Result<Self, Error> {
 //!         Ok(Spin)
 //!     }
@@ -47,7 +50,7 @@
 //! assert_eq!(Spin::run_with(|x: u64| async move { x * 100 }, 100).unwrap(), 10_000);
 //! ```
 //!
-//! There is no way around the check: the hooks cannot be called without a token,
+//! The hooks cannot be called without a token,
 //!
 //! ```compile_fail,E0061
 //! use oneoff_core::OneOffRunner;
@@ -64,14 +67,22 @@
 //! // error[E0451]: field `_not_send` of struct `Entered` is private
 //! ```
 //!
+//! A token says that the thread ran no async code *where it was made*. One made in
+//! synchronous code and moved into a future that a runtime then polls on the same thread
+//! carries that answer into async code: there the tokio backends ask tokio again before they
+//! block (`tokio_block_on`, feature `detect-tokio`) and return [`Error::Nested`], and the
+//! other backends block the thread, as their runtime would without oneoff.
+//!
 //! ## Feature flags
 //!
 //! Each feature lets [`Error::Nested`] recognise one more kind of running async context that is
 //! not one of oneoff's own runs (those are always recognised):
 //!
-//! - `detect-tokio`: a tokio runtime polling a future on this thread (its `block_on` or a
-//!   task); its `spawn_blocking` threads, `block_in_place` and `Runtime::enter` are not async
-//!   contexts, so oneoff runs futures there. It needs only tokio's `rt` feature.
+//! - `detect-tokio`: a tokio runtime driving this thread (its `block_on`, a task, a
+//!   `LocalSet`, a worker's hooks and shutdown); its `spawn_blocking` threads, `block_in_place`
+//!   and `Runtime::enter` are not async contexts, so oneoff runs futures there. Also gives
+//!   backends `tokio_block_on`, which turns tokio's own refusal to block into
+//!   [`Error::Nested`]. It needs only tokio's `rt` feature.
 //! - `detect-async-std`: an async-std task or `async_std::task::block_on`.
 //! - `detect-futures-executor`: `futures::executor::block_on` and its thread pools.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -80,6 +91,7 @@ mod config;
 mod context;
 mod ctrl_c;
 mod error;
+mod identity;
 mod needs_tokio;
 mod options;
 mod supervise;
@@ -87,8 +99,11 @@ mod task;
 mod timeout;
 
 pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
+#[cfg(feature = "detect-tokio")]
+pub use context::tokio_block_on;
 pub use context::{AsyncContext, Entered, current_context, enter};
 pub use error::{Error, PanicPayload, panic_message};
+pub use identity::{BackendInfo, Escape, NativeIo};
 pub use options::{Configured, Options};
 pub use task::{Body, Task, TaskHandle, TaskSet, poll_unwinding, report_drop_panic};
 pub use timeout::until_deadline;
@@ -98,7 +113,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use config::Config;
-use supervise::Call;
+use supervise::Route;
 
 /// Runs one future to completion from synchronous code, on one async runtime.
 ///
@@ -131,8 +146,37 @@ use supervise::Call;
 /// through the provided methods, which make the nesting check and handle the errors in one
 /// place.
 pub trait OneOffRunner: Sized {
-    /// The backend's name, as used on the command line, in reports and in benchmark ids.
-    const NAME: &'static str;
+    /// The backend's identity: a `static` [`BackendInfo`] declared once in the backend's crate
+    /// (a wrapper that keeps a backend's promises names that backend's). A run in progress is
+    /// recorded as [`AsyncContext::Oneoff`] with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
+    ///
+    /// static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
+    ///
+    /// struct Spin;
+    /// impl OneOffRunner for Spin {
+    ///     const BACKEND: &'static BackendInfo = &SPIN;
+    ///     fn new() -> Result<Self, Error> { Ok(Spin) }
+    ///     fn drive<F: Future>(&self, _: Entered, f: F) -> Result<F::Output, Error> {
+    ///         Ok(futures_lite::future::block_on(f))
+    ///     }
+    ///     fn drive_timeout<F: Future>(&self, _: Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, Error> {
+    ///         Ok(Some(futures_lite::future::block_on(f)))
+    ///     }
+    /// }
+    ///
+    /// assert!(std::ptr::eq(Spin::BACKEND, &SPIN));
+    /// assert_eq!(Spin::NAME, "spin");
+    /// ```
+    const BACKEND: &'static BackendInfo;
+
+    /// The backend's name, as used on the command line, in reports, in benchmark ids and in
+    /// errors: [`BACKEND`](Self::BACKEND)'s. Not to be overridden.
+    const NAME: &'static str = Self::BACKEND.name();
 
     /// Whether [`spawn`](Self::spawn) can succeed inside a [`block_on`](Self::block_on) of a
     /// runner of this backend. `false` (the default) means it always returns
@@ -146,11 +190,13 @@ pub trait OneOffRunner: Sized {
     /// # Examples
     ///
     /// ```
-    /// use oneoff_core::{Entered, Error, OneOffRunner};
+    /// use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
+    ///
+    /// static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
     ///
     /// struct Spin;
     /// impl OneOffRunner for Spin {
-    ///     const NAME: &'static str = "spin";
+    ///     const BACKEND: &'static BackendInfo = &SPIN;
     ///     fn new() -> Result<Self, Error> { Ok(Spin) }
     ///     fn drive<F: Future>(&self, _: Entered, f: F) -> Result<F::Output, Error> {
     ///         Ok(futures_lite::future::block_on(f))
@@ -240,13 +286,13 @@ pub trait OneOffRunner: Sized {
     #[inline]
     #[track_caller]
     fn run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         if Config::env_is_plain() {
-            return supervise::plain(Call::<Self>::Once, entered, future.into_future());
+            return supervise::plain(Route::<Self>::Once, entered, future.into_future());
         }
         let config = Config::from_env();
         let future = future.into_future();
-        supervise::call::<Self, _>(Call::Once, entered, future, config, Location::caller())
+        supervise::call::<Self, _>(Route::Once, entered, future, config, Location::caller())
     }
 
     /// One-shot run of an async function with its argument: `run_with(work, 100)` is
@@ -270,10 +316,10 @@ pub trait OneOffRunner: Sized {
         Func: FnOnce(A) -> Fut,
         Fut: IntoFuture,
     {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         let config = Config::from_env();
         let future = function(arg).into_future();
-        supervise::call::<Self, _>(Call::Once, entered, future, config, Location::caller())
+        supervise::call::<Self, _>(Route::Once, entered, future, config, Location::caller())
     }
 
     /// One-shot run that gives up after `timeout` (counted from the call, start-up included):
@@ -292,9 +338,9 @@ pub trait OneOffRunner: Sized {
     /// ```
     #[track_caller]
     fn run_timeout<F: IntoFuture>(future: F, timeout: Duration) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         let runner = Self::new()?;
-        let call = Call::until(&runner, timeout);
+        let call = Route::until(&runner, timeout);
         supervise::call::<Self, _>(
             call,
             entered,
@@ -319,9 +365,9 @@ pub trait OneOffRunner: Sized {
     fn try_run<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
-            let entered = enter(Self::NAME)?;
+            let entered = enter(Self::BACKEND)?;
             let future = future.into_future();
-            supervise::call::<Self, _>(Call::Once, entered, future, Config::from_env(), location)
+            supervise::call::<Self, _>(Route::Once, entered, future, Config::from_env(), location)
         })
     }
 
@@ -344,12 +390,12 @@ pub trait OneOffRunner: Sized {
     #[inline]
     #[track_caller]
     fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
+        let entered = enter(Self::BACKEND)?;
         if Config::env_is_plain() {
-            return supervise::plain(Call::Kept(self), entered, future.into_future());
+            return supervise::plain(Route::Kept(self), entered, future.into_future());
         }
         supervise::call::<Self, _>(
-            Call::Kept(self),
+            Route::Kept(self),
             entered,
             future.into_future(),
             Config::from_env(),
@@ -380,8 +426,8 @@ pub trait OneOffRunner: Sized {
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
-        let entered = enter(Self::NAME)?;
-        let call = Call::until(self, timeout);
+        let entered = enter(Self::BACKEND)?;
+        let call = Route::until(self, timeout);
         supervise::call::<Self, _>(
             call,
             entered,
@@ -407,8 +453,8 @@ pub trait OneOffRunner: Sized {
     fn try_block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
-            let entered = enter(Self::NAME)?;
-            let call = Call::Kept(self);
+            let entered = enter(Self::BACKEND)?;
+            let call = Route::Kept(self);
             let future = future.into_future();
             supervise::call::<Self, _>(call, entered, future, Config::from_env(), location)
         })
@@ -428,12 +474,14 @@ pub trait OneOffRunner: Sized {
 /// ```
 /// use std::future::Future;
 /// use std::time::Instant;
-/// use oneoff_core::{Entered, Error, OneOffRunner};
+/// use oneoff_core::{BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner};
 ///
 /// pub struct Spin;
 ///
+/// static SPIN: BackendInfo = BackendInfo::new("spin", Escape::Await, NativeIo::None);
+///
 /// impl OneOffRunner for Spin {
-///     const NAME: &'static str = "spin";
+///     const BACKEND: &'static BackendInfo = &SPIN;
 ///     fn new() -> Result<Self, Error> {
 ///         Ok(Spin)
 ///     }

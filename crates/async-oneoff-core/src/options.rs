@@ -9,7 +9,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use crate::config::{Config, DEFAULT_SLOW_POLL};
-use crate::supervise::{self, Call};
+use crate::supervise::{self, Route};
 use crate::{Entered, Error, OneOffRunner, Task};
 
 /// Runs or runners of backend `R` with Ctrl-C handling or debug mode, the options of Python's
@@ -44,7 +44,7 @@ use crate::{Entered, Error, OneOffRunner, Task};
 /// use oneoff_core::{OneOffRunner, Options};
 /// # struct Spin;
 /// # impl OneOffRunner for Spin {
-/// #     const NAME: &'static str = "spin";
+/// #     const BACKEND: &'static oneoff_core::BackendInfo = &oneoff_core::BackendInfo::new("spin", oneoff_core::Escape::Await, oneoff_core::NativeIo::None);
 /// #     fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
 /// #     fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> {
 /// #         Ok(futures_lite::future::block_on(f))
@@ -87,10 +87,10 @@ impl<R: OneOffRunner> Options<R> {
     /// ```
     /// # use oneoff_core::{OneOffRunner, Options};
     /// # struct A; struct B;
-    /// # impl OneOffRunner for A { const NAME: &'static str = "a"; fn new() -> Result<Self, oneoff_core::Error> { Ok(A) }
+    /// # impl OneOffRunner for A { const BACKEND: &'static oneoff_core::BackendInfo = &oneoff_core::BackendInfo::new("a", oneoff_core::Escape::Await, oneoff_core::NativeIo::None); fn new() -> Result<Self, oneoff_core::Error> { Ok(A) }
     /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> { Ok(futures_lite::future::block_on(f)) }
     /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> { Ok(Some(futures_lite::future::block_on(f))) } }
-    /// # impl OneOffRunner for B { const NAME: &'static str = "b"; fn new() -> Result<Self, oneoff_core::Error> { Ok(B) }
+    /// # impl OneOffRunner for B { const BACKEND: &'static oneoff_core::BackendInfo = &oneoff_core::BackendInfo::new("b", oneoff_core::Escape::Await, oneoff_core::NativeIo::None); fn new() -> Result<Self, oneoff_core::Error> { Ok(B) }
     /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> { Ok(futures_lite::future::block_on(f)) }
     /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> { Ok(Some(futures_lite::future::block_on(f))) } }
     /// let on_b = Options::<A>::new().debug(true).on::<B>();
@@ -128,9 +128,9 @@ impl<R: OneOffRunner> Options<R> {
     /// One-shot run with these options: see [`OneOffRunner::run`].
     #[track_caller]
     pub fn run<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
-        let entered = crate::enter(R::NAME)?;
+        let entered = crate::enter(R::BACKEND)?;
         supervise::call::<R, _>(
-            Call::Once,
+            Route::Once,
             entered,
             future.into_future(),
             &self.config,
@@ -146,9 +146,9 @@ impl<R: OneOffRunner> Options<R> {
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
-        let entered = crate::enter(R::NAME)?;
+        let entered = crate::enter(R::BACKEND)?;
         let runner = R::new()?;
-        let call = Call::until(&runner, timeout);
+        let call = Route::until(&runner, timeout);
         let future = future.into_future();
         supervise::call::<R, _>(call, entered, future, &self.config, Location::caller())
     }
@@ -212,7 +212,7 @@ impl<R: OneOffRunner> Configured<R> {
     /// ```
     /// # use oneoff_core::{OneOffRunner, Options};
     /// # struct Spin;
-    /// # impl OneOffRunner for Spin { const NAME: &'static str = "spin"; fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
+    /// # impl OneOffRunner for Spin { const BACKEND: &'static oneoff_core::BackendInfo = &oneoff_core::BackendInfo::new("spin", oneoff_core::Escape::Await, oneoff_core::NativeIo::None); fn new() -> Result<Self, oneoff_core::Error> { Ok(Spin) }
     /// #   fn drive<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F) -> Result<F::Output, oneoff_core::Error> { Ok(futures_lite::future::block_on(f)) }
     /// #   fn drive_timeout<F: std::future::Future>(&self, _: oneoff_core::Entered, f: F, _: std::time::Instant) -> Result<Option<F::Output>, oneoff_core::Error> { Ok(Some(futures_lite::future::block_on(f))) } }
     /// let runner = Options::<Spin>::new().debug(true).runner()?;
@@ -255,7 +255,7 @@ impl<R> Configured<R> {
 }
 
 impl<R: OneOffRunner> OneOffRunner for Configured<R> {
-    const NAME: &'static str = R::NAME;
+    const BACKEND: &'static crate::BackendInfo = R::BACKEND;
     const CAN_SPAWN: bool = R::CAN_SPAWN;
     const PROVIDES_TOKIO: bool = R::PROVIDES_TOKIO;
 
@@ -290,8 +290,8 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
 
     #[track_caller]
     fn block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
-        let entered = crate::enter(Self::NAME)?;
-        let call = Call::Kept(&self.runner);
+        let entered = crate::enter(Self::BACKEND)?;
+        let call = Route::Kept(&self.runner);
         let future = future.into_future();
         supervise::call::<R, _>(call, entered, future, &self.config, Location::caller())
     }
@@ -302,8 +302,8 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
         future: F,
         timeout: Duration,
     ) -> Result<F::Output, Error> {
-        let entered = crate::enter(Self::NAME)?;
-        let call = Call::until(&self.runner, timeout);
+        let entered = crate::enter(Self::BACKEND)?;
+        let call = Route::until(&self.runner, timeout);
         let future = future.into_future();
         supervise::call::<R, _>(call, entered, future, &self.config, Location::caller())
     }
@@ -312,8 +312,8 @@ impl<R: OneOffRunner> OneOffRunner for Configured<R> {
     fn try_block_on<F: IntoFuture>(&self, future: F) -> Result<F::Output, Error> {
         let location = Location::caller();
         supervise::catching(Self::NAME, || {
-            let entered = crate::enter(Self::NAME)?;
-            let call = Call::Kept(&self.runner);
+            let entered = crate::enter(Self::BACKEND)?;
+            let call = Route::Kept(&self.runner);
             let future = future.into_future();
             supervise::call::<R, _>(call, entered, future, &self.config, location)
         })

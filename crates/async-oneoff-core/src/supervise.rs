@@ -12,8 +12,8 @@ use crate::config::Config;
 use crate::needs_tokio;
 use crate::{Entered, Error, OneOffRunner};
 
-/// Which hook a call ends in.
-pub(crate) enum Call<'a, R> {
+/// Which hook a call is routed to.
+pub(crate) enum Route<'a, R> {
     /// A fresh runtime: [`OneOffRunner::drive_once`].
     Once,
     /// A kept runtime: [`OneOffRunner::drive`].
@@ -27,10 +27,10 @@ pub(crate) enum Call<'a, R> {
     },
 }
 
-impl<'a, R> Call<'a, R> {
+impl<'a, R> Route<'a, R> {
     /// A call on `runner` that gives up `timeout` from now.
     pub(crate) fn until(runner: &'a R, timeout: Duration) -> Self {
-        Call::Until {
+        Route::Until {
             runner,
             deadline: Instant::now().checked_add(timeout),
             timeout,
@@ -40,7 +40,7 @@ impl<'a, R> Call<'a, R> {
 
 /// Runs `future` as `call` says, with what `config` asks for around it.
 pub(crate) fn call<R: OneOffRunner, F: Future>(
-    call: Call<'_, R>,
+    call: Route<'_, R>,
     entered: Entered,
     future: F,
     config: &Config,
@@ -72,7 +72,7 @@ pub(crate) fn call<R: OneOffRunner, F: Future>(
 /// [`Error::NeedsTokio`].
 #[inline]
 pub(crate) fn plain<R: OneOffRunner, F: Future>(
-    call: Call<'_, R>,
+    call: Route<'_, R>,
     entered: Entered,
     future: F,
 ) -> Result<F::Output, Error> {
@@ -88,14 +88,14 @@ pub(crate) fn plain<R: OneOffRunner, F: Future>(
 /// Runs `future` with the hook `call` names.
 #[inline]
 fn hook<R: OneOffRunner, F: Future>(
-    call: Call<'_, R>,
+    call: Route<'_, R>,
     entered: Entered,
     future: F,
 ) -> Result<F::Output, Error> {
     match call {
-        Call::Once => R::drive_once(entered, future),
-        Call::Kept(runner) => runner.drive(entered, future),
-        Call::Until {
+        Route::Once => R::drive_once(entered, future),
+        Route::Kept(runner) => runner.drive(entered, future),
+        Route::Until {
             runner,
             deadline: Some(deadline),
             timeout,
@@ -105,7 +105,7 @@ fn hook<R: OneOffRunner, F: Future>(
                 backend: R::NAME,
                 after: timeout,
             }),
-        Call::Until {
+        Route::Until {
             runner,
             deadline: None,
             ..

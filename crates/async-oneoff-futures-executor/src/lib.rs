@@ -136,8 +136,15 @@ fn running_spawner() -> Option<LocalSpawner> {
     })
 }
 
+/// futures-executor's identity: no escape besides awaiting, no I/O of its own.
+static FUTURES_EXECUTOR: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "futures-executor",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::None,
+);
+
 impl OneOffRunner for FuturesExecutor {
-    const NAME: &'static str = "futures-executor";
+    const BACKEND: &'static oneoff_core::BackendInfo = &FUTURES_EXECUTOR;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

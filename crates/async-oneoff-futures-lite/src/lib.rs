@@ -3,10 +3,11 @@
 //!
 //! [`FuturesLite`] polls the future on the calling thread and parks the thread between
 //! wake-ups. A one-shot run uses `futures_lite::future::block_on`, which caches its parker per
-//! thread; a reused runner keeps its own parker and waker, and waits for a timeout with the
-//! parker's own deadline (checked after every poll too), so no timer thread is needed. It cannot drive I/O or timers itself (a
-//! future that needs a reactor must bring one that runs on its own thread, as `async-io`'s timers
-//! do) and cannot spawn tasks.
+//! thread (once that cache is destroyed, as the thread ends, a fresh parker instead); a reused
+//! runner keeps its own parker and waker, and waits for a timeout with the parker's own deadline
+//! (checked after every poll too), so no timer thread is needed. It cannot drive I/O or timers
+//! itself (a future that needs a reactor must bring one that runs on its own thread, as
+//! `async-io`'s timers do) and cannot spawn tasks.
 //!
 //! # Examples
 //!
@@ -21,6 +22,7 @@
 //!
 //! None.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -53,6 +55,13 @@ pub struct FuturesLite {
 }
 
 impl FuturesLite {
+    /// A runner with a parker of its own.
+    fn parked() -> Self {
+        let parker = Parker::new();
+        let waker = Waker::from(parker.unparker());
+        FuturesLite { parker, waker }
+    }
+
     /// Polls `future` until it completes or `deadline` passes, parking in between. The
     /// deadline is checked after every poll, not only when a wait times out: a future that
     /// wakes itself at once every time never lets the parker's wait time out.
@@ -76,13 +85,18 @@ impl FuturesLite {
     }
 }
 
+/// futures-lite's identity: no escape besides awaiting, no I/O of its own.
+static FUTURES_LITE: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "futures-lite",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::None,
+);
+
 impl OneOffRunner for FuturesLite {
-    const NAME: &'static str = "futures-lite";
+    const BACKEND: &'static oneoff_core::BackendInfo = &FUTURES_LITE;
 
     fn new() -> Result<Self, Error> {
-        let parker = Parker::new();
-        let waker = Waker::from(parker.unparker());
-        Ok(FuturesLite { parker, waker })
+        Ok(FuturesLite::parked())
     }
 
     #[inline]
@@ -103,8 +117,56 @@ impl OneOffRunner for FuturesLite {
     }
 
     #[inline]
-    fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
-        Ok(futures_lite::future::block_on(future))
+    fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
+        if CACHE.get() == Cache::Destroyed {
+            return FuturesLite::parked().drive(entered, future);
+        }
+        let output = futures_lite::future::block_on(future);
+        if CACHE.get() == Cache::Unwatched {
+            watch_the_cache();
+        }
+        Ok(output)
+    }
+}
+
+/// Where `futures_lite::future::block_on`'s thread-local parker is, as far as a one-shot run on
+/// this thread can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cache {
+    /// No one-shot run returned on this thread yet.
+    Unwatched,
+    /// Made, and [`WATCH`] made after it.
+    Watched,
+    /// Perhaps destroyed: the thread is ending, and [`WATCH`] was.
+    Destroyed,
+}
+
+thread_local! {
+    /// What a one-shot run knows of futures-lite's cache. A `const` thread-local of a type
+    /// without a destructor, so it is never destroyed, and readable from other thread-locals'
+    /// destructors.
+    static CACHE: Cell<Cache> = const { Cell::new(Cache::Unwatched) };
+    /// A thread-local first used right after futures-lite's cache, so destroyed before it:
+    /// thread-locals are destroyed in the reverse order of their first use. Calling
+    /// `futures_lite::future::block_on` from a thread-local's destructor once its cache is
+    /// destroyed panics (`AccessError`), and that happens only after this one is.
+    static WATCH: Watch = const { Watch };
+}
+
+/// Marks futures-lite's cache as perhaps destroyed when dropped.
+struct Watch;
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        CACHE.set(Cache::Destroyed);
+    }
+}
+
+/// Makes [`WATCH`] just after futures-lite's cache (out of line: once per thread).
+#[cold]
+fn watch_the_cache() {
+    if WATCH.try_with(|_| ()).is_ok() {
+        CACHE.set(Cache::Watched);
     }
 }
 

@@ -184,8 +184,15 @@ impl fmt::Debug for Monoio {
     }
 }
 
+/// monoio's identity: no escape besides awaiting, monoio's own sockets and timers.
+static MONOIO: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "monoio",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::Monoio,
+);
+
 impl OneOffRunner for Monoio {
-    const NAME: &'static str = "monoio";
+    const BACKEND: &'static oneoff_core::BackendInfo = &MONOIO;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

@@ -48,8 +48,15 @@ use oneoff_core::{Entered, Error, OneOffRunner, until_deadline};
 #[derive(Debug, Default)]
 pub struct Pollster;
 
+/// pollster's identity: no escape besides awaiting, no I/O of its own.
+static POLLSTER: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "pollster",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::None,
+);
+
 impl OneOffRunner for Pollster {
-    const NAME: &'static str = "pollster";
+    const BACKEND: &'static oneoff_core::BackendInfo = &POLLSTER;
 
     fn new() -> Result<Self, Error> {
         Ok(Pollster)

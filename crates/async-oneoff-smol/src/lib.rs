@@ -288,8 +288,15 @@ fn block_on<T>(future: impl Future<Output = T>) -> T {
     }
 }
 
+/// smol's identity: no escape besides awaiting, async-io's sockets and timers.
+static SMOL: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "smol",
+    oneoff_core::Escape::Await,
+    oneoff_core::NativeIo::AsyncIo,
+);
+
 impl OneOffRunner for Smol {
-    const NAME: &'static str = "smol";
+    const BACKEND: &'static oneoff_core::BackendInfo = &SMOL;
     const CAN_SPAWN: bool = true;
 
     fn new() -> Result<Self, Error> {

@@ -9,6 +9,10 @@
 //! `LocalSet`. Tasks left on the runtime are dropped with it, so a one-shot run cancels them, as
 //! `asyncio.run` does.
 //!
+//! Teardown is bounded as on `oneoff::Tokio`: a runtime waits at most one second for
+//! `spawn_blocking` jobs that are still running, then leaves them running on their threads and
+//! says so in a `log` warning (target `oneoff`), where tokio alone would wait for them for ever.
+//!
 //! # Examples
 //!
 //! ```
@@ -31,17 +35,21 @@
 //! to block inside a running tokio runtime.
 
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use oneoff_core::{Entered, Error, OneOffRunner, Task, until_deadline};
+use oneoff_core::{Entered, Error, OneOffRunner, Task, tokio_block_on, until_deadline};
 use tokio::runtime::{Builder, Handle, LocalOptions, LocalRuntime};
+
+/// How long teardown waits for `spawn_blocking` jobs before it leaves them running and reports
+/// it: the same bound as `oneoff::Tokio`'s default (`oneoff::DEFAULT_SHUTDOWN_TIMEOUT`).
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// tokio's `LocalRuntime`, with I/O and timers enabled.
 ///
 /// Threads: the future and every task it spawns (`tokio::spawn`, `tokio::task::spawn_local`,
 /// `oneoff::spawn`) run on the calling thread, only while a `block_on` is running; the runtime
-/// starts no thread (a `spawn_blocking` call starts blocking-pool threads, joined on teardown).
-/// Dropping the runner drops (cancels) the tasks left on it. Panics in the future unwind
+/// starts no thread (a `spawn_blocking` call starts blocking-pool threads, waited for on
+/// teardown up to one second). Dropping the runner drops (cancels) the tasks left on it. Panics in the future unwind
 /// through the call; the runtime stays usable. The runner is neither `Send` nor `Sync`: a
 /// `LocalRuntime` is driven only by the thread that made it, so each thread makes its own.
 ///
@@ -80,8 +88,16 @@ impl TokioLocal {
     }
 }
 
+/// tokio-local's identity: code that must block goes to `spawn_blocking`; tokio's sockets and
+/// timers.
+static TOKIO_LOCAL: oneoff_core::BackendInfo = oneoff_core::BackendInfo::new(
+    "tokio-local",
+    oneoff_core::Escape::SpawnBlocking,
+    oneoff_core::NativeIo::Tokio,
+);
+
 impl OneOffRunner for TokioLocal {
-    const NAME: &'static str = "tokio-local";
+    const BACKEND: &'static oneoff_core::BackendInfo = &TOKIO_LOCAL;
     const PROVIDES_TOKIO: bool = true;
     const CAN_SPAWN: bool = true;
 
@@ -99,7 +115,9 @@ impl OneOffRunner for TokioLocal {
     }
 
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-        Ok(self.runtime().block_on(future))
+        tokio_block_on(Self::BACKEND, future, |future| {
+            self.runtime().block_on(future)
+        })
     }
 
     fn drive_timeout<F: Future>(
@@ -108,10 +126,18 @@ impl OneOffRunner for TokioLocal {
         future: F,
         deadline: Instant,
     ) -> Result<Option<F::Output>, Error> {
-        Ok(self.runtime().block_on(async {
+        let timed = async {
             let timer = tokio::time::sleep_until(deadline.into());
-            until_deadline(future, deadline, timer).await
-        }))
+            let output = until_deadline(future, deadline, timer).await;
+            // The runtime runs its tasks only inside `block_on`: one round for what dropping
+            // a timed-out future woke (a connection task holding its socket), as on
+            // `oneoff::Tokio`.
+            if output.is_none() {
+                tokio::task::yield_now().await;
+            }
+            output
+        };
+        tokio_block_on(Self::BACKEND, timed, |timed| self.runtime().block_on(timed))
     }
 
     /// `tokio::spawn` onto the runtime running the calling code.
@@ -135,12 +161,28 @@ impl OneOffRunner for TokioLocal {
 
 oneoff_core::inherent_methods!(TokioLocal);
 
+/// Teardown, bounded. tokio panics when a runtime is dropped inside an async context, so where
+/// a tokio runtime runs the calling thread it is shut down in the background instead.
 impl Drop for TokioLocal {
     fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take()
-            && Handle::try_current().is_ok()
-        {
+        let Some(runtime) = self.runtime.take() else {
+            return;
+        };
+        if Handle::try_current().is_ok() {
             runtime.shutdown_background();
+            return;
+        }
+        let started = Instant::now();
+        runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+        let waited = started.elapsed();
+        if waited >= SHUTDOWN_TIMEOUT {
+            log::warn!(
+                target: "oneoff",
+                "{}: teardown waited {waited:?} (its bound is {SHUTDOWN_TIMEOUT:?}) and left the \
+                 blocking pool running: a spawn_blocking job (or tokio's blocking I/O, such as \
+                 stdin) has not finished and goes on detached; await it in the future",
+                Self::NAME,
+            );
         }
     }
 }

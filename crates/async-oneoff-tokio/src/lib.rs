@@ -54,17 +54,28 @@
 //! runs on the blocking pool), `sync` for tokio's channels and locks, `macros` for `select!`
 //! and `#[tokio::main]`; `process` and `signal` also start the I/O driver.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use oneoff_core::{AsyncContext, Entered, Error, OneOffRunner, Task, TaskHandle, until_deadline};
+use oneoff_core::{
+    AsyncContext, BackendInfo, Entered, Error, Escape, NativeIo, OneOffRunner, Task, TaskHandle,
+    tokio_block_on, until_deadline,
+};
 use tokio::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
 use tokio::task::JoinHandle;
+
+/// Why no tokio runtime can start or run on a thread whose thread-locals are being destroyed.
+const ENDING_THREAD: &str = "this thread is ending and tokio's thread-local context is already \
+                             destroyed (the call comes from a thread-local's destructor); make \
+                             the call before the thread ends, or use a backend that keeps \
+                             nothing in thread-locals (pollster)";
 
 /// How long a runtime's teardown waits for `spawn_blocking` jobs (and, on the multi-thread
 /// flavour, its workers) before it leaves them running and reports it.
@@ -126,11 +137,18 @@ pub struct TokioMultiThread {
     runtime: Kept,
 }
 
+/// The current-thread flavour's identity: code that must block goes to `spawn_blocking`.
+static TOKIO: BackendInfo = BackendInfo::new("tokio", Escape::SpawnBlocking, NativeIo::Tokio);
+
+/// The multi-thread flavour's identity: code that must block can also use
+/// [`block_in_place`].
+static TOKIO_MT: BackendInfo = BackendInfo::new("tokio-mt", Escape::BlockInPlace, NativeIo::Tokio);
+
 /// What the two flavours have in common, so that each is declared once.
 macro_rules! flavour {
-    ($runner:ident, $name:literal, $flavor:ident, $new_builder:ident, $path:literal) => {
+    ($runner:ident, $backend:ident, $flavor:ident, $new_builder:ident, $path:literal) => {
         impl OneOffRunner for $runner {
-            const NAME: &'static str = $name;
+            const BACKEND: &'static BackendInfo = &$backend;
             const CAN_SPAWN: bool = true;
             const PROVIDES_TOKIO: bool = true;
 
@@ -139,7 +157,7 @@ macro_rules! flavour {
             }
 
             fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-                Ok(self.runtime.block_on(future))
+                self.runtime.block_on(future)
             }
 
             fn drive_timeout<F: Future>(
@@ -148,7 +166,7 @@ macro_rules! flavour {
                 future: F,
                 deadline: Instant,
             ) -> Result<Option<F::Output>, Error> {
-                Ok(self.runtime.block_on_until(future, deadline))
+                self.runtime.block_on_until(future, deadline)
             }
 
             fn spawn<F>(future: F) -> Result<Task<F::Output>, Error>
@@ -201,7 +219,7 @@ macro_rules! flavour {
                         driver: Driver::Owned(Some(runtime)),
                         timer: Timer::Thread,
                         shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
-                        backend: Self::NAME,
+                        backend: Self::BACKEND,
                     },
                 })
             }
@@ -232,7 +250,7 @@ macro_rules! flavour {
                         driver: Driver::Adopted(handle),
                         timer: Timer::Thread,
                         shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
-                        backend: Self::NAME,
+                        backend: Self::BACKEND,
                     },
                 })
             }
@@ -242,14 +260,14 @@ macro_rules! flavour {
 
 flavour!(
     Tokio,
-    "tokio",
+    TOKIO,
     CurrentThread,
     new_current_thread,
     "oneoff_tokio::Tokio"
 );
 flavour!(
     TokioMultiThread,
-    "tokio-mt",
+    TOKIO_MT,
     MultiThread,
     new_multi_thread,
     "oneoff_tokio::TokioMultiThread"
@@ -378,7 +396,16 @@ impl<R> TokioBuilder<R> {
     }
 
     /// The runtime these options describe.
-    fn kept(self, mut builder: Builder, backend: &'static str) -> Result<Kept, Error> {
+    fn kept(self, mut builder: Builder, info: &'static BackendInfo) -> Result<Kept, Error> {
+        let backend = info.name();
+        // A multi-thread runtime enters its own context to start its workers, which panics
+        // once tokio's thread-locals are destroyed.
+        if Handle::try_current().is_err_and(|missing| missing.is_thread_local_destroyed()) {
+            return Err(Error::Unsupported {
+                backend,
+                reason: ENDING_THREAD,
+            });
+        }
         if let Some(name) = &self.thread_name {
             let reason = if name.is_empty() {
                 "an empty name leaves the runtime's threads nameless in debuggers and panic \
@@ -432,7 +459,7 @@ impl<R> TokioBuilder<R> {
                 Timer::Thread
             },
             shutdown: self.shutdown,
-            backend,
+            backend: info,
         })
     }
 }
@@ -440,7 +467,7 @@ impl<R> TokioBuilder<R> {
 impl TokioBuilder<Tokio> {
     /// Starts the runner.
     pub fn build(self) -> Result<Tokio, Error> {
-        let runtime = self.kept(Builder::new_current_thread(), Tokio::NAME)?;
+        let runtime = self.kept(Builder::new_current_thread(), Tokio::BACKEND)?;
         Ok(Tokio { runtime })
     }
 
@@ -468,7 +495,7 @@ impl TokioBuilder<TokioMultiThread> {
 
     /// Starts the runner and its workers.
     pub fn build(self) -> Result<TokioMultiThread, Error> {
-        let runtime = self.kept(Builder::new_multi_thread(), TokioMultiThread::NAME)?;
+        let runtime = self.kept(Builder::new_multi_thread(), TokioMultiThread::BACKEND)?;
         Ok(TokioMultiThread { runtime })
     }
 
@@ -550,7 +577,7 @@ struct Kept {
     timer: Timer,
     /// The teardown bound of an owned runtime.
     shutdown: Duration,
-    backend: &'static str,
+    backend: &'static BackendInfo,
 }
 
 #[derive(Debug)]
@@ -571,29 +598,48 @@ enum Timer {
 }
 
 impl Kept {
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match &self.driver {
+    /// Runs `future` on the runtime, or returns tokio's refusal to block here as an error.
+    fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+        tokio_block_on(self.backend, future, |future| match &self.driver {
             Driver::Owned(runtime) => runtime
                 .as_ref()
                 .expect("the runtime is only taken out on drop")
                 .block_on(future),
             Driver::Adopted(handle) => handle.block_on(future),
-        }
+        })
     }
 
-    fn block_on_until<F: Future>(&self, future: F, deadline: Instant) -> Option<F::Output> {
+    fn block_on_until<F: Future>(
+        &self,
+        future: F,
+        deadline: Instant,
+    ) -> Result<Option<F::Output>, Error> {
         match self.timer {
             Timer::Tokio => self.block_on(async {
                 let timer = tokio::time::sleep_until(deadline.into());
-                until_deadline(future, deadline, timer).await
+                settled(until_deadline(future, deadline, timer).await).await
             }),
             Timer::Thread => {
                 let timer =
                     futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
-                self.block_on(until_deadline(future, deadline, timer))
+                self.block_on(async {
+                    settled(until_deadline(future, deadline, timer).await).await
+                })
             }
         }
     }
+}
+
+/// `output` of a `_timeout` call, once the runtime has run what dropping a timed-out future
+/// woke: a current-thread runtime runs its tasks only inside `block_on`, so a task that owns
+/// what the future was using (the connection task of an HTTP client, with its socket) would
+/// otherwise keep it until the runner's next call. One `yield_now` lets the scheduler run every
+/// task that is ready and poll its drivers once before the call returns.
+async fn settled<T>(output: Option<T>) -> Option<T> {
+    if output.is_none() {
+        tokio::task::yield_now().await;
+    }
+    output
 }
 
 /// Teardown, bounded. tokio panics when a runtime is dropped inside an async context, so
@@ -627,6 +673,13 @@ impl Drop for Kept {
     }
 }
 
+/// The identity of a [`block_in_place`] call: it blocks on the caller's own tokio runtime.
+static BLOCK_IN_PLACE: BackendInfo = BackendInfo::new(
+    "oneoff::block_in_place",
+    Escape::SpawnBlocking,
+    NativeIo::Tokio,
+);
+
 /// Runs `future` to completion on the tokio runtime that runs the calling code, from
 /// synchronous code that must block: the documented escape from [`Error::Nested`] on a
 /// multi-thread runtime.
@@ -634,13 +687,21 @@ impl Drop for Kept {
 /// - In a task or the `block_on` of a **multi-thread** runtime, the worker's other tasks are
 ///   handed to another thread first (`tokio::task::block_in_place`), then the future is driven
 ///   with the runtime's own handle (`Handle::block_on`).
-/// - In a `spawn_blocking` thread (either flavour) or under `Runtime::enter`, where blocking is
-///   allowed, it is driven with the runtime's handle directly. (`oneoff::run` works there too,
-///   on a fresh runtime.)
+/// - In a `spawn_blocking` thread (either flavour), or under `Runtime::enter` of a
+///   multi-thread runtime, where blocking is allowed, it is driven with the runtime's handle
+///   directly. (`oneoff::run` works there too, on a fresh runtime.)
+/// - Under `Runtime::enter` of a **current-thread** runtime it returns
+///   [`Error::Unsupported`]: that runtime drives its timers and I/O only inside its own
+///   `block_on`, which does not run there, so a future needing them would never complete. Call
+///   the runtime's `block_on`, or `Tokio::run` for a fresh runtime.
 /// - In an async context of a **current-thread** runtime it returns [`Error::Nested`]: that
 ///   runtime has only this thread, and blocking it would stop every other task and timer.
-///   Move the code into `tokio::task::spawn_blocking`, or `.await` the future.
+///   Move the code into `tokio::task::spawn_blocking`, or `.await` the future. So does a
+///   `LocalSet` on a multi-thread runtime's `block_on` (where tokio refuses to block).
 /// - With no tokio runtime it returns [`Error::Unsupported`]: call `Tokio::run` instead.
+///
+/// While the future runs, the thread counts as a oneoff run: a oneoff call inside it returns
+/// [`Error::Nested`].
 ///
 /// # Examples
 ///
@@ -658,19 +719,70 @@ impl Drop for Kept {
 /// assert_eq!(outer.unwrap(), 7);
 /// ```
 pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
-    const BACKEND: &str = "oneoff::block_in_place";
-    let handle = Handle::try_current().map_err(|_| Error::Unsupported {
-        backend: BACKEND,
-        reason: "no tokio runtime is running on this thread; call Tokio::run instead",
+    let backend = BLOCK_IN_PLACE.name();
+    let handle = Handle::try_current().map_err(|missing| Error::Unsupported {
+        backend,
+        reason: if missing.is_thread_local_destroyed() {
+            ENDING_THREAD
+        } else {
+            "no tokio runtime is running on this thread; call Tokio::run instead"
+        },
     })?;
-    match oneoff_core::current_context() {
-        Some(AsyncContext::TokioMultiThread | AsyncContext::Oneoff(TokioMultiThread::NAME)) => {
-            Ok(tokio::task::block_in_place(|| handle.block_on(future)))
-        }
-        None => Ok(handle.block_on(future)),
-        Some(context) => Err(Error::Nested {
-            backend: BACKEND,
-            context,
+    let left = match oneoff_core::enter(&BLOCK_IN_PLACE) {
+        Ok(entered) => return on_handle(&handle, entered, future),
+        Err(Error::Nested {
+            context: AsyncContext::TokioMultiThread,
+            ..
+        }) => leave_runtime(|| {
+            let entered = oneoff_core::enter(&BLOCK_IN_PLACE)?;
+            on_handle(&handle, entered, future)
         }),
+        // The calling thread runs a `TokioMultiThread` run's own future (that runtime's
+        // `block_on`), whose mark stays on for the future.
+        Err(Error::Nested {
+            context: AsyncContext::Oneoff(run),
+            ..
+        }) if std::ptr::eq(run, TokioMultiThread::BACKEND) => leave_runtime(|| {
+            tokio_block_on(&BLOCK_IN_PLACE, future, |future| handle.block_on(future))
+        }),
+        Err(err) => return Err(err),
+    };
+    left.unwrap_or(Err(Error::Nested {
+        backend,
+        context: AsyncContext::TokioMultiThread,
+    }))
+}
+
+/// [`block_in_place`] where blocking is allowed: `future` on the runtime of `handle`.
+fn on_handle<F: Future>(handle: &Handle, entered: Entered, future: F) -> Result<F::Output, Error> {
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread && tokio::task::try_id().is_none() {
+        // Not in a task of the runtime (`spawn_blocking`), so under `Runtime::enter`.
+        return Err(Error::Unsupported {
+            backend: BLOCK_IN_PLACE.name(),
+            reason: "under Runtime::enter of a current-thread runtime nothing drives its timers \
+                     and I/O (only its own block_on does), so a future needing them would never \
+                     complete; call that runtime's block_on, or Tokio::run for a fresh runtime",
+        });
+    }
+    let output = tokio_block_on(&BLOCK_IN_PLACE, future, |future| handle.block_on(future));
+    drop(entered);
+    output
+}
+
+/// `tokio::task::block_in_place(f)`, or `None` where tokio refuses it before calling `f` (a
+/// `LocalSet` that a multi-thread runtime's `block_on` drives): `f` and what it owns are then
+/// dropped uncalled. A panic inside `f` unwinds on.
+fn leave_runtime<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let called = Cell::new(false);
+    let left = catch_unwind(AssertUnwindSafe(|| {
+        tokio::task::block_in_place(|| {
+            called.set(true);
+            f()
+        })
+    }));
+    match left {
+        Ok(output) => Some(output),
+        Err(payload) if called.get() => resume_unwind(payload),
+        Err(_refused) => None,
     }
 }

@@ -75,6 +75,22 @@ macro_rules! backends {
                 }
             }
 
+            /// The backend's identity: the `static` its crate declares, which a run of this
+            /// backend in progress is recorded with ([`AsyncContext::Oneoff`](crate::AsyncContext::Oneoff)).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// for backend in oneoff::Backend::ALL {
+            ///     assert_eq!(backend.info().name(), backend.name());
+            /// }
+            /// ```
+            pub fn info(self) -> &'static oneoff_core::BackendInfo {
+                match self {
+                    $(#[cfg(feature = $feature)] Backend::$variant => <$runner>::BACKEND,)*
+                }
+            }
+
             /// The cargo feature of the `oneoff` crate that enables this backend.
             ///
             /// # Examples
@@ -208,6 +224,7 @@ macro_rules! backends {
         #[test]
         fn names_are_the_runners_own() {
             $(#[cfg(feature = $feature)] assert_eq!($name, <$runner>::NAME);)*
+            $(#[cfg(feature = $feature)] assert_eq!($name, <$runner>::BACKEND.name());)*
         }
 
         impl AnyRunner {
@@ -380,9 +397,7 @@ where
 fn running() -> Result<Backend, &'static str> {
     use crate::AsyncContext;
     match crate::current_context() {
-        Some(AsyncContext::Oneoff(name)) => name
-            .parse()
-            .map_err(|_| "the oneoff run on this thread belongs to a backend this build lacks"),
+        Some(AsyncContext::Oneoff(run)) => of_run(run),
         #[cfg(feature = "tokio")]
         Some(AsyncContext::Tokio | AsyncContext::TokioMultiThread) => Ok(Backend::Tokio),
         #[cfg(all(feature = "tokio-local", not(feature = "tokio")))]
@@ -394,4 +409,18 @@ fn running() -> Result<Backend, &'static str> {
         None => Err("no oneoff run is in progress on this thread; call it from inside the \
                      future given to oneoff::run or Runner::block_on"),
     }
+}
+
+/// The enabled backend of a oneoff run, found by its identity (the same `static`). A run that
+/// is none of them but blocks on a tokio runtime (`oneoff::block_in_place`) spawns onto that
+/// runtime, as code in it would.
+fn of_run(run: &'static oneoff_core::BackendInfo) -> Result<Backend, &'static str> {
+    if let Some(backend) = Backend::ALL.iter().find(|b| std::ptr::eq(b.info(), run)) {
+        return Ok(*backend);
+    }
+    #[cfg(feature = "tokio")]
+    if run.io() == oneoff_core::NativeIo::Tokio {
+        return Ok(Backend::Tokio);
+    }
+    Err("the oneoff run on this thread belongs to a backend this build lacks")
 }

@@ -186,6 +186,7 @@ impl<R: OneOffRunner> OneOffRunner for TokioCompat<R> {
     /// The wrapped backend's name: compatibility changes what a run can poll, not the backend
     /// that runs it.
     const NAME: &'static str = R::NAME;
+    const BACKEND: &'static oneoff_core::BackendInfo = R::BACKEND;
     const PROVIDES_TOKIO: bool = true;
     const CAN_SPAWN: bool = R::CAN_SPAWN;
 

@@ -90,8 +90,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use oneoff_core::{
-    AsyncContext, Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Error, OneOffRunner, PanicPayload,
-    Task, current_context, panic_message,
+    AsyncContext, BackendInfo, Configured, DEBUG_ENV, DEFAULT_SLOW_POLL, Error, Escape, NativeIo,
+    OneOffRunner, PanicPayload, Task, current_context, panic_message,
 };
 
 #[cfg(feature = "async-std")]

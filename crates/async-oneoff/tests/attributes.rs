@@ -21,7 +21,7 @@ use oneoff::{AsyncContext, Backend, OneOffRunner, current_context, panic_message
 /// The backend this run is on, from the context oneoff sets around it.
 fn running_backend() -> &'static str {
     match current_context() {
-        Some(AsyncContext::Oneoff(backend)) => backend,
+        Some(AsyncContext::Oneoff(backend)) => backend.name(),
         other => panic!("a test body runs inside a oneoff run, found {other:?}"),
     }
 }

@@ -182,13 +182,16 @@ mod cases {
 
     pub(crate) fn nested_in_itself_is_an_error<R: OneOffRunner>() {
         let (backend, context) = unwrap_nested(R::run(async { R::run(async { 1 }) }).unwrap());
-        assert_eq!((backend, context), (R::NAME, AsyncContext::Oneoff(R::NAME)));
+        assert_eq!(
+            (backend, context),
+            (R::NAME, AsyncContext::Oneoff(R::BACKEND))
+        );
 
         let runner = R::new().unwrap();
         let inner = runner
             .block_on(async { runner.block_on(async { 1 }) })
             .unwrap();
-        assert_eq!(unwrap_nested(inner).1, AsyncContext::Oneoff(R::NAME));
+        assert_eq!(unwrap_nested(inner).1, AsyncContext::Oneoff(R::BACKEND));
         let inner = runner
             .block_on(async { R::run_timeout(async { 1 }, Duration::from_secs(1)) })
             .unwrap();
@@ -203,7 +206,7 @@ mod cases {
             let err = inner.unwrap_err();
             assert!(
                 matches!(err, Error::Nested { backend, context: AsyncContext::Oneoff(name) }
-                    if backend == R::NAME && name == outer.name()),
+                    if backend == R::NAME && std::ptr::eq(name, outer.info())),
                 "{err:?}"
             );
             let message = err.to_string();
@@ -496,37 +499,6 @@ mod cases {
         }
     }
 
-    /// tokio's `unconstrained` turns off the budget by which oneoff tells async code from
-    /// blocking code: the call is not recognised there (`TokioCompat` on a backend that is not
-    /// tokio refuses it as it refuses a call under `Runtime::enter`).
-    #[cfg(feature = "detect-tokio")]
-    pub(crate) fn in_tokio_unconstrained<R: OneOffRunner>() {
-        let [current, _] = tokio_runtimes();
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            current.block_on(tokio::task::coop::unconstrained(async {
-                R::run(async { 1 })
-            }))
-        }));
-        if R::NAME.starts_with("tokio") {
-            let payload = outcome.expect_err("tokio refuses a runtime inside a runtime");
-            assert!(
-                panic_message(payload.as_ref()).starts_with("Cannot start a runtime from within"),
-                "{}",
-                panic_message(payload.as_ref())
-            );
-        } else if R::PROVIDES_TOKIO {
-            // In `TokioCompat` the code counts as under `Runtime::enter` of a current-thread
-            // runtime, which nothing drives while the call blocks: refused, not blocked.
-            let err = outcome.unwrap().unwrap_err();
-            assert!(
-                matches!(err, Error::Unsupported { backend, .. } if backend == R::NAME),
-                "{err:?}"
-            );
-        } else {
-            assert_eq!(outcome.unwrap().unwrap(), 1);
-        }
-    }
-
     /// In an async-std task: an error with `detect-async-std`, pinned without it.
     pub(crate) fn in_async_std_task<R: OneOffRunner>() {
         let in_block_on = async_std::task::block_on(async { R::run(async { 1 }) });
@@ -746,9 +718,6 @@ macro_rules! conformance {
                 in_smol_global_executor,
                 tokio_futures,
             );
-
-            #[cfg(feature = "detect-tokio")]
-            conformance!(@cases $runner, $variant: in_tokio_unconstrained,);
 
             #[test]
             fn shared_by_threads() {

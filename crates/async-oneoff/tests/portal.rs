@@ -170,7 +170,7 @@ mod cases {
         let portal = BlockingPortal::<R>::new().unwrap();
         let inner = portal.clone();
         let nested = portal.call(async move { inner.call(async { 1 }) }).unwrap();
-        assert_eq!(unwrap_nested(nested), AsyncContext::Oneoff(R::NAME));
+        assert_eq!(unwrap_nested(nested), AsyncContext::Oneoff(R::BACKEND));
         let inner = portal.clone();
         let joined = portal
             .call(async move { inner.spawn(async { 2 }).unwrap().join() })
@@ -190,7 +190,7 @@ mod cases {
         for outer in Backend::ALL {
             let inner = portal.clone();
             let nested = outer.run(async move { inner.call(async { 5 }) }).unwrap();
-            assert_eq!(unwrap_nested(nested), AsyncContext::Oneoff(outer.name()));
+            assert_eq!(unwrap_nested(nested), AsyncContext::Oneoff(outer.info()));
         }
         assert_eq!(portal.call(async { 6 }).unwrap(), 6);
         // Dropping the last handle on the portal's own thread closes the portal without
@@ -637,7 +637,8 @@ mod fragile {
     pub(crate) struct Fragile;
 
     impl OneOffRunner for Fragile {
-        const NAME: &'static str = "fragile";
+        const BACKEND: &'static oneoff::BackendInfo =
+            &oneoff::BackendInfo::new("fragile", oneoff::Escape::Await, oneoff::NativeIo::None);
 
         fn new() -> Result<Self, Error> {
             Ok(Fragile)
@@ -665,7 +666,8 @@ mod fragile {
     pub(crate) struct Refuses;
 
     impl OneOffRunner for Refuses {
-        const NAME: &'static str = "refuses";
+        const BACKEND: &'static oneoff::BackendInfo =
+            &oneoff::BackendInfo::new("refuses", oneoff::Escape::Await, oneoff::NativeIo::None);
 
         fn new() -> Result<Self, Error> {
             Err(Error::Start {
@@ -691,7 +693,8 @@ mod fragile {
     pub(crate) struct Panics;
 
     impl OneOffRunner for Panics {
-        const NAME: &'static str = "panics";
+        const BACKEND: &'static oneoff::BackendInfo =
+            &oneoff::BackendInfo::new("panics", oneoff::Escape::Await, oneoff::NativeIo::None);
 
         fn new() -> Result<Self, Error> {
             panic!("no runtime at all")

@@ -15,7 +15,7 @@ fn both_extension_traits_in_one_file() {
     assert_eq!(
         context().run().unwrap(),
         Some(AsyncContext::Oneoff(
-            <oneoff::Runner as oneoff::OneOffRunner>::NAME
+            <oneoff::Runner as oneoff::OneOffRunner>::BACKEND
         )),
         "oneoff's run"
     );
@@ -27,7 +27,7 @@ fn run_on_picks_the_backend() {
     let contexts = oneoff::for_each_backend!(run_on_each);
     let expected: Vec<_> = oneoff::Backend::ALL
         .iter()
-        .map(|backend| Some(AsyncContext::Oneoff(backend.name())))
+        .map(|backend| Some(AsyncContext::Oneoff(backend.info())))
         .collect();
     assert_eq!(contexts.to_vec(), expected);
 }
