@@ -499,7 +499,7 @@ pub trait OneOffRunner: Sized {
 /// pub struct Wrapper<R>(R);
 ///
 /// impl<R: OneOffRunner> OneOffRunner for Wrapper<R> {
-///     const NAME: &'static str = R::NAME;
+///     const BACKEND: &'static BackendInfo = R::BACKEND;
 ///     fn new() -> Result<Self, Error> {
 ///         R::new().map(Wrapper)
 ///     }

@@ -42,6 +42,13 @@ fn blocks_on_tokio<R: OneOffRunner>() -> bool {
     R::BACKEND.io() == NativeIo::Tokio
 }
 
+/// Whether `R` is `TokioCompat` around a backend that is not tokio: under a current-thread
+/// runtime's `Runtime::enter` it refuses with `Error::Unsupported`, as nothing drives that
+/// runtime while it blocks (`tests/compat.rs` pins the rest of its choice of runtime).
+fn compat_on_another_backend<R: OneOffRunner>() -> bool {
+    R::PROVIDES_TOKIO && !blocks_on_tokio::<R>()
+}
+
 /// `R::run(async { value })`.
 fn call<R: OneOffRunner>(value: u32) -> Outcome {
     R::run(async move { value })
@@ -210,10 +217,18 @@ mod cases {
         }
     }
 
-    /// Under `Runtime::enter`, either flavour: not async code, so the future runs.
+    /// Under `Runtime::enter`, either flavour: not async code, so the future runs (but in
+    /// `TokioCompat` on another backend, which refuses a current-thread runtime's enter).
     pub(crate) fn under_runtime_enter<R: OneOffRunner>() {
         for runtime in tokio_runtimes() {
             let _entered = runtime.enter();
+            let current_thread =
+                Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
+            if compat_on_another_backend::<R>() && current_thread {
+                let err = call::<R>(7).unwrap_err();
+                assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+                continue;
+            }
             assert_eq!(call::<R>(7).unwrap(), 7);
             let runner = R::new().unwrap();
             let timed = runner.block_on(async {
@@ -371,6 +386,11 @@ mod cases {
             let carried = runtime.block_on(async move { runner.drive(entered, async { 17 }) });
             if DETECT && blocks_on_tokio::<R>() {
                 assert_eq!(context_of(carried), context);
+            } else if compat_on_another_backend::<R>() && context == AsyncContext::Tokio {
+                // `TokioCompat` looks for tokio's context before it blocks: a current-thread
+                // runtime's, which nothing would drive, is refused.
+                let err = carried.unwrap_err();
+                assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
             } else {
                 assert_eq!(carried.unwrap(), 17);
             }
@@ -402,10 +422,11 @@ impl<R: OneOffRunner> Drop for CallsOnDrop<R> {
 
 /// The backends whose own runtime still panics when called from a thread-local destructor
 /// after its thread-locals are gone (each a runtime's own `block_on` or context, outside
-/// oneoff's code): smol's `async_io::block_on`, futures-executor's and async-std's
-/// `block_on`, and `TokioCompat`'s `Handle::enter` on every backend that is not a tokio one.
+/// oneoff's code): futures-executor's and async-std's `block_on`, and `TokioCompat`'s
+/// `Handle::enter` on every backend that is not a tokio one. (smol's backend falls back to a
+/// parker of its own there.)
 fn panics_in_a_thread_local_destructor<R: OneOffRunner>() -> bool {
-    R::PROVIDES_TOKIO || matches!(R::NAME, "smol" | "futures-executor" | "async-std")
+    R::PROVIDES_TOKIO || matches!(R::NAME, "futures-executor" | "async-std")
 }
 
 /// Instantiates every case for each backend of the list, each under the watchdog.
