@@ -184,21 +184,39 @@ macro_rules! backend_gate {
 
 for_each_backend!(backend_gate);
 
-/// The guide: the pages of `docs/` in the repository, rendered here so that they read on
-/// docs.rs and their examples run as doctests.
-pub mod guide {
-    #[doc = include_str!("../guide/tutorial.md")]
-    pub mod tutorial {}
-    #[doc = include_str!("../guide/choosing.md")]
-    pub mod choosing {}
-    #[doc = include_str!("../guide/promises.md")]
-    pub mod promises {}
-    #[doc = include_str!("../guide/pitfalls.md")]
-    pub mod pitfalls {}
-    #[doc = include_str!("../guide/compare.md")]
-    pub mod compare {}
-    #[doc = include_str!("../guide/benchmarks.md")]
-    pub mod benchmarks {}
+/// Declares the guide's modules, one per page of `docs/`. The pages link to each other by
+/// reference (`[the pitfalls][pitfalls.md]`), each defining its labels at its end for a reader
+/// of the repository; here every label is defined again, first, as the module it names, and
+/// rustdoc takes a label's first definition, so the same links work on docs.rs.
+macro_rules! guide {
+    ($($page:ident,)*) => {
+        guide!(@all [$($page)*] $($page)*);
+    };
+    (@all $all:tt $($page:ident)*) => {
+        /// The guide: the pages of `docs/` in the repository, rendered here so that they read
+        /// on docs.rs and their examples run as doctests.
+        pub mod guide {
+            $(guide!(@page $all $page);)*
+        }
+    };
+    (@page [$($other:ident)*] $page:ident) => {
+        $(#[doc = concat!("[", stringify!($other), ".md]: crate::guide::", stringify!($other))])*
+        #[doc = "[promises.md#closing-the-portal]: crate::guide::promises#closing-the-portal"]
+        #[doc = "[promises.md#ctrl-c]: crate::guide::promises#ctrl-c"]
+        #[doc = "[compare.md#trusting-the-figures]: crate::guide::compare#trusting-the-figures"]
+        #[doc = ""]
+        #[doc = include_str!(concat!("../guide/", stringify!($page), ".md"))]
+        pub mod $page {}
+    };
+}
+
+guide! {
+    tutorial,
+    choosing,
+    promises,
+    pitfalls,
+    compare,
+    benchmarks,
 }
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
