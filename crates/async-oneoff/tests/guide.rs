@@ -19,7 +19,11 @@ fn page_labels(text: &str) -> Vec<String> {
         rest = &rest[at + 2..];
         let Some(end) = rest.find(']') else { break };
         let label = &rest[..end];
-        if label.split('#').next().is_some_and(|page| page.ends_with(".md")) {
+        if label
+            .split('#')
+            .next()
+            .is_some_and(|page| page.ends_with(".md"))
+        {
             labels.push(label.to_owned());
         }
     }
@@ -43,7 +47,14 @@ fn every_link_between_pages_works_in_the_repository_and_on_docs_rs() {
             lib.contains(&format!("    {page},\n")),
             "docs/{name} is not a module of the guide! in crates/async-oneoff/src/lib.rs"
         );
-        for target in ["tutorial", "choosing", "promises", "pitfalls", "compare", "benchmarks"] {
+        for target in [
+            "tutorial",
+            "choosing",
+            "promises",
+            "pitfalls",
+            "compare",
+            "benchmarks",
+        ] {
             assert!(
                 !text.contains(&format!("]({target}.md")),
                 "docs/{name} links to {target}.md inline: write [text][{target}.md] (a label \
@@ -69,5 +80,8 @@ fn every_link_between_pages_works_in_the_repository_and_on_docs_rs() {
             checked += 1;
         }
     }
-    assert!(checked > 10, "only {checked} links between pages were found");
+    assert!(
+        checked > 10,
+        "only {checked} links between pages were found"
+    );
 }
