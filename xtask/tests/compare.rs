@@ -452,7 +452,7 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
     }
 
     // Python's reference rows are there exactly when python3 is.
-    let python = report["python"]["available"].as_bool().unwrap();
+    let python = !report["python"].is_null();
     let python_rows = cold
         .as_array()
         .unwrap()
@@ -461,7 +461,13 @@ fn quick_run_on_three_backends_writes_a_checked_report() {
         .count();
     assert_eq!(python_rows, if python { 2 } else { 0 });
     if !python {
-        assert!(report["python"]["note"].is_string());
+        let notes = report["notes"].as_array().unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.as_str().unwrap().contains("python3")),
+            "{notes:?}"
+        );
     }
     // And so is the warm reference: asyncio's calls and run_coroutine_threadsafe's round trip.
     let python_warm: Vec<&Value> = warm

@@ -147,29 +147,8 @@ fn proc_status(field: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use std::net::SocketAddr;
-    use std::time::Duration;
-
-    use oneoff::Backend;
-    use oneoff_workloads::fetch::LoopbackServer;
-    use oneoff_workloads::watchdog;
 
     use super::*;
-
-    #[test]
-    fn every_backend_of_the_build_fetches_on_its_own_stack() {
-        let server = LoopbackServer::start(100, Duration::from_secs(60)).unwrap();
-        let addr = server.addr();
-        let fetched = watchdog("native fetch", Duration::from_secs(60), move || {
-            let fetch = |backend: &Backend| backend.run(native_fetch(*backend, addr, 3));
-            let checked = |backend| checked(fetch(backend), addr, 3);
-            Backend::ALL.iter().map(checked).collect::<Vec<_>>()
-        });
-        assert!(
-            fetched.iter().all(|answer| *answer == Ok(300)),
-            "{fetched:?}"
-        );
-        assert_eq!(server.stop(), Backend::ALL.len() as u64);
-    }
 
     #[test]
     fn a_wrong_or_failed_answer_is_one_line() {

@@ -199,7 +199,7 @@ fn keep(
 }
 
 /// A python3 found on PATH.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub(crate) struct Python {
     /// The interpreter itself (not a launcher such as a pyenv shim, whose own start-up would
     /// be counted as Python's).

@@ -99,7 +99,7 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
              ({} samples per row{}, after {} discarded round)",
             s.arg,
             s.samples,
-            if report.python.available {
+            if report.python.is_some() {
                 format!(", {} for Python", s.python_samples)
             } else {
                 String::new()
@@ -326,10 +326,12 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
 fn environment(w: &mut String, report: &Report, style: Style) {
     let env = &report.environment;
     style.heading(w, "Environment");
-    let python = match (&report.python.version, &report.python.executable) {
-        (Some(version), Some(executable)) => format!("{version} ({executable})"),
-        _ => "absent".to_owned(),
-    };
+    let python = report
+        .python
+        .as_ref()
+        .map_or("absent".to_owned(), |python| {
+            format!("{} ({})", python.version, python.executable.display())
+        });
     let crates: Vec<String> = env
         .crates
         .iter()

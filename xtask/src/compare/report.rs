@@ -48,7 +48,8 @@ pub(crate) struct Report {
     pub(crate) drivers: Drivers,
     /// The loopback server that `fetch(arg)` connected to.
     pub(crate) fetch_server: ServerUse,
-    pub(crate) python: PythonSummary,
+    /// The python3 of the reference rows; absent without one (the notes say why).
+    pub(crate) python: Option<Python>,
     /// One line per failed backend; empty when all went well.
     pub(crate) failures: Vec<String>,
     /// Things worth knowing that are not failures (a missing python3, a failed reference row).
@@ -83,15 +84,6 @@ pub(crate) struct Matrix {
     pub(crate) rows: Vec<MatrixRow>,
 }
 
-/// Whether the Python reference ran, and with what.
-#[derive(Debug, Serialize)]
-pub(crate) struct PythonSummary {
-    pub(crate) available: bool,
-    pub(crate) executable: Option<String>,
-    pub(crate) version: Option<String>,
-    pub(crate) note: Option<String>,
-}
-
 /// What a run measured, before it is summarised.
 pub(crate) struct Measured {
     pub(crate) cold: Vec<ColdSummary>,
@@ -120,23 +112,7 @@ impl Report {
             server,
         } = measured;
         let (failures, mut notes) = failures(&cold, &warm);
-        let python = match python {
-            Ok(python) => PythonSummary {
-                available: true,
-                executable: Some(python.executable.display().to_string()),
-                version: Some(python.version),
-                note: None,
-            },
-            Err(note) => {
-                notes.push(note.clone());
-                PythonSummary {
-                    available: false,
-                    executable: None,
-                    version: None,
-                    note: Some(note),
-                }
-            }
-        };
+        notes.extend(python.as_ref().err().cloned());
         let verdict = Situation::ALL
             .iter()
             .map(|situation| {
@@ -159,7 +135,7 @@ impl Report {
             },
             drivers,
             fetch_server: server,
-            python,
+            python: python.ok(),
             failures,
             notes,
         }

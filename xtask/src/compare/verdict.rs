@@ -118,6 +118,15 @@ pub(crate) enum Unit {
 }
 
 impl Unit {
+    /// The unit's name on a chart's axis.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Unit::Microseconds => "µs",
+            Unit::Nanoseconds => "ns per call",
+            Unit::Kibibytes => "KiB",
+        }
+    }
+
     /// `value` in this unit, for a reader.
     pub(crate) fn show(self, value: f64) -> String {
         let sign = if value < 0.0 { "-" } else { "" };

@@ -203,33 +203,6 @@ fn the_terminal_report_fits_120_columns() {
     }
 }
 
-/// The matrix as the terminal shows it with every backend: cells wrap between words, so that
-/// no title, backend name or label is cut.
-#[test]
-fn the_terminal_matrix_keeps_every_word_whole() {
-    let report = worst_case();
-    let mut text = String::new();
-    matrix(&mut text, &report, Style::Terminal);
-    let cells = report
-        .matrix
-        .rows
-        .iter()
-        .flat_map(|row| row.cells.iter().map(Outcome::label));
-    let words = Case::ALL
-        .iter()
-        .map(|case| case.short())
-        .chain(BackendName::ALL.iter().map(|backend| backend.name()))
-        .chain(cells)
-        .flat_map(str::split_whitespace);
-    for word in words {
-        assert!(text.contains(word), "{word} was cut:\n{text}");
-    }
-    assert!(
-        text.lines().all(|line| line.chars().count() <= 120),
-        "{text}"
-    );
-}
-
 #[test]
 fn markdown_keeps_every_message_whole() {
     let markdown = markdown(&worst_case());
