@@ -141,8 +141,8 @@ impl Args {
             python_samples: (samples / 4).clamp(1, MAX_PYTHON_SAMPLES),
             discarded_rounds: 1,
             // The benches' quick mode (`ONEOFF_BENCH_QUICK`), and a shorter one for `--quick`.
-            bench_warm_up_ms: if self.quick { 50 } else { 200 },
-            bench_measurement_ms: if self.quick { 100 } else { 500 },
+            bench_warm_up_ms: if self.quick { 30 } else { 200 },
+            bench_measurement_ms: if self.quick { 60 } else { 500 },
             bench_samples: if self.quick { 10 } else { 20 },
             python_warm_rounds: if self.quick { 3 } else { 5 },
             python_warm_reps: if self.quick { 2 } else { 3 },
