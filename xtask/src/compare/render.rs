@@ -207,7 +207,7 @@ fn warm(w: &mut String, report: &Report, style: Style) {
         w,
         &format!(
             "per call, warm, a future that yields once: ns per call, median (fastest–slowest \
-             sample), measured by the benches (yield1/<backend>/oneshot and reused), every \
+             sample), measured by the benches (`yield1/<backend>/oneshot` and `reused`), every \
              backend in one build of the benches, each benchmark {} samples after {} ms of \
              warm-up; Python: asyncio.run and asyncio.Runner, over {} rounds",
             s.bench_samples, s.bench_warm_up_ms, s.python_warm_rounds
@@ -223,8 +223,8 @@ fn reach(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
         "from another thread and with tokio compatibility, warm: ns per call, median \
-         (fastest–slowest sample), measured by the benches (portal/<backend>/call and the compat \
-         group). Portal call: a ready future sent from the bench's thread to a BlockingPortal of \
+         (fastest–slowest sample), measured by the benches (`portal/<backend>/call` and the \
+         `compat` group). Portal call: a ready future sent from the bench's thread to a BlockingPortal of \
          the backend, its output handed back (Python: asyncio.run_coroutine_threadsafe(ready(), \
          loop).result() to a loop on another thread). TokioCompat: the ready calls in \
          `TokioCompat<backend>`, and what that added to the same call without it, on the \
