@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::probes::{Build, Launcher};
 use super::settings::{Kind, Subject, Workload};
 use super::spread::Spread;
-use crate::backends::BackendName;
 use crate::cmd::Ran;
+use oneoff_probe::BackendName;
 
 /// Seeds the shuffled order of the cold samples, so that the same flags give the same
 /// schedule.

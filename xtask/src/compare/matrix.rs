@@ -9,8 +9,8 @@ use oneoff_probe::{Case, Outcome, Request};
 use serde::Serialize;
 
 use super::probes::{Build, Launcher, parse_last};
-use crate::backends::BackendName;
 use crate::cmd::Ran;
+use oneoff_probe::BackendName;
 
 /// One backend's row of the matrix, its cells in the order of [`Case::ALL`].
 #[derive(Debug, Serialize)]

@@ -21,9 +21,9 @@ use oneoff_probe::Request;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{ProbeProfile, Settings, Variant};
-use crate::backends::BackendName;
 use crate::cmd::{Cmd, Ran};
 use crate::workspace;
+use oneoff_probe::BackendName;
 
 /// The Python reference script, run with `python3 -c`.
 const REFERENCE_PY: &str = include_str!("reference.py");

@@ -4,7 +4,7 @@
 use oneoff_workloads::fetch::Stack;
 use serde::{Deserialize, Serialize};
 
-use crate::backends::BackendName;
+use oneoff_probe::BackendName;
 
 /// The cargo profile the measurement binaries (the probe's and the benches') are built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::probes::{Build, Launcher, parse_last};
 use super::settings::{Kind, Subject, Variant, Workload};
 use super::spread::Figure;
-use crate::backends::BackendName;
+use oneoff_probe::BackendName;
 
 /// The calls in `TokioCompat` and their plain twins, timed in the same process.
 const COMPAT: [(Variant, Variant); 2] = [

@@ -9,7 +9,6 @@ use std::time::Duration;
 use oneoff_probe::{ColdReport, Outcome};
 
 use super::*;
-use crate::backends::BackendName;
 use crate::compare::cold::{self, Sample};
 use crate::compare::matrix::MatrixRow;
 use crate::compare::probes::{Build, Built, Python};
@@ -17,6 +16,7 @@ use crate::compare::report::{Measured, ServerUse, Stages};
 use crate::compare::settings::{Kind, Settings};
 use crate::compare::warm::WarmRow;
 use crate::environment::Environment;
+use oneoff_probe::BackendName;
 
 /// A message as long as the real ones, to fill cells and notes.
 const LONG: &str = "cannot block on a future with futures-lite from inside a running tokio \
