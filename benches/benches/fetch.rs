@@ -9,10 +9,11 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oneoff_benches::{
-    DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
-    DirectPollster, DirectSmol, DirectTokio, DirectTokioLocal, DirectTokioMultiThread, Plan,
+use oneoff::{
+    AsyncStd, Compio, FuturesExecutor, FuturesLite, Monoio, Pollster, Smol, Tokio, TokioLocal,
+    TokioMultiThread,
 };
+use oneoff_benches::Plan;
 use oneoff_workloads::fetch::{
     LoopbackServer, fetch_async_io, fetch_async_std, fetch_compio, fetch_monoio, fetch_tokio,
 };
@@ -33,16 +34,16 @@ fn fetch(c: &mut Criterion) {
     let on_async_std = || fetch_async_std(addr, 1);
     let mut plan = Plan::new("fetch");
     plan.floor(&floor);
-    plan.backend::<DirectTokio, _>(&on_tokio);
-    plan.backend::<DirectTokioMultiThread, _>(&on_tokio);
-    plan.backend::<DirectSmol, _>(&on_async_io);
-    plan.backend::<DirectFuturesLite, _>(&on_async_io);
-    plan.backend::<DirectPollster, _>(&on_async_io);
-    plan.backend::<DirectTokioLocal, _>(&on_tokio);
-    plan.backend::<DirectFuturesExecutor, _>(&on_async_io);
-    plan.backend::<DirectCompio, _>(&on_compio);
-    plan.backend::<DirectMonoio, _>(&on_monoio);
-    plan.backend::<DirectAsyncStd, _>(&on_async_std);
+    plan.backend::<Tokio, _>(&on_tokio);
+    plan.backend::<TokioMultiThread, _>(&on_tokio);
+    plan.backend::<Smol, _>(&on_async_io);
+    plan.backend::<FuturesLite, _>(&on_async_io);
+    plan.backend::<Pollster, _>(&on_async_io);
+    plan.backend::<TokioLocal, _>(&on_tokio);
+    plan.backend::<FuturesExecutor, _>(&on_async_io);
+    plan.backend::<Compio, _>(&on_compio);
+    plan.backend::<Monoio, _>(&on_monoio);
+    plan.backend::<AsyncStd, _>(&on_async_std);
     plan.run(c);
     drop(server);
 }

@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use oneoff::FuturesLite;
-use oneoff_benches::{Direct, DirectFuturesLite};
+use oneoff_benches::Direct;
 use oneoff_core::{BackendInfo, Escape, NativeIo};
 
 thread_local! {
@@ -121,18 +121,18 @@ fn overhead(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("futures-lite", "block_on"), |b| {
         b.iter(|| runner.block_on(black_box(ready())).expect("not nested"))
     });
-    let kept = DirectFuturesLite::keep();
+    let kept = FuturesLite::keep();
     group.bench_function(
         BenchmarkId::new("futures-lite", "enter-then-by-hand"),
         |b| {
             b.iter(|| {
                 let _entered = oneoff_core::enter(black_box(&BENCH)).expect("not nested");
-                DirectFuturesLite::direct_reused(&kept, black_box(ready()))
+                FuturesLite::direct_reused(&kept, black_box(ready()))
             })
         },
     );
     group.bench_function(BenchmarkId::new("futures-lite", "by-hand"), |b| {
-        b.iter(|| DirectFuturesLite::direct_reused(&kept, black_box(ready())))
+        b.iter(|| FuturesLite::direct_reused(&kept, black_box(ready())))
     });
     // Debug mode: off, `block_on` above already pays its whole cost (one look at the
     // process-wide options); on, every poll is timed.

@@ -1,11 +1,12 @@
 //! `portal`: the round trip of a ready future through a `BlockingPortal` (sent from the bench's
-//! thread, run on the portal's, its output handed back), per hosting backend, beside its direct
-//! twin: the same round trip written by hand with a channel and a runtime kept on a thread,
-//! as `reqwest::blocking` does. And `compat`: the per-call cost of `TokioCompat` on the
-//! backends that need it, beside the same call without it.
+//! thread, run on the portal's, its output handed back), on every backend (`call`), and on
+//! `TokioCompat` where the backend does not provide tokio (`compat-call`), beside its direct twin
+//! where one is written: the same round trip by hand with a channel and a runtime kept on a
+//! thread, as `reqwest::blocking` does. And `compat`: the per-call cost of `TokioCompat` on every
+//! backend that does not provide tokio, beside the same call without it. `cargo xtask compare`
+//! reads `portal/<backend>/call` and the `compat` group from here.
 //!
-//! Ids: `portal/<backend>/call` (oneoff), `portal/<backend>/direct` (by hand),
-//! `portal/<backend>/compat-call` (the portal's runner in `TokioCompat`), `portal/none/floor`;
+//! Ids: `portal/<backend>/{call,compat-call,direct}`, `portal/none/floor`;
 //! `compat/<backend>/{reused,compat-reused,oneshot,compat-oneshot,compat-tokio-spawn}` and
 //! `compat/tokio/tokio-spawn`.
 
@@ -21,20 +22,21 @@ use oneoff::{
     AsyncStd, BlockingPortal, FuturesLite, OneOffRunner, Pollster, Smol, Tokio, TokioCompat,
     TokioMultiThread,
 };
+use oneoff_benches::{Direct, EachTwin, for_each_twin};
 
-/// A job of the direct twins: a boxed future that hands its output back itself.
+/// A job of the hand-written twins: a boxed future that hands its output back itself.
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// A runtime kept on a thread of its own, fed jobs over a channel: the portal written by hand.
-struct Direct {
+struct ByHand {
     send: Box<dyn Fn(Job)>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Direct {
+impl ByHand {
     /// A tokio runtime on a thread, fed over tokio's unbounded channel, each job a
     /// `tokio::spawn` task.
-    fn tokio(mut builder: tokio::runtime::Builder) -> Direct {
+    fn tokio(mut builder: tokio::runtime::Builder) -> ByHand {
         let runtime = builder.enable_all().build().expect("tokio runtime");
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Job>();
         let thread = thread::spawn(move || {
@@ -44,7 +46,7 @@ impl Direct {
                 }
             })
         });
-        Direct {
+        ByHand {
             send: Box::new(move |job| sender.send(job).expect("the runtime thread runs")),
             thread: Some(thread),
         }
@@ -52,7 +54,7 @@ impl Direct {
 
     /// `block_on` (the backend's) of a smol executor on a thread, fed over smol's unbounded
     /// channel, each job an executor task.
-    fn executor(block_on: fn(Pin<Box<dyn Future<Output = ()> + Send>>)) -> Direct {
+    fn executor(block_on: fn(Pin<Box<dyn Future<Output = ()> + Send>>)) -> ByHand {
         let (sender, receiver) = smol::channel::unbounded::<Job>();
         let thread = thread::spawn(move || {
             let executor = smol::Executor::new();
@@ -66,7 +68,7 @@ impl Direct {
                     .await
             }))
         });
-        Direct {
+        ByHand {
             send: Box::new(move |job| sender.try_send(job).expect("the runtime thread runs")),
             thread: Some(thread),
         }
@@ -82,7 +84,7 @@ impl Direct {
     }
 }
 
-impl Drop for Direct {
+impl Drop for ByHand {
     fn drop(&mut self) {
         // Closing the channel ends the thread's loop.
         self.send = Box::new(|_| {});
@@ -92,60 +94,83 @@ impl Drop for Direct {
     }
 }
 
-fn bench_portal<R: OneOffRunner + 'static>(
+/// `portal/<name>/<variant>`: a ready future's round trip through a portal of `R`.
+fn bench_call<R: OneOffRunner + 'static>(
     group: &mut BenchmarkGroup<'_, WallTime>,
-    direct: impl FnOnce() -> Direct,
+    name: &str,
+    variant: &str,
 ) {
-    let name = R::NAME;
-    {
-        let portal = BlockingPortal::<R>::new().expect("portal");
-        group.bench_function(BenchmarkId::new(name, "call"), |b| {
-            b.iter(|| {
-                portal
-                    .call(async { black_box(1_u64) })
-                    .expect("portal call")
-            })
-        });
-        portal.close().expect("portal closes");
+    let portal = BlockingPortal::<R>::new().expect("portal");
+    group.bench_function(BenchmarkId::new(name, variant), |b| {
+        b.iter(|| {
+            portal
+                .call(async { black_box(1_u64) })
+                .expect("portal call")
+        })
+    });
+    portal.close().expect("portal closes");
+}
+
+/// The portal of every backend, and of its `TokioCompat` where it does not provide tokio.
+struct Portals<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
+
+impl EachTwin for Portals<'_, '_> {
+    fn twin<B: Direct>(&mut self) {
+        bench_call::<B>(self.0, B::NAME, "call");
+        if !B::PROVIDES_TOKIO {
+            bench_call::<TokioCompat<B>>(self.0, B::NAME, "compat-call");
+        }
     }
-    {
-        let direct = direct();
-        group.bench_function(BenchmarkId::new(name, "direct"), |b| {
-            b.iter(|| direct.call(1))
-        });
-    }
-    if !R::PROVIDES_TOKIO {
-        let portal = BlockingPortal::<TokioCompat<R>>::new().expect("portal");
-        group.bench_function(BenchmarkId::new(name, "compat-call"), |b| {
-            b.iter(|| {
-                portal
-                    .call(async { black_box(1_u64) })
-                    .expect("portal call")
-            })
-        });
-        portal.close().expect("portal closes");
-    }
+}
+
+/// `portal/<name>/direct`: the portal's round trip by hand, on the runtime thread `make` starts.
+fn by_hand(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, make: impl FnOnce() -> ByHand) {
+    let by_hand = make();
+    group.bench_function(BenchmarkId::new(name, "direct"), |b| {
+        b.iter(|| by_hand.call(1))
+    });
 }
 
 fn portal(c: &mut Criterion) {
     let mut group = c.benchmark_group("portal");
     oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
-    bench_portal::<Tokio>(&mut group, || {
-        Direct::tokio(tokio::runtime::Builder::new_current_thread())
-    });
-    bench_portal::<TokioMultiThread>(&mut group, || {
-        Direct::tokio(tokio::runtime::Builder::new_multi_thread())
-    });
-    bench_portal::<Smol>(&mut group, || Direct::executor(smol::block_on));
-    bench_portal::<FuturesLite>(&mut group, || {
-        Direct::executor(futures_lite::future::block_on)
-    });
-    bench_portal::<Pollster>(&mut group, || Direct::executor(pollster::block_on));
-    bench_portal::<AsyncStd>(&mut group, || Direct::executor(async_std::task::block_on));
+    for_each_twin(&mut Portals(&mut group));
+    let tokio = |builder| move || ByHand::tokio(builder);
+    let executor = |block_on| move || ByHand::executor(block_on);
+    let current_thread = tokio::runtime::Builder::new_current_thread;
+    by_hand(&mut group, Tokio::NAME, tokio(current_thread()));
+    by_hand(
+        &mut group,
+        TokioMultiThread::NAME,
+        tokio(tokio::runtime::Builder::new_multi_thread()),
+    );
+    by_hand(&mut group, Smol::NAME, executor(smol::block_on));
+    by_hand(
+        &mut group,
+        FuturesLite::NAME,
+        executor(futures_lite::future::block_on),
+    );
+    by_hand(&mut group, Pollster::NAME, executor(pollster::block_on));
+    by_hand(
+        &mut group,
+        AsyncStd::NAME,
+        executor(async_std::task::block_on),
+    );
     group.finish();
 }
 
-/// `TokioCompat<R>` beside `R`, reused and one-shot, on a ready future.
+/// `TokioCompat<B>` beside `B`, reused and one-shot, on a ready future, for every backend that
+/// does not provide tokio.
+struct Compat<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
+
+impl EachTwin for Compat<'_, '_> {
+    fn twin<B: Direct>(&mut self) {
+        if !B::PROVIDES_TOKIO {
+            bench_compat::<B>(self.0);
+        }
+    }
+}
+
 fn bench_compat<R: OneOffRunner>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let name = R::NAME;
     let ready = || async { black_box(1_u64) };
@@ -193,10 +218,7 @@ fn compat(c: &mut Criterion) {
             b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
         });
     }
-    bench_compat::<Smol>(&mut group);
-    bench_compat::<FuturesLite>(&mut group);
-    bench_compat::<Pollster>(&mut group);
-    bench_compat::<AsyncStd>(&mut group);
+    for_each_twin(&mut Compat(&mut group));
     group.finish();
 }
 

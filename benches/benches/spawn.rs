@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oneoff::{OneOffRunner, Smol};
-use oneoff_benches::{DirectAsyncStd, DirectTokio, DirectTokioMultiThread, Plan};
+use oneoff::{AsyncStd, OneOffRunner, Smol, Tokio, TokioMultiThread};
+use oneoff_benches::Plan;
 
 /// The spawned task's body.
 async fn body() -> u64 {
@@ -20,10 +20,10 @@ fn spawn(c: &mut Criterion) {
     let on_async_std = || async_std::task::spawn(body());
     let mut plan = Plan::new("spawn");
     plan.floor(&body);
-    plan.backend::<DirectTokio, _>(&on_tokio);
-    plan.backend::<DirectTokioMultiThread, _>(&on_tokio);
+    plan.backend::<Tokio, _>(&on_tokio);
+    plan.backend::<TokioMultiThread, _>(&on_tokio);
     smol(&mut plan);
-    plan.backend::<DirectAsyncStd, _>(&on_async_std);
+    plan.backend::<AsyncStd, _>(&on_async_std);
     plan.run(c);
 }
 

@@ -1,6 +1,7 @@
 //! The baselines beside every oneoff variant: the floor, and each backend's direct call (the
 //! same one-shot and reused runs that oneoff makes, written against the runtime's own API with
-//! no oneoff code in between), with the one list of them.
+//! no oneoff code in between), implemented on oneoff's runner types themselves, so that the
+//! facade's one list of backends is the list of twins.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -29,20 +30,19 @@ pub fn floor<F: Future>(future: F) -> Poll<F::Output> {
     oneoff_workloads::poll_once(black_box(future))
 }
 
-/// A oneoff backend beside the same calls written against its runtime's own API, with no
-/// oneoff code in between: the baseline that oneoff's overhead is measured against.
+/// A oneoff backend's runner beside the same calls written against its runtime's own API,
+/// with no oneoff code in between: the baseline that oneoff's overhead is measured against.
+/// Every runner of the facade's list implements it (a new backend's benches do not compile
+/// until its twin is written here).
 ///
 /// # Examples
 ///
 /// ```
-/// use oneoff_benches::{Direct, DirectPollster};
+/// use oneoff_benches::Direct;
 ///
-/// assert_eq!(DirectPollster::direct_oneshot(async { 1 }), 1);
+/// assert_eq!(oneoff::Pollster::direct_oneshot(async { 1 }), 1);
 /// ```
-pub trait Direct {
-    /// The oneoff runner of this backend.
-    type Runner: OneOffRunner;
-
+pub trait Direct: OneOffRunner + 'static {
     /// What the reused direct form keeps between calls: a runtime, an executor, a parker.
     type Held;
 
@@ -62,12 +62,8 @@ pub trait Direct {
     const SAME_CALL_TWICE: bool = false;
 }
 
-/// tokio's current-thread runtime with I/O and timers, as [`oneoff::Tokio`] builds it.
-#[derive(Debug)]
-pub struct DirectTokio;
-
-impl Direct for DirectTokio {
-    type Runner = oneoff::Tokio;
+/// tokio's current-thread runtime with I/O and timers, as oneoff builds it.
+impl Direct for oneoff::Tokio {
     type Held = tokio::runtime::Runtime;
 
     fn keep() -> Self::Held {
@@ -86,12 +82,8 @@ impl Direct for DirectTokio {
     }
 }
 
-/// tokio's multi-thread runtime with I/O and timers, as [`oneoff::TokioMultiThread`] builds it.
-#[derive(Debug)]
-pub struct DirectTokioMultiThread;
-
-impl Direct for DirectTokioMultiThread {
-    type Runner = oneoff::TokioMultiThread;
+/// tokio's multi-thread runtime with I/O and timers, as oneoff builds it.
+impl Direct for oneoff::TokioMultiThread {
     type Held = tokio::runtime::Runtime;
 
     fn keep() -> Self::Held {
@@ -110,14 +102,10 @@ impl Direct for DirectTokioMultiThread {
     }
 }
 
-/// `smol::block_on(future)`: what [`oneoff::Smol`] does for a future that spawns nothing (it
+/// `smol::block_on(future)`: what oneoff's smol backend does for a future that spawns nothing (it
 /// drives its kept executor only once a task was spawned onto it). The `spawn` bench measures
 /// the executor's path.
-#[derive(Debug)]
-pub struct DirectSmol;
-
-impl Direct for DirectSmol {
-    type Runner = oneoff::Smol;
+impl Direct for oneoff::Smol {
     type Held = ();
 
     fn keep() -> Self::Held {}
@@ -132,12 +120,8 @@ impl Direct for DirectSmol {
 }
 
 /// `futures_lite::future::block_on` for one shot; a kept parker and waker polled in a loop for
-/// reuse, as [`oneoff::FuturesLite`] does.
-#[derive(Debug)]
-pub struct DirectFuturesLite;
-
-impl Direct for DirectFuturesLite {
-    type Runner = oneoff::FuturesLite;
+/// reuse, as oneoff does.
+impl Direct for oneoff::FuturesLite {
     type Held = (Parker, Waker);
 
     fn keep() -> Self::Held {
@@ -163,11 +147,7 @@ impl Direct for DirectFuturesLite {
 }
 
 /// `pollster::block_on`, which keeps nothing: both forms are the same call.
-#[derive(Debug)]
-pub struct DirectPollster;
-
-impl Direct for DirectPollster {
-    type Runner = oneoff::Pollster;
+impl Direct for oneoff::Pollster {
     type Held = ();
     const SAME_CALL_TWICE: bool = true;
 
@@ -183,11 +163,7 @@ impl Direct for DirectPollster {
 }
 
 /// `async_std::task::block_on` on the global runtime: both forms are the same call.
-#[derive(Debug)]
-pub struct DirectAsyncStd;
-
-impl Direct for DirectAsyncStd {
-    type Runner = oneoff::AsyncStd;
+impl Direct for oneoff::AsyncStd {
     type Held = ();
     const SAME_CALL_TWICE: bool = true;
 
@@ -202,12 +178,8 @@ impl Direct for DirectAsyncStd {
     }
 }
 
-/// tokio's `LocalRuntime` with I/O and timers, as [`oneoff::TokioLocal`] builds it.
-#[derive(Debug)]
-pub struct DirectTokioLocal;
-
-impl Direct for DirectTokioLocal {
-    type Runner = oneoff::TokioLocal;
+/// tokio's `LocalRuntime` with I/O and timers, as oneoff builds it.
+impl Direct for oneoff::TokioLocal {
     type Held = tokio::runtime::LocalRuntime;
 
     fn keep() -> Self::Held {
@@ -227,12 +199,8 @@ impl Direct for DirectTokioLocal {
 }
 
 /// `futures::executor::block_on` for one shot, a kept `LocalPool`'s `run_until` for reuse, as
-/// [`oneoff::FuturesExecutor`] does.
-#[derive(Debug)]
-pub struct DirectFuturesExecutor;
-
-impl Direct for DirectFuturesExecutor {
-    type Runner = oneoff::FuturesExecutor;
+/// oneoff does.
+impl Direct for oneoff::FuturesExecutor {
     type Held = RefCell<futures_executor::LocalPool>;
 
     fn keep() -> Self::Held {
@@ -248,12 +216,8 @@ impl Direct for DirectFuturesExecutor {
     }
 }
 
-/// compio's runtime, as [`oneoff::Compio`] builds it.
-#[derive(Debug)]
-pub struct DirectCompio;
-
-impl Direct for DirectCompio {
-    type Runner = oneoff::Compio;
+/// compio's runtime, as oneoff builds it.
+impl Direct for oneoff::Compio {
     type Held = compio::runtime::Runtime;
 
     fn keep() -> Self::Held {
@@ -269,12 +233,8 @@ impl Direct for DirectCompio {
     }
 }
 
-/// monoio's runtime with its timer, io_uring or legacy, as [`oneoff::Monoio`] builds it.
-#[derive(Debug)]
-pub struct DirectMonoio;
-
-impl Direct for DirectMonoio {
-    type Runner = oneoff::Monoio;
+/// monoio's runtime with its timer, io_uring or legacy, as oneoff builds it.
+impl Direct for oneoff::Monoio {
     type Held = RefCell<
         monoio::FusionRuntime<
             monoio::time::TimeDriver<monoio::IoUringDriver>,
@@ -305,58 +265,30 @@ pub trait EachTwin {
     fn twin<B: Direct>(&mut self);
 }
 
-/// Calls `each` with every backend's direct twin, in the order of `oneoff::Backend::ALL`: the
-/// one list of twins, one line per backend (a test checks it against `Backend::ALL`, so a new
-/// backend of the facade fails it until its twin is written here).
-///
-/// # Examples
-///
-/// ```
-/// use oneoff_benches::{Direct, EachTwin, for_each_twin};
-///
-/// struct Names(Vec<&'static str>);
-/// impl EachTwin for Names {
-///     fn twin<B: Direct>(&mut self) {
-///         self.0.push(<B::Runner as oneoff::OneOffRunner>::NAME);
-///     }
-/// }
-/// let mut names = Names(Vec::new());
-/// for_each_twin(&mut names);
-/// assert_eq!(names.0[0], "tokio");
-/// ```
-pub fn for_each_twin(each: &mut impl EachTwin) {
-    each.twin::<DirectTokio>();
-    each.twin::<DirectTokioMultiThread>();
-    each.twin::<DirectSmol>();
-    each.twin::<DirectFuturesLite>();
-    each.twin::<DirectPollster>();
-    each.twin::<DirectTokioLocal>();
-    each.twin::<DirectFuturesExecutor>();
-    each.twin::<DirectCompio>();
-    each.twin::<DirectMonoio>();
-    each.twin::<DirectAsyncStd>();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Names(Vec<&'static str>);
-
-    impl EachTwin for Names {
-        fn twin<B: Direct>(&mut self) {
-            self.0.push(B::Runner::NAME);
+macro_rules! twins {
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
+        /// Calls `each` with every backend's runner, in the order of `oneoff::Backend::ALL`: the
+        /// facade's one list of backends.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use oneoff_benches::{Direct, EachTwin, for_each_twin};
+        ///
+        /// struct Names(Vec<&'static str>);
+        /// impl EachTwin for Names {
+        ///     fn twin<B: Direct>(&mut self) {
+        ///         self.0.push(B::NAME);
+        ///     }
+        /// }
+        /// let mut names = Names(Vec::new());
+        /// for_each_twin(&mut names);
+        /// assert_eq!(names.0[0], "tokio");
+        /// ```
+        pub fn for_each_twin(each: &mut impl EachTwin) {
+            $(each.twin::<$runner>();)*
         }
-    }
-
-    #[test]
-    fn every_backend_of_the_facade_has_its_twin() {
-        let mut names = Names(Vec::new());
-        for_each_twin(&mut names);
-        let facade: Vec<&str> = oneoff::Backend::ALL.iter().map(|b| b.name()).collect();
-        assert_eq!(
-            names.0, facade,
-            "benches/src/direct.rs: for_each_twin must list a twin for every Backend::ALL"
-        );
-    }
+    };
 }
+
+oneoff::for_each_backend!(twins);

@@ -25,11 +25,12 @@
 //! # Examples
 //!
 //! ```
-//! use oneoff_benches::{Direct, DirectFuturesLite};
+//! use oneoff::FuturesLite;
+//! use oneoff_benches::Direct;
 //!
-//! assert_eq!(DirectFuturesLite::direct_oneshot(async { 7 }), 7);
-//! let kept = DirectFuturesLite::keep();
-//! assert_eq!(DirectFuturesLite::direct_reused(&kept, async { 8 }), 8);
+//! assert_eq!(FuturesLite::direct_oneshot(async { 7 }), 7);
+//! let kept = FuturesLite::keep();
+//! assert_eq!(FuturesLite::direct_reused(&kept, async { 8 }), 8);
 //! ```
 //!
 //! After `cargo bench`, [`write_report`] (the `bench-report` binary, run by `cargo xtask
@@ -54,11 +55,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 pub use config::{QUICK_ENV, criterion};
-pub use direct::{
-    Direct, DirectAsyncStd, DirectCompio, DirectFuturesExecutor, DirectFuturesLite, DirectMonoio,
-    DirectPollster, DirectSmol, DirectTokio, DirectTokioLocal, DirectTokioMultiThread, EachTwin,
-    floor, for_each_twin,
-};
+pub use direct::{Direct, EachTwin, floor, for_each_twin};
 pub use plan::Plan;
 pub use record::SEED_ENV;
 pub use report::write_report;

@@ -9,7 +9,6 @@ use std::hint::black_box;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
-use oneoff::OneOffRunner;
 
 use crate::config::quick;
 use crate::direct::{Direct, EachTwin, floor, for_each_twin};
@@ -36,13 +35,13 @@ struct Pair<'a> {
 /// # Examples
 ///
 /// ```no_run
-/// use oneoff_benches::{DirectSmol, Plan};
+/// use oneoff_benches::Plan;
 ///
 /// let mut criterion = oneoff_benches::criterion();
 /// let make = || async { 1 };
 /// let mut plan = Plan::new("ready");
 /// plan.floor(&make);
-/// plan.backend::<DirectSmol, _>(&make);
+/// plan.backend::<oneoff::Smol, _>(&make);
 /// plan.run(&mut criterion);
 /// ```
 pub struct Plan<'a> {
@@ -80,11 +79,11 @@ impl<'a> Plan<'a> {
     /// When a oneoff call fails (a runtime that cannot start, a nested call): a bench that
     /// does not measure what it says must not report a figure.
     pub fn backend<B: Direct, Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
-        let name = B::Runner::NAME;
+        let name = B::NAME;
         self.pair(
             bench(name, "oneshot", move |group, id| {
                 group.bench_function(id, |b| {
-                    b.iter(|| B::Runner::run(black_box(make())).expect("oneoff one-shot run"))
+                    b.iter(|| B::run(black_box(make())).expect("oneoff one-shot run"))
                 });
             }),
             bench(name, "direct-oneshot", move |group, id| {
@@ -93,7 +92,7 @@ impl<'a> Plan<'a> {
         );
         self.pair(
             bench(name, "reused", move |group, id| {
-                let runner = B::Runner::new().expect("oneoff runner");
+                let runner = B::new().expect("oneoff runner");
                 group.bench_function(id, |b| {
                     b.iter(|| {
                         runner

@@ -1,13 +1,25 @@
-//! `cargo xtask backends`: the cargo feature of every backend the facade knows, one a line, in
-//! the facade's priority order, so that scripts (`.ci/run`) loop over the facade's own list
-//! instead of keeping one of their own.
+//! oneoff's backends as xtask names them: [`BackendName`]s of the facade's one list, enabled in
+//! xtask's own build or not, so that xtask compiles no runtime; and `cargo xtask backends`, the
+//! cargo feature of every backend, one a line, so that scripts (`.ci/run`) loop over the facade's
+//! own list instead of keeping one of their own.
 
-use oneoff::Backend;
+pub(crate) use oneoff_probe::BackendName;
 
-/// The distinct features of [`Backend::ALL`] (tokio's two flavours share one), in order.
+/// The backend called `name`, or a message that lists the valid names (for `--backends`).
+pub(crate) fn parse(name: &str) -> Result<BackendName, String> {
+    BackendName::named(name.trim()).ok_or_else(|| {
+        let valid: Vec<&str> = BackendName::ALL.iter().map(|b| b.name()).collect();
+        format!(
+            "unknown backend `{name}`: choose one of: {}",
+            valid.join(", ")
+        )
+    })
+}
+
+/// The distinct features of [`BackendName::ALL`] (tokio's two flavours share one), in order.
 pub(crate) fn features() -> Vec<&'static str> {
     let mut features: Vec<&'static str> = Vec::new();
-    for backend in Backend::ALL {
+    for backend in BackendName::ALL {
         if !features.contains(&backend.feature()) {
             features.push(backend.feature());
         }

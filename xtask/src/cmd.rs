@@ -14,12 +14,15 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::io::Errno;
 use wait_timeout::ChildExt;
 
+/// What a child's stdout lines are shown to as they arrive.
+type EachLine = Box<dyn FnMut(&str)>;
+
 /// A program to run, with its arguments and a time limit.
-#[derive(Debug)]
 pub(crate) struct Cmd {
     command: Command,
     timeout: Duration,
     show_stderr: bool,
+    each_line: Option<EachLine>,
 }
 
 /// What a finished (or killed) child did.
@@ -54,6 +57,7 @@ impl Cmd {
             command: Command::new(program),
             timeout: Duration::from_secs(60),
             show_stderr: false,
+            each_line: None,
         }
     }
 
@@ -95,6 +99,13 @@ impl Cmd {
         self
     }
 
+    /// Calls `each_line` with every line of the program's stdout as it arrives (to show a long
+    /// child's progress).
+    pub(crate) fn each_line(mut self, each_line: impl FnMut(&str) + 'static) -> Self {
+        self.each_line = Some(Box::new(each_line));
+        self
+    }
+
     /// Runs the program to its end or its timeout; fails only when it cannot be started.
     ///
     /// Everything happens on the calling thread: it waits for stdout with `poll`, stamps each
@@ -126,7 +137,7 @@ impl Cmd {
             .spawn()
             .with_context(|| format!("could not start `{shown}`"))?;
         let stdout = child.stdout.take().expect("stdout is piped");
-        let (lines, finished) = read_lines(stdout, started, deadline)
+        let (lines, finished) = read_lines(stdout, started, deadline, self.each_line.as_mut())
             .with_context(|| format!("could not read the output of `{shown}`"))?;
         let waited = if finished {
             // Stdout closed: the child is exiting (or closed it and goes on, which the rest
@@ -221,6 +232,7 @@ fn read_lines(
     mut stdout: ChildStdout,
     started: Instant,
     deadline: Instant,
+    mut each_line: Option<&mut EachLine>,
 ) -> io::Result<(Vec<Line>, bool)> {
     let mut lines = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
@@ -256,6 +268,9 @@ fn read_lines(
         while let Some(end) = pending.iter().position(|byte| *byte == b'\n') {
             lines.push(line(at, &pending[..end]));
             pending.drain(..=end);
+            if let Some(each_line) = each_line.as_mut() {
+                each_line(&lines[lines.len() - 1].text);
+            }
         }
     }
 }

@@ -4,8 +4,9 @@
 //! compatibility matrix side by side, Python's `asyncio` as a reference, and first of all a
 //! verdict: for each situation a user is in, the backend this run recommends.
 //!
-//! The measuring is done by the `oneoff-probe` binary (built here once per backend, in
-//! release mode); this module plans the runs, checks each one, and writes the report.
+//! The cold samples and the matrix are measured by the `oneoff-probe` binary (built here once
+//! per backend), the warm figures by the benches' own benchmarks (built here once, every
+//! backend); this module plans the runs, checks each one, and writes the report.
 //! `docs/compare.md` says how to read it.
 
 mod chart;
@@ -27,12 +28,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use oneoff::Backend;
+use oneoff_probe::{Drivers, Request};
 use oneoff_workloads::fetch::LoopbackServer;
 
-use self::probes::{Built, Launcher, Python};
+use self::probes::{Build, Built, Launcher, Python, parse_last};
 use self::report::{Measured, Report, ServerUse, Stages};
 use self::settings::{ProbeProfile, Settings};
+use crate::backends::{self, BackendName};
 use crate::{environment, workspace};
 
 /// The time budget of a default run, in cold samples: the Rust rows (the baseline and each
@@ -50,10 +52,6 @@ const MAX_SAMPLES: u32 = 200;
 const MAX_PYTHON_SAMPLES: u32 = 30;
 /// Cold samples per row with `--quick`.
 const QUICK_SAMPLES: u32 = 15;
-/// The most calls in one timed batch of a warm `fetch` process. A loopback round trip takes
-/// tens of µs, so a batch of ~5 ms holds about a hundred; the cap only bounds the connections
-/// the loopback server is asked for.
-const WARM_FETCH_MAX_CALLS: u64 = 500;
 /// How long the loopback server answers at most: far past any run, so that only a hung
 /// `compare` outlives it.
 const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
@@ -62,8 +60,8 @@ const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Backends to compare, comma-separated [default: all of them]
-    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_backend)]
-    backends: Vec<Backend>,
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = backends::parse)]
+    backends: Vec<BackendName>,
     /// Cold samples (fresh processes) per row, 1 to 2000 [default: 1600 shared by the baseline
     /// and the backends on both workloads, 100 to 200 a row (100 with every backend); 15 with
     /// --quick]
@@ -78,13 +76,13 @@ pub(crate) struct Args {
     /// What to print on stdout; both files are written either way
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// A rough pass in a few seconds: fewer samples and shorter warm rounds
+    /// A rough pass in a few seconds: fewer samples and shorter benchmarks
     #[arg(long)]
     quick: bool,
     /// Where to write compare.json, compare.md and compare.svg [default: target/oneoff]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// The cargo profile of the measurement binary; `dev` builds quicker (the tests use it),
+    /// The cargo profile of the measurement binaries; `dev` builds quicker (the tests use it),
     /// but its figures are not representative
     #[arg(long, value_enum, value_name = "PROFILE", default_value_t = ProbeProfile::Release)]
     probe_profile: ProbeProfile,
@@ -101,10 +99,6 @@ enum Format {
     Md,
 }
 
-fn parse_backend(name: &str) -> Result<Backend, String> {
-    name.parse::<Backend>().map_err(|err| err.to_string())
-}
-
 fn parse_delay(text: &str) -> Result<Duration, String> {
     let delay = humantime::parse_duration(text).map_err(|err| format!("{err} (try 1ms)"))?;
     if delay > Duration::from_secs(1) {
@@ -116,14 +110,14 @@ fn parse_delay(text: &str) -> Result<Duration, String> {
 }
 
 impl Args {
-    /// The backends asked for, each once, in the order given (or `Backend::ALL`).
-    fn backends(&self) -> Vec<Backend> {
+    /// The backends asked for, each once, in the order given (or the whole list).
+    fn backends(&self) -> Vec<BackendName> {
         let wanted = if self.backends.is_empty() {
-            Backend::ALL
+            BackendName::ALL
         } else {
             &self.backends
         };
-        let mut backends: Vec<Backend> = Vec::new();
+        let mut backends: Vec<BackendName> = Vec::new();
         for backend in wanted {
             if !backends.contains(backend) {
                 backends.push(*backend);
@@ -133,7 +127,7 @@ impl Args {
     }
 
     /// The settings of a run of `backends` whose children run at `priority`.
-    fn settings(&self, backends: Vec<Backend>, priority: String) -> Settings {
+    fn settings(&self, backends: Vec<BackendName>, priority: String) -> Settings {
         // The baseline and each backend, once per workload.
         let rust_rows = 2 * (backends.len() as u32 + 1);
         let samples = self.samples.unwrap_or(if self.quick {
@@ -146,10 +140,13 @@ impl Args {
             samples,
             python_samples: (samples / 4).clamp(1, MAX_PYTHON_SAMPLES),
             discarded_rounds: 1,
-            warm_rounds: if self.quick { 3 } else { 5 },
-            warm_reps: if self.quick { 2 } else { 3 },
-            warm_target_us: if self.quick { 2_000 } else { 5_000 },
-            warm_fetch_max_calls: WARM_FETCH_MAX_CALLS,
+            // The benches' quick mode (`ONEOFF_BENCH_QUICK`), and a shorter one for `--quick`.
+            bench_warm_up_ms: if self.quick { 30 } else { 200 },
+            bench_measurement_ms: if self.quick { 60 } else { 500 },
+            bench_samples: if self.quick { 10 } else { 20 },
+            python_warm_rounds: if self.quick { 3 } else { 5 },
+            python_warm_reps: if self.quick { 2 } else { 3 },
+            python_warm_target_us: if self.quick { 2_000 } else { 5_000 },
             arg: self.arg,
             delay_ns: u64::try_from(self.delay.as_nanos()).expect("at most one second"),
             quick: self.quick,
@@ -215,9 +212,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs every measurement: cold samples, warm rounds, the matrix; a loopback server answers
-/// the `fetch` processes for the whole run, bounded in connections and lifetime, and stopped at
-/// its end.
+/// Runs every measurement: cold samples, warm figures, the matrix, the drivers; a loopback
+/// server answers the `fetch` processes for the whole run, bounded in connections and lifetime,
+/// and stopped at its end.
 fn measure(
     builds: &[Built],
     python: Option<&Python>,
@@ -226,22 +223,17 @@ fn measure(
 ) -> anyhow::Result<Measured> {
     let backends = &settings.backends;
     let progress = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("{msg:<28} [{bar:40}] {pos}/{len} {elapsed}")
+        ProgressStyle::with_template("{msg:<40} [{bar:30}] {pos}/{len} {elapsed}")
             .expect("the template is valid")
             .progress_chars("=> "),
     );
     let launch = Launcher::new(builds, python, settings, progress);
     let mut cold_rows = cold::rows(backends, python.is_some());
-    let mut warm_rows = warm::rows(backends, python.is_some());
-    let planned = [
-        cold::processes(&cold_rows, &launch),
-        warm::processes(&warm_rows, &launch),
-        matrix::processes(backends),
-    ];
-    launch
-        .progress
-        .set_length(planned.iter().map(|(all, _)| all).sum());
-    let max_connections = planned.iter().map(|(_, fetches)| fetches).sum();
+    let (cold_all, cold_fetches) = cold::processes(&cold_rows, &launch);
+    let (matrix_all, matrix_fetches) = matrix::processes(backends);
+    let total = cold_all + warm::processes(&launch) + matrix_all + 1;
+    launch.progress.set_length(total);
+    let max_connections = cold_fetches + matrix_fetches;
     let server = LoopbackServer::start(max_connections, SERVER_LIFETIME)
         .context("could not start the loopback server for fetch(arg) on 127.0.0.1")?;
 
@@ -249,19 +241,21 @@ fn measure(
     timed(&mut took.cold_s, || {
         cold::measure(&launch, &mut cold_rows, server.addr())
     })?;
-    launch.progress.set_message("warm, per call");
-    timed(&mut took.warm_s, || {
-        warm::measure(&launch, &mut warm_rows, server.addr())
-    })?;
+    launch.progress.set_message("warm, the benches");
+    let warm = timed(&mut took.warm_s, || warm::measure(&launch, backends))?;
     launch.progress.set_message("reactor compatibility");
     let matrix = timed(&mut took.matrix_s, || {
         matrix::measure(&launch, backends, server.addr())
     })?;
+    let asked = launch.probe(Build::Default, &Request::Drivers, launch.child_timeout());
+    let mut drivers: Drivers = parse_last(&launch.run(asked)?).unwrap_or_default();
+    drivers.retain(|name, _| backends.iter().any(|b| b.name() == name));
     launch.progress.finish_and_clear();
     Ok(Measured {
         cold: cold::summarise(&cold_rows, settings.arg.saturating_mul(100)),
-        warm: warm::summarise(&warm_rows),
+        warm,
         matrix,
+        drivers,
         took,
         server: ServerUse {
             max_connections,
@@ -317,12 +311,12 @@ mod tests {
     #[test]
     fn every_backend_on_both_workloads_takes_the_floor_of_samples() {
         let all = settings(&[]);
-        assert_eq!(all.backends, Backend::ALL);
+        assert_eq!(all.backends, BackendName::ALL);
         assert_eq!(
             all.samples,
             MIN_SAMPLES,
             "{} rows",
-            2 * (Backend::ALL.len() + 1)
+            2 * (BackendName::ALL.len() + 1)
         );
         assert_eq!(all.python_samples, MIN_SAMPLES / 4);
         assert_eq!(settings(&["--quick"]).samples, QUICK_SAMPLES);

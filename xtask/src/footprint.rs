@@ -1,5 +1,5 @@
 //! `cargo xtask footprint`: what each backend adds to a program. For every backend feature of
-//! the facade (read from `oneoff::Backend::ALL`) it builds a minimal program that runs one
+//! the facade (read from its one list of backends) it builds a minimal program that runs one
 //! future through `oneoff::run` with that feature alone, plus one with the facade's default
 //! features, and the same "get one async result" program written directly against the peers a
 //! user would otherwise pick (`pollster::block_on`, `futures_lite::future::block_on`, a tokio
@@ -13,10 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use oneoff::Backend;
 use serde::Serialize;
 
-use crate::backends;
+use crate::backends::{self, BackendName};
 use crate::cmd::Cmd;
 
 /// The flags of `cargo xtask footprint`.
@@ -24,15 +23,11 @@ use crate::cmd::Cmd;
 pub(crate) struct Args {
     /// Backends to measure, comma-separated (default: all); the std-only baseline and the
     /// facade's default features always run.
-    #[arg(long, value_delimiter = ',', value_parser = parse_backend)]
-    backends: Vec<Backend>,
+    #[arg(long, value_delimiter = ',', value_parser = backends::parse)]
+    backends: Vec<BackendName>,
     /// Where to write footprint.json and footprint.md (relative to the workspace root).
     #[arg(long, default_value = "target/oneoff")]
     out: PathBuf,
-}
-
-fn parse_backend(name: &str) -> Result<Backend, String> {
-    name.parse::<Backend>().map_err(|err| err.to_string())
 }
 
 /// A program measured.
@@ -115,7 +110,7 @@ impl Program {
 
 /// The programs to build: the baseline, the default features, then each backend feature
 /// asked for (all by default), each once, then the peers used directly.
-fn programs(only: &[Backend]) -> Vec<Program> {
+fn programs(only: &[BackendName]) -> Vec<Program> {
     let mut programs = vec![Program::StdOnly, Program::Default];
     for feature in backends::features() {
         let wanted = only.is_empty() || only.iter().any(|b| b.feature() == feature);
@@ -157,7 +152,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
 
 /// Measures the programs for `only` (all backends when empty) and writes `footprint.json` and
 /// `footprint.md` into `out`.
-fn measure(root: &Path, out: &Path, only: &[Backend]) -> Result<Vec<Footprint>> {
+fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprint>> {
     let work = root.join("target/oneoff/footprint");
     let mut results = Vec::new();
     let mut baseline = None;
@@ -302,7 +297,7 @@ mod tests {
         let features: Vec<&str> = all[2..peers].iter().map(|p| p.name()).collect();
         assert_eq!(features, backends::features());
         assert_eq!(all[peers..], Peer::ALL.map(Program::Direct));
-        let tokio_mt: Backend = "tokio-mt".parse().unwrap();
+        let tokio_mt = backends::parse("tokio-mt").unwrap();
         assert_eq!(
             programs(&[tokio_mt])[..3],
             [

@@ -35,7 +35,7 @@ enum Command {
     /// Build a minimal program per backend; report binary size added, clean build time, crates.
     Footprint(footprint::Args),
     /// Read criterion's estimates from `cargo bench` and write target/oneoff/bench.md: ns per
-    /// iteration, oneoff/direct ratios, the floor, and every case missing the overhead target.
+    /// iteration, oneoff/direct ratios, the floor, and every pair missing the overhead target.
     BenchReport,
     /// Print the cargo feature of every backend of the facade, one a line (for scripts).
     Backends,

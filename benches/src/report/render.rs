@@ -362,34 +362,14 @@ fn with_interval(estimate: Estimate) -> String {
     )
 }
 
-/// `time` as `YYYY-MM-DD HH:MM UTC` (the civil-from-days algorithm of Howard Hinnant's
-/// `chrono`-compatible date algorithms, to need no date crate for one line).
-pub(crate) fn utc(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let (hour, minute) = (secs % 86_400 / 3_600, secs % 3_600 / 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+/// `time` as RFC 3339 to the second, in UTC.
+fn utc(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_civil() {
-        assert_eq!(utc(UNIX_EPOCH), "1970-01-01 00:00 UTC");
-        let leap_day = UNIX_EPOCH + Duration::from_secs(1_709_210_096);
-        assert_eq!(utc(leap_day), "2024-02-29 12:34 UTC");
-    }
 
     #[test]
     fn times_read_in_fitting_units() {

@@ -1,24 +1,24 @@
 //! The measurement binary of `cargo xtask compare`: one process runs one measurement of one
 //! backend and ends its standard output with one JSON line that says what it saw.
 //!
-//! `cargo xtask compare` builds this binary once per backend feature, in release mode, and
-//! starts it as a fresh process for every cold sample, so that each sample pays what a user's
-//! program pays: process start, runtime start, the work, teardown. Its arguments are a
-//! [`Request`] and its last line a report of the `oneoff_probe` library, which the parent reads
-//! with the same types:
+//! `cargo xtask compare` builds this binary once per backend feature, in the `probe` profile
+//! (release without debug info), and starts it as a fresh process for every cold sample, so
+//! that each sample pays what a user's program pays: process start, runtime start, the work,
+//! teardown. Its one argument is a [`Request`] as JSON and its last line a report of the
+//! `oneoff_probe` library, which the parent reads with the same types:
 //!
-//! - `cold`: one one-shot run of the shared `work_with(arg, delay)` (or `fetch(arg)` with
-//!   `--fetch ADDR`, on the backend's own network stack), writing the work's lines to stdout as
-//!   it goes (the parent stamps the first line's arrival), then a `ColdReport`. Without
-//!   `--backend`, the baseline: the same lines around a thread sleep, or the same round trip on
+//! - `cold`: one one-shot run of the shared `work_with(arg, delay)` (or `fetch(arg)` from the
+//!   loopback server at `fetch`, on the backend's own network stack), writing the work's lines to
+//!   stdout as it goes (the parent stamps the first line's arrival), then a `ColdReport`. Without
+//!   a backend, the baseline: the same lines around a thread sleep, or the same round trip on
 //!   blocking `std::net`, and no async code.
-//! - `warm`: nanoseconds per call in one process (`warm.rs`), a `WarmReport`.
 //! - `cell`: one cell of the reactor compatibility matrix (`cell.rs`), an `Outcome`.
+//! - `drivers`: the I/O driver compio's and monoio's runtimes start on, `Drivers`.
 //!
 //! # Examples
 //!
 //! ```text
-//! $ oneoff-probe cold --backend smol --arg 100 --delay-ns 1000000
+//! $ oneoff-probe '{"cold":{"backend":"smol","arg":100,"delay_ns":1000000,"fetch":null}}'
 //! Coroutine has started
 //! Coroutine is done
 //! {"result":10000,"construct_to_first_poll_ns":2210,"timer_ns":1064311,...}
@@ -26,50 +26,51 @@
 //!
 //! ## Feature flags
 //!
-//! `all-backends` (see the library). Every build has the facade's defaults, `portal` and
-//! `tokio-compat`, tokio and async-io for the matrix's cases, and every network
-//! stack's `fetch`, so that the builds share their dependencies and differ by the backend's
-//! feature alone.
+//! `measure` (see the library), and the facade's backend features, one a build. Every build has
+//! the facade's defaults and `tokio-compat`, tokio and async-io for the matrix's cases, and every
+//! network stack's `fetch`, so that the builds share their dependencies and differ by the
+//! backend's feature alone.
 
 mod cell;
 mod cold;
-mod warm;
 
 use std::process::ExitCode;
 
-use oneoff_probe::Request;
+use oneoff_probe::{Drivers, Request};
 
 fn main() -> ExitCode {
-    let request = Request::parse(std::env::args_os().skip(1)).unwrap_or_else(|err| err.exit());
+    let arg = std::env::args().nth(1).unwrap_or_default();
+    let request = match Request::parse(&arg) {
+        Ok(request) => request,
+        Err(err) => {
+            eprintln!(
+                "error: {err}: oneoff-probe takes one request in JSON, such as \
+                 {{\"cold\":{{\"backend\":\"smol\",\"arg\":100,\"delay_ns\":0,\"fetch\":null}}}}"
+            );
+            return ExitCode::from(2);
+        }
+    };
     let reported = match request {
         Request::Cold {
             backend,
             arg,
             delay_ns,
             fetch,
-        } => cold::run(backend, arg, delay_ns, fetch).and_then(|report| emit(&report)),
-        Request::Warm {
-            backend,
-            calls,
-            reps,
-            target_us,
-            max_calls,
-            fetch,
-            arg,
-        } => {
-            let batches = oneoff_workloads::timing::Batches {
-                reps,
-                target: std::time::Duration::from_micros(target_us),
-                max_calls,
-            };
-            warm::run(backend, calls, batches, fetch.map(|addr| (addr, arg)))
-                .and_then(|report| emit(&report))
-        }
+        } => backend
+            .map(|backend| backend.enabled())
+            .transpose()
+            .map_err(Failed::from)
+            .and_then(|backend| cold::run(backend, arg, delay_ns, fetch))
+            .and_then(|report| emit(&report)),
         Request::Cell {
             backend,
             case,
             fetch,
-        } => emit(&cell::run(backend, case, fetch)),
+        } => match backend.enabled() {
+            Ok(backend) => emit(&cell::run(backend, case, fetch)),
+            Err(err) => Err(err.into()),
+        },
+        Request::Drivers => drivers().and_then(|drivers| emit(&drivers)),
     };
     match reported {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,6 +88,27 @@ type Failed = Box<dyn std::error::Error>;
 fn emit<T: serde::Serialize>(report: &T) -> Result<(), Failed> {
     println!("{}", serde_json::to_string(report)?);
     Ok(())
+}
+
+/// The drivers compio's and monoio's runtimes start on, each built as its oneoff backend builds
+/// it (`compio::runtime::Runtime::new()`; monoio's fusion driver with its timer), asked of the
+/// runtimes themselves so that every build can answer, whichever backend it has.
+fn drivers() -> Result<Drivers, Failed> {
+    let compio = match compio::runtime::Runtime::new()?.driver_type() {
+        compio::driver::DriverType::IoUring => "io_uring",
+        compio::driver::DriverType::Poll => "polling",
+        compio::driver::DriverType::IOCP => "iocp",
+    };
+    let monoio = monoio::RuntimeBuilder::<monoio::FusionDriver>::new()
+        .enable_timer()
+        .build()?;
+    let monoio = match monoio {
+        monoio::FusionRuntime::Uring(_) => "io_uring",
+        monoio::FusionRuntime::Legacy(_) => "legacy",
+    };
+    Ok([("compio", compio), ("monoio", monoio)]
+        .map(|(name, driver)| (name.to_owned(), driver.to_owned()))
+        .into())
 }
 
 /// The answer of one `fetch(arg)` call if it is the right one, else why not, in one line.
@@ -125,29 +147,8 @@ fn proc_status(field: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use std::net::SocketAddr;
-    use std::time::Duration;
-
-    use oneoff::Backend;
-    use oneoff_workloads::fetch::LoopbackServer;
-    use oneoff_workloads::watchdog;
 
     use super::*;
-
-    #[test]
-    fn every_backend_of_the_build_fetches_on_its_own_stack() {
-        let server = LoopbackServer::start(100, Duration::from_secs(60)).unwrap();
-        let addr = server.addr();
-        let fetched = watchdog("native fetch", Duration::from_secs(60), move || {
-            let fetch = |backend: &Backend| backend.run(native_fetch(*backend, addr, 3));
-            let checked = |backend| checked(fetch(backend), addr, 3);
-            Backend::ALL.iter().map(checked).collect::<Vec<_>>()
-        });
-        assert!(
-            fetched.iter().all(|answer| *answer == Ok(300)),
-            "{fetched:?}"
-        );
-        assert_eq!(server.stop(), Backend::ALL.len() as u64);
-    }
 
     #[test]
     fn a_wrong_or_failed_answer_is_one_line() {
@@ -171,5 +172,12 @@ mod tests {
     fn reads_this_process() {
         assert!(proc_status("Threads:").unwrap() >= 1);
         assert!(proc_status("VmHWM:").unwrap() > 0);
+    }
+
+    #[test]
+    fn both_drivers_are_named() {
+        let drivers = drivers().unwrap();
+        assert!(["io_uring", "polling"].contains(&drivers["compio"].as_str()));
+        assert!(["io_uring", "legacy"].contains(&drivers["monoio"].as_str()));
     }
 }

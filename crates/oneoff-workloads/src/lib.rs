@@ -1,9 +1,8 @@
 //! The workloads that oneoff's examples, tests, benches and `cargo xtask compare` all run, each
 //! defined once so that every backend is measured on exactly the same work.
 //!
-//! Beside them, [`stats`] holds the one median and percentile that every figure is summarised
-//! with (the probe, `cargo xtask compare`, `bench-report`), and [`timing`] the one way a warm
-//! call is timed.
+//! Beside them, [`stats`] holds the one median and percentile that `cargo xtask compare`
+//! summarises every figure with.
 //!
 //! The centre is [`work_with`], the classic one-off coroutine: it reports that it has started,
 //! awaits a delay, reports that it is done and returns `arg * 100`. Its timer is `async-io`'s,
@@ -35,10 +34,8 @@ pub mod fetch;
 
 pub mod stats;
 
-pub mod timing;
-
 use std::future::Future;
-use std::io::{self, Write};
+use std::io::Write;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -46,9 +43,6 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
-
-/// The delay of the classic example: one second.
-pub const CLASSIC_DELAY: Duration = Duration::from_secs(1);
 
 /// The line [`work_with`] writes first.
 pub const STARTED: &str = "Coroutine has started";
@@ -80,19 +74,6 @@ pub async fn work_with<W: Write>(arg: u64, delay: Duration, mut out: W) -> u64 {
     async_io::Timer::after(delay).await;
     report(&mut out, DONE);
     arg.saturating_mul(100)
-}
-
-/// [`work_with`] as the classic example runs it: a one-second delay, lines to stdout.
-///
-/// # Examples
-///
-/// ```no_run
-/// // Prints "Coroutine has started", then a second later "Coroutine is done".
-/// let result = futures_lite::future::block_on(oneoff_workloads::work(100));
-/// assert_eq!(result, 10_000);
-/// ```
-pub async fn work(arg: u64) -> u64 {
-    work_with(arg, CLASSIC_DELAY, io::stdout()).await
 }
 
 fn report<W: Write>(out: &mut W, line: &str) {

@@ -1,6 +1,7 @@
-//! The one definition of a median and a percentile that every measurement of oneoff uses: the
-//! probe's warm figures, `cargo xtask compare`'s report and `bench-report`, so that the same
-//! samples give the same figure wherever they are summarised.
+//! The one definition of a median and a percentile that `cargo xtask compare` summarises every
+//! figure with: the cold samples, the benches' samples of a warm figure and Python's rounds (whose
+//! reference script takes its median the same way), so that the same samples give the same
+//! figure wherever they are summarised.
 //!
 //! Both are by nearest rank: the value at rank ⌈n·p⌉ of the sorted samples, always one of the
 //! samples (never an average of two), so an even count takes the lower of the two middle

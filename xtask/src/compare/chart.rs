@@ -75,7 +75,7 @@ fn panel<DB: DrawingBackend>(
         (20, top),
         ("sans-serif", 16).into_font().style(FontStyle::Bold),
     ))?;
-    let axis = format!("{}, {}", answer.situation.axis(), unit_name(answer));
+    let axis = format!("{}, {}", answer.situation.axis(), answer.unit.name());
     root.draw(&Text::new(
         axis,
         (20, top + 22),
@@ -156,12 +156,4 @@ fn bar<DB: DrawingBackend>(
         value,
     ))?;
     Ok(())
-}
-
-fn unit_name(answer: &Answer) -> &'static str {
-    match answer.unit {
-        super::verdict::Unit::Microseconds => "µs",
-        super::verdict::Unit::Nanoseconds => "ns per call",
-        super::verdict::Unit::Kibibytes => "KiB",
-    }
 }

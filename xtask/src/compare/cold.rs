@@ -5,16 +5,15 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use oneoff::Backend;
 use oneoff_probe::{ColdReport, Request};
 use oneoff_workloads::{DONE, STARTED, stats};
 use serde::Serialize;
 
-use super::probes::{Launcher, ProbeBuild};
-use super::settings::Workload;
-use super::settings::{Kind, Subject};
+use super::probes::{Build, Launcher};
+use super::settings::{Kind, Subject, Workload};
 use super::spread::Spread;
 use crate::cmd::Ran;
+use oneoff_probe::BackendName;
 
 /// Seeds the shuffled order of the cold samples, so that the same flags give the same
 /// schedule.
@@ -46,7 +45,7 @@ pub(crate) struct Row {
 
 /// The cold rows: the baseline and each backend on `work`, Python's when it is there, then
 /// the baseline and each backend on `fetch` (Python runs `work` only).
-pub(crate) fn rows(backends: &[Backend], python: bool) -> Vec<Row> {
+pub(crate) fn rows(backends: &[BackendName], python: bool) -> Vec<Row> {
     let mut rows = Vec::new();
     for workload in [Workload::Work, Workload::Fetch] {
         let mut subjects = vec![Subject::Baseline];
@@ -138,10 +137,7 @@ fn command(launch: &Launcher<'_>, row: &Row, fetch: std::net::SocketAddr) -> cra
                 delay_ns: s.delay_ns,
                 fetch: (row.workload == Workload::Fetch).then_some(fetch),
             };
-            let build = row
-                .subject
-                .backend()
-                .map_or(ProbeBuild::Default, ProbeBuild::of);
+            let build = row.subject.backend().map_or(Build::Default, Build::of);
             return launch.probe(build, &request, launch.child_timeout());
         }
     };
@@ -201,6 +197,8 @@ pub(crate) fn check(
 /// footprint cost (median, 10th and 90th percentile over the samples).
 #[derive(Debug, Serialize)]
 pub(crate) struct ColdSummary {
+    #[serde(skip)]
+    pub(crate) backend: Option<BackendName>,
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
     pub(crate) workload: Workload,
@@ -259,6 +257,7 @@ fn summary(row: &Row, expected: u64) -> ColdSummary {
         Spread::of(samples.iter().filter_map(pick).collect())
     };
     ColdSummary {
+        backend: row.subject.backend(),
         name: row.subject.name(row.workload),
         kind: row.subject.kind(),
         workload: row.workload,
@@ -415,7 +414,7 @@ mod tests {
                 ..ColdReport::default()
             },
         };
-        let mut rows = rows(&[Backend::ALL[0]], false);
+        let mut rows = rows(&[BackendName::ALL[0]], false);
         // The baseline drifts from 100 to 300 µs; the backend is 10 µs above it in each round.
         rows[0].samples = (0..9).map(|r| sample(r, 100 + 25 * u64::from(r))).collect();
         rows[1].samples = (0..9).map(|r| sample(r, 110 + 25 * u64::from(r))).collect();

@@ -5,18 +5,17 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use oneoff::Backend;
 use oneoff_probe::{Case, Outcome, Request};
 use serde::Serialize;
 
-use super::probes::{Launcher, ProbeBuild, parse_last};
+use super::probes::{Build, Launcher, parse_last};
 use crate::cmd::Ran;
+use oneoff_probe::BackendName;
 
 /// One backend's row of the matrix, its cells in the order of [`Case::ALL`].
 #[derive(Debug, Serialize)]
 pub(crate) struct MatrixRow {
-    #[serde(serialize_with = "super::settings::name")]
-    pub(crate) backend: Backend,
+    pub(crate) backend: BackendName,
     pub(crate) cells: Vec<Outcome>,
 }
 
@@ -33,7 +32,7 @@ impl MatrixRow {
 
 /// How many processes [`measure`] starts for `backends`, and how many connect to the loopback
 /// server (one per `fetch` cell).
-pub(crate) fn processes(backends: &[Backend]) -> (u64, u64) {
+pub(crate) fn processes(backends: &[BackendName]) -> (u64, u64) {
     let fetches = [Case::TokioFetch, Case::AsyncIoFetch].len();
     let rows = backends.len() as u64;
     (rows * Case::ALL.len() as u64, rows * fetches as u64)
@@ -42,7 +41,7 @@ pub(crate) fn processes(backends: &[Backend]) -> (u64, u64) {
 /// The matrix rows of `backends`.
 pub(crate) fn measure(
     launch: &Launcher<'_>,
-    backends: &[Backend],
+    backends: &[BackendName],
     fetch: SocketAddr,
 ) -> anyhow::Result<Vec<MatrixRow>> {
     let timeout = Duration::from_secs(launch.settings.cell_timeout_s);
@@ -55,7 +54,7 @@ pub(crate) fn measure(
                 case,
                 fetch,
             };
-            let ran = launch.run(launch.probe(ProbeBuild::of(*backend), &request, timeout))?;
+            let ran = launch.run(launch.probe(Build::of(*backend), &request, timeout))?;
             cells.push(outcome(&ran));
         }
         rows.push(MatrixRow {

@@ -1,13 +1,13 @@
-//! The measurement binary in each build a user makes, and how its processes are started.
+//! The measurement binaries in each build a user makes, and how their processes are started.
 //!
-//! The builds: the facade's default features (the baseline rows'), one per backend feature (the
-//! defaults plus that feature: what a user with that one feature gets; cargo finds the default
-//! backend's the same as the defaults' and builds it once), and `all-backends`, whose one
-//! binary, `oneoff-probe-reach`, times the portal and `TokioCompat` (they need each backend's
-//! runner type). Each is built through cargo in a profile without debug
-//! info and copied to a path of its own right after its build (cargo keeps one
-//! `oneoff-probe`, which the next build overwrites). Every measured child is started the same
-//! way: in the user's environment rather than the one cargo made for xtask, under a time limit.
+//! The builds: the probe with the facade's default features (the baseline rows'), and one per
+//! backend feature (the defaults plus that feature: what a user with that one feature gets;
+//! cargo finds the default backend's the same as the defaults' and builds it once), each copied
+//! to a path of its own right after its build (cargo keeps one `oneoff-probe`, which the next
+//! build overwrites); then the bench targets whose benchmarks give the warm figures, all
+//! backends in one build. All in one cargo profile, so that the runtimes compile once. Every
+//! measured child is started the same way: in the user's environment rather than the one cargo
+//! made for xtask, under a time limit.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -17,59 +17,46 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::ProgressBar;
-use oneoff::Backend;
 use oneoff_probe::Request;
 use serde::{Deserialize, Serialize};
 
-use super::settings::{ProbeProfile, Settings};
+use super::settings::{ProbeProfile, Settings, Variant};
 use crate::cmd::{Cmd, Ran};
 use crate::workspace;
+use oneoff_probe::BackendName;
 
 /// The Python reference script, run with `python3 -c`.
 const REFERENCE_PY: &str = include_str!("reference.py");
 
-/// A build of the measurement binary.
+/// A build of a measurement binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum ProbeBuild {
-    /// The facade's default features.
+pub(crate) enum Build {
+    /// The probe with the facade's default features.
     Default,
-    /// The facade's defaults plus a backend's feature (tokio's two flavours share one).
+    /// The probe with the facade's defaults plus a backend's feature (tokio's two flavours
+    /// share one).
     Feature(&'static str),
-    /// Every backend: the portal and `TokioCompat`.
-    AllBackends,
+    /// A bench target of `oneoff-benches` (`benches/benches/<target>.rs`), every backend.
+    Bench(&'static str),
 }
 
-impl ProbeBuild {
-    /// The build `backend` is measured in.
-    pub(crate) fn of(backend: Backend) -> ProbeBuild {
-        ProbeBuild::Feature(backend.feature())
+impl Build {
+    /// The probe build `backend` is measured in.
+    pub(crate) fn of(backend: BackendName) -> Build {
+        Build::Feature(backend.feature())
     }
 
     /// Its name in reports and in the path of its executable.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            ProbeBuild::Default => "default",
-            ProbeBuild::Feature(feature) => feature,
-            ProbeBuild::AllBackends => "all-backends",
-        }
-    }
-
-    /// The cargo flags that select it.
-    fn cargo_flags(self) -> String {
-        match self {
-            ProbeBuild::Default => "--bin oneoff-probe".to_owned(),
-            ProbeBuild::Feature(feature) => {
-                format!("--bin oneoff-probe --features async-oneoff/{feature}")
-            }
-            ProbeBuild::AllBackends => {
-                "--bin oneoff-probe-reach --features all-backends".to_owned()
-            }
+            Build::Default => "default",
+            Build::Feature(name) | Build::Bench(name) => name,
         }
     }
 }
 
 /// A build by its name.
-impl Serialize for ProbeBuild {
+impl Serialize for Build {
     fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
         out.serialize_str(self.name())
     }
@@ -78,128 +65,141 @@ impl Serialize for ProbeBuild {
 /// One build, as the report records it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Built {
-    pub(crate) build: ProbeBuild,
-    /// The cargo flags after `cargo build --package oneoff-probe`.
-    pub(crate) cargo_flags: String,
-    /// Where its executable was copied to.
+    pub(crate) build: Build,
+    /// The cargo command that built it.
+    pub(crate) cargo: String,
+    /// Its executable.
     pub(crate) executable: PathBuf,
     /// The executable's size.
     pub(crate) bytes: u64,
 }
 
-/// Builds every build that `backends` need, announcing each as "n of N", and returns them.
-pub(crate) fn build(profile: ProbeProfile, backends: &[Backend]) -> anyhow::Result<Vec<Built>> {
-    let mut builds = vec![ProbeBuild::Default];
-    builds.extend(backends.iter().map(|backend| ProbeBuild::of(*backend)));
-    builds.push(ProbeBuild::AllBackends);
-    builds.sort_unstable();
-    builds.dedup();
-    let root = workspace::root();
+/// Builds the probe for `backends` and the bench targets of the warm figures, announcing each
+/// cargo command as "n of N", and returns them.
+pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::Result<Vec<Built>> {
+    let mut probes = vec![Build::Default];
+    probes.extend(backends.iter().map(|backend| Build::of(*backend)));
+    probes.sort_unstable();
+    probes.dedup();
+    let mut benches: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
+    benches.dedup();
+    let steps = probes.len() + 1;
     let mut built = Vec::new();
-    for (index, build) in builds.iter().enumerate() {
-        eprintln!(
-            "compare: building the measurement binary {} of {} ({}){}",
-            index + 1,
-            builds.len(),
-            build.name(),
-            if index == 0 {
-                ": the first build compiles every dependency, a few minutes"
-            } else {
-                ""
-            }
-        );
-        built.push(build_one(&root, profile, *build)?);
+    for (index, build) in probes.iter().enumerate() {
+        let mut args = vec![
+            "build",
+            "--package",
+            "oneoff-probe",
+            "--bin",
+            "oneoff-probe",
+        ];
+        let feature;
+        if let Build::Feature(name) = build {
+            feature = format!("async-oneoff/{name}");
+            args.extend(["--features", &feature]);
+        }
+        announce(index + 1, steps, &format!("the probe ({})", build.name()));
+        let ran = cargo(profile, &args)?;
+        let cargo_made = executable(&ran, "oneoff-probe")?;
+        built.push(keep(profile, *build, &args, &cargo_made)?);
+    }
+    let mut args = vec!["bench", "--no-run", "--package", "oneoff-benches"];
+    args.extend(benches.iter().flat_map(|bench| ["--bench", bench]));
+    announce(
+        steps,
+        steps,
+        &format!("the benches ({})", benches.join(", ")),
+    );
+    let ran = cargo(profile, &args)?;
+    for bench in benches {
+        let executable = executable(&ran, bench)?;
+        built.push(Built {
+            build: Build::Bench(bench),
+            cargo: shown(profile, &args),
+            bytes: fs::metadata(&executable)?.len(),
+            executable,
+        });
     }
     Ok(built)
 }
 
-/// The profile's name, and the cargo flags that define it: for `release`, a profile `probe`
-/// that inherits it without debug info (quicker to build, a tenth of the disk), in a folder of
-/// its own (`target/probe`), so that a probe build neither rebuilds nor overwrites the user's
-/// `target/release`; `dev` as the user has it, so that it shares the test builds' dependencies.
-fn profile_flags(profile: ProbeProfile) -> (&'static str, Vec<&'static str>) {
-    match profile {
-        ProbeProfile::Release => (
-            "probe",
-            vec![
-                "--config",
-                "profile.probe.inherits=\"release\"",
-                "--config",
-                "profile.probe.debug=false",
-            ],
-        ),
-        ProbeProfile::Dev => ("dev", Vec::new()),
-    }
+fn announce(step: usize, steps: usize, what: &str) {
+    let first = if step == 1 {
+        ": the first build compiles every dependency, a minute or more"
+    } else {
+        ""
+    };
+    eprintln!("compare: building {step} of {steps}, {what}{first}");
 }
 
-/// Builds `build` and copies its executable to `target/oneoff/probes/<profile>/<build>/`.
-fn build_one(root: &Path, profile: ProbeProfile, build: ProbeBuild) -> anyhow::Result<Built> {
-    let (profile_name, config) = profile_flags(profile);
+/// The cargo command of `args` in `profile`, as the report shows it.
+fn shown(profile: ProbeProfile, args: &[&str]) -> String {
+    format!(
+        "cargo {} --profile {}",
+        args.join(" "),
+        profile.cargo_name()
+    )
+}
+
+/// Runs cargo with `args` in `profile`, its progress shown; fails when the build does.
+fn cargo(profile: ProbeProfile, args: &[&str]) -> anyhow::Result<Ran> {
     let ran = Cmd::new(workspace::cargo())
-        .args(config)
-        .args([
-            "build",
-            "--profile",
-            profile_name,
-            "--package",
-            "oneoff-probe",
-        ])
+        .args(args)
+        .args(["--profile", profile.cargo_name()])
         .args(["--message-format=json-render-diagnostics"])
-        .args(build.cargo_flags().split_whitespace())
-        .dir(root)
+        .dir(&workspace::root())
         .show_stderr()
         .timeout(Duration::from_secs(3600))
         .run()?;
     if !ran.success() {
-        bail!(
-            "building the measurement binary ({}) failed: {}",
-            build.name(),
-            ran.failure()
-        );
+        bail!("`{}` failed: {}", shown(profile, args), ran.failure());
     }
-    // The executable's path comes from cargo itself, so CARGO_TARGET_DIR and friends hold.
-    let cargo_made = ran
-        .lines
+    Ok(ran)
+}
+
+/// The executable of the target `name` that cargo reported building: its path comes from cargo
+/// itself, so CARGO_TARGET_DIR and friends hold.
+fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
+    ran.lines
         .iter()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
-        .filter(|message| message["target"]["kind"][0] == "bin")
+        .filter(|message| message["target"]["name"] == name)
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .context("cargo built oneoff-probe but named no executable")?;
+        .with_context(|| format!("cargo built {name} but named no executable"))
+}
+
+/// Copies a probe's executable to `<target>/oneoff/probes/<profile>/<build>/`: copied, not
+/// linked, since the next build replaces cargo's file under the same name.
+fn keep(
+    profile: ProbeProfile,
+    build: Build,
+    args: &[&str],
+    cargo_made: &Path,
+) -> anyhow::Result<Built> {
     // `<target>/<profile>/oneoff-probe`.
-    let target = cargo_made
-        .parent()
-        .and_then(Path::parent)
-        .context("a target folder")?;
+    let target = cargo_made.ancestors().nth(2).context("a target folder")?;
     let executable = target
         .join("oneoff/probes")
-        .join(profile_name)
+        .join(profile.cargo_name())
         .join(build.name())
-        .join(
-            cargo_made
-                .file_name()
-                .context("an executable has a file name")?,
-        );
+        .join(cargo_made.file_name().context("a file name")?);
     let folder = executable.parent().expect("a file in a folder");
     fs::create_dir_all(folder).with_context(|| format!("could not create {}", folder.display()))?;
-    // Copied, not linked: the next build replaces cargo's file under the same name.
-    fs::copy(&cargo_made, &executable).with_context(|| {
-        format!(
-            "could not copy {} to {}",
-            cargo_made.display(),
-            executable.display()
-        )
+    fs::copy(cargo_made, &executable).with_context(|| {
+        let (from, to) = (cargo_made.display(), executable.display());
+        format!("could not copy {from} to {to}")
     })?;
     Ok(Built {
         build,
-        cargo_flags: build.cargo_flags(),
+        cargo: shown(profile, args),
         bytes: fs::metadata(&executable)?.len(),
         executable,
     })
 }
 
 /// A python3 found on PATH.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub(crate) struct Python {
     /// The interpreter itself (not a launcher such as a pyenv shim, whose own start-up would
     /// be counted as Python's).
@@ -234,11 +234,14 @@ pub(crate) fn find_python() -> Result<Python, String> {
     }
 }
 
-/// How every measured child is started: the probe's builds, the user's `LD_LIBRARY_PATH`, the
-/// settings, Python, and the progress bar that each finished child moves on.
+/// How every measured child is started: the builds, the user's `LD_LIBRARY_PATH`, the settings,
+/// Python, and the progress bar that each finished child moves on.
 pub(crate) struct Launcher<'a> {
-    executables: BTreeMap<ProbeBuild, PathBuf>,
+    executables: BTreeMap<Build, PathBuf>,
     library_path: Option<OsString>,
+    /// Where the benches write their figures: compare's own folder, so that a user's
+    /// `cargo bench` results are left alone.
+    pub(crate) criterion: PathBuf,
     pub(crate) python: Option<&'a Python>,
     pub(crate) settings: &'a Settings,
     pub(crate) progress: ProgressBar,
@@ -255,6 +258,7 @@ impl<'a> Launcher<'a> {
             .iter()
             .map(|b| (b.build, b.executable.clone()))
             .collect();
+        // `<target>/oneoff/probes/<profile>/<build>/oneoff-probe`.
         let target = built
             .first()
             .and_then(|b| b.executable.ancestors().nth(5))
@@ -262,6 +266,7 @@ impl<'a> Launcher<'a> {
         Launcher {
             executables,
             library_path: users_library_path(&target),
+            criterion: target.join("oneoff/criterion"),
             python,
             settings,
             progress,
@@ -269,20 +274,23 @@ impl<'a> Launcher<'a> {
     }
 
     /// A probe process of `build` asked for `request`, with `timeout`.
-    pub(crate) fn probe(&self, build: ProbeBuild, request: &Request, timeout: Duration) -> Cmd {
+    pub(crate) fn probe(&self, build: Build, request: &Request, timeout: Duration) -> Cmd {
+        self.measured(build).args([request.arg()]).timeout(timeout)
+    }
+
+    /// The executable of `build`, in the user's environment, not the one cargo made for xtask.
+    pub(crate) fn measured(&self, build: Build) -> Cmd {
         let executable = self
             .executables
             .get(&build)
-            .unwrap_or_else(|| panic!("the {} build of the probe was not made", build.name()));
-        self.measured(executable)
-            .args(request.args())
-            .timeout(timeout)
+            .unwrap_or_else(|| panic!("the {} build was not made", build.name()));
+        self.in_users_environment(executable)
     }
 
     /// The Python reference script in `mode`, with its arguments.
     pub(crate) fn python(&self, mode: &str, args: &[&str]) -> Cmd {
         let python = self.python.expect("python rows exist only with python");
-        self.measured(&python.executable)
+        self.in_users_environment(&python.executable)
             .args(["-c", REFERENCE_PY, mode])
             .args(args)
             .timeout(self.child_timeout())
@@ -300,8 +308,7 @@ impl<'a> Launcher<'a> {
         ran
     }
 
-    /// A measured child: `program` in the user's environment, not the one cargo made for xtask.
-    fn measured(&self, program: &Path) -> Cmd {
+    fn in_users_environment(&self, program: &Path) -> Cmd {
         Cmd::new(program).env("LD_LIBRARY_PATH", self.library_path.as_deref())
     }
 }
@@ -334,20 +341,4 @@ fn users_library_path(target: &Path) -> Option<OsString> {
     std::env::join_paths(kept)
         .ok()
         .filter(|path| !path.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_backend_is_built_with_its_own_feature_of_the_facade() {
-        for backend in Backend::ALL {
-            let flags = ProbeBuild::of(*backend).cargo_flags();
-            let feature = format!("--features async-oneoff/{}", backend.feature());
-            assert_eq!(flags, format!("--bin oneoff-probe {feature}"));
-        }
-        let all = ProbeBuild::AllBackends.cargo_flags();
-        assert_eq!(all, "--bin oneoff-probe-reach --features all-backends");
-    }
 }

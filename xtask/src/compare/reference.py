@@ -1,14 +1,15 @@
 """Python's own answer, measured the way oneoff-probe measures the Rust backends.
 
 Run by `cargo xtask compare` as `python3 -c <this> MODE ARG DELAY_NS [REPS TARGET_US]`. It ends
-stdout with one JSON line of the same shape as oneoff-probe's report (`oneoff_probe::ColdReport`
-or `WarmReport`; durations in nanoseconds), so both are read by the same code.
+stdout with one JSON line: in the cold modes of the same shape as oneoff-probe's report
+(`oneoff_probe::ColdReport`, durations in nanoseconds), so both are read by the same code; in
+`warm`, ns per call by the names of compare's warm variants.
 
 Modes: `cold-plain` (no asyncio at all: the Python baseline), `cold-run` (asyncio.run),
 `cold-runner` (asyncio.Runner, one call), `warm` (ns per call, asyncio.run against a kept
-asyncio.Runner, on a coroutine that returns at once and on one that yields once; then the
-round trip of `asyncio.run_coroutine_threadsafe(ready(), loop).result()` to a loop running on
-another thread, the reference of oneoff's `BlockingPortal::call`).
+asyncio.Runner, on a coroutine that yields once; then the round trip of
+`asyncio.run_coroutine_threadsafe(ready(), loop).result()` to a loop running on another thread,
+the reference of oneoff's `BlockingPortal::call`).
 """
 
 import json
@@ -120,15 +121,11 @@ def warm(reps, target_ns):
     async def yield_once():
         await asyncio.sleep(0)
 
-    figures = {
-        "one_shot_ready": ns_per_call(reps, target_ns, lambda: asyncio.run(ready())),
-        "one_shot_yield": ns_per_call(reps, target_ns, lambda: asyncio.run(yield_once())),
-    }
+    figures = {"one_shot_yield": ns_per_call(reps, target_ns, lambda: asyncio.run(yield_once()))}
     with asyncio.Runner() as runner:
-        figures["reused_ready"] = ns_per_call(reps, target_ns, lambda: runner.run(ready()))
         figures["reused_yield"] = ns_per_call(reps, target_ns, lambda: runner.run(yield_once()))
     figures["portal_call"] = threadsafe_call_ns(reps, target_ns, ready)
-    return {"ns_per_call": figures, "driver": None}
+    return figures
 
 
 def threadsafe_call_ns(reps, target_ns, ready):

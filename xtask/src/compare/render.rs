@@ -3,15 +3,13 @@
 //! [`WIDTH`](super::text::WIDTH) columns (cells wrap, the matrix shows short labels explained
 //! under it), the Markdown keeps every message whole.
 
-use oneoff_probe::{Calls, Case, Variant};
+use oneoff_probe::Case;
 
 use super::cold::ColdSummary;
 use super::report::Report;
-use super::settings::Kind;
-use super::settings::{ProbeProfile, Workload};
+use super::settings::{ProbeProfile, Variant, Workload};
 use super::spread::{Figure, Spread, UNSTEADY};
 use super::text::{Style, duration, optional, paragraph, per_call, sign, us};
-use super::warm::WarmSummary;
 
 /// The report for a terminal.
 pub(crate) fn terminal(report: &Report) -> String {
@@ -32,7 +30,6 @@ fn render(report: &Report, style: Style) -> String {
     reach(&mut out, report, style);
     footprint(&mut out, report, style);
     cold(&mut out, report, style, Workload::Fetch);
-    fetch_warm(&mut out, report, style);
     matrix(&mut out, report, style);
     environment(&mut out, report, style);
     notes(&mut out, report, style);
@@ -73,11 +70,12 @@ fn verdict(w: &mut String, report: &Report, style: Style) {
         style.item(w, &format!("{}: {}", answer.question, answer.sentence()));
     }
     let spread = format!(
-        "Spreads: warm figures are the median over {} rounds, each a fresh process, with the \
-         fastest and slowest round; ! marks an unsteady figure, whose slowest round took more \
-         than {UNSTEADY} times its fastest. Cold figures are the median over the samples with the \
-         90th percentile; \"vs baseline\" has a 95% interval in compare.json.",
-        report.settings.warm_rounds
+        "Spreads: warm figures are the median over the benches' {} samples of each benchmark \
+         (Python's: over {} rounds, each a fresh process), with the fastest and slowest; ! marks \
+         an unsteady figure, whose slowest sample took more than {UNSTEADY} times its fastest. \
+         Cold figures are the median over the samples with the 90th percentile; \"vs baseline\" \
+         has a 95% interval in compare.json.",
+        report.settings.bench_samples, report.settings.python_warm_rounds
     );
     w.push('\n');
     paragraph(w, &spread, "", "");
@@ -101,7 +99,7 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
              ({} samples per row{}, after {} discarded round)",
             s.arg,
             s.samples,
-            if report.python.available {
+            if report.python.is_some() {
                 format!(", {} for Python", s.python_samples)
             } else {
                 String::new()
@@ -110,9 +108,9 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
         ),
         Workload::Fetch => format!(
             "fetch({}), results and cold start-up: one TCP round trip to a loopback server, each \
-             backend on its own network stack (below), the baseline on blocking std::net; µs, \
-             median (p90), each sample a fresh process ({} samples per row, interleaved with \
-             work's)",
+             backend on its own network stack (in brackets, with the I/O driver where the runtime \
+             picks one), the baseline on blocking std::net; µs, median (p90), each sample a fresh \
+             process ({} samples per row, interleaved with work's)",
             s.arg, s.samples
         ),
     };
@@ -137,8 +135,14 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
         "teardown",
     ];
     let rows = cold_rows(report, workload).map(|row| {
+        let stack = row.stack.zip(row.backend).map(|(stack, backend)| {
+            match report.drivers.get(backend.name()) {
+                Some(driver) => format!(" ({stack}, {driver})"),
+                None => format!(" ({stack})"),
+            }
+        });
         vec![
-            row.name.to_owned(),
+            format!("{}{}", row.name, stack.unwrap_or_default()),
             match &row.error {
                 None => format!("ok: {}", row.expected_result),
                 Some(error) => format!("FAILED: {error}"),
@@ -158,84 +162,80 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
     style.table(w, &header, rows.collect());
 }
 
-/// The warm rows of `calls` (Python's with `work`'s).
-fn warm_rows(report: &Report, calls: Calls) -> impl Iterator<Item = &WarmSummary> {
-    report.warm.iter().filter(move |row| row.calls == calls)
-}
-
-/// Per-call cost of `work`, warm, each backend in its own build.
-fn warm(w: &mut String, report: &Report, style: Style) {
-    let s = &report.settings;
-    style.heading(
-        w,
-        &format!(
-            "work, per call, warm: ns per call, median (fastest–slowest round) over {} rounds, \
-             each round a fresh process per row, rows interleaved; in each, the median of {} \
-             batches of ~{} µs. Each backend in its own build: the facade's defaults plus its \
-             feature",
-            s.warm_rounds, s.warm_reps, s.warm_target_us
-        ),
-    );
-    let variants = oneoff_probe::Calls::Work.variants();
+/// The warm figures of `variants`, a row per backend and Python's, each `median
+/// (fastest–slowest)`; `added` puts what `TokioCompat` added after each compatible call.
+fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant], added: bool) {
+    let has_added = |v: &Variant| {
+        report
+            .warm
+            .iter()
+            .any(|r| r.tokio_compat_added_ns.contains_key(v))
+    };
+    let columns: Vec<(Variant, bool)> = variants
+        .iter()
+        .flat_map(|v| [(*v, false), (*v, true)])
+        .filter(|(v, is_added)| !is_added || (added && has_added(v)))
+        .collect();
     let mut header = vec!["row"];
-    header.extend(variants.iter().map(|variant| variant.title()));
-    let rows = warm_rows(report, Calls::Work).map(|row| {
-        let mut cells = vec![row.name.to_owned()];
-        match &row.error {
-            None => cells.extend(
-                variants
-                    .iter()
-                    .map(|v| figure_cell(row.per_call_ns.get(v), per_call)),
-            ),
-            Some(error) => cells.push(format!("FAILED: {error}")),
-        }
-        cells
-    });
-    style.table(w, &header, rows.collect());
-}
-
-/// The portal's round trip and what tokio compatibility adds to a call, each backend in the
-/// all-backends build, beside Python's `run_coroutine_threadsafe`.
-fn reach(w: &mut String, report: &Report, style: Style) {
-    style.heading(
-        w,
-        &format!(
-            "work, from another thread and with tokio compatibility, warm: ns per call, median \
-             (fastest–slowest round) over {} rounds, each backend in the all-backends build (its \
-             runner's type is needed). Portal call: a ready future sent from the process's main \
-             thread to a BlockingPortal of the backend, its output handed back (Python: \
-             asyncio.run_coroutine_threadsafe(ready(), loop).result() to a loop on another \
-             thread). TokioCompat: the ready calls in `TokioCompat<backend>`, and what that added \
-             to the same call without it, timed moments apart in the same process",
-            report.settings.warm_rounds
-        ),
+    header.extend(
+        columns
+            .iter()
+            .map(|(v, is_added)| if *is_added { "added" } else { v.title() }),
     );
-    let header = [
-        "row",
-        "portal call",
-        "one-shot, ready, in TokioCompat",
-        "added",
-        "reused runner, ready, in TokioCompat",
-        "added",
-    ];
-    let python = report.warm.iter().filter(|row| row.kind == Kind::Python);
-    let rows = warm_rows(report, Calls::Reach).chain(python).map(|row| {
+    let rows = report.warm.iter().map(|row| {
         let mut cells = vec![row.name.to_owned()];
         if let Some(error) = &row.error {
             cells.push(format!("FAILED: {error}"));
             return cells;
         }
-        let (figures, added) = (&row.per_call_ns, &row.tokio_compat_added_ns);
-        cells.push(figure_cell(figures.get(&Variant::PortalCall), per_call));
-        for compat in [Variant::CompatOneShotReady, Variant::CompatReusedReady] {
-            cells.push(figure_cell(figures.get(&compat), per_call));
-            cells.push(figure_cell(added.get(&compat), |ns| {
+        cells.extend(columns.iter().map(|(variant, is_added)| match is_added {
+            false => figure_cell(row.per_call_ns.get(variant), per_call),
+            true => figure_cell(row.tokio_compat_added_ns.get(variant), |ns| {
                 format!("{}{}", if ns < 0.0 { "-" } else { "+" }, per_call(ns.abs()))
-            }));
-        }
+            }),
+        }));
         cells
     });
     style.table(w, &header, rows.collect());
+}
+
+/// Per-call cost, warm: the benches' `yield1` figures, every backend in one build, beside
+/// Python's `asyncio.run` and `asyncio.Runner`.
+fn warm(w: &mut String, report: &Report, style: Style) {
+    let s = &report.settings;
+    style.heading(
+        w,
+        &format!(
+            "per call, warm, a future that yields once: ns per call, median (fastest–slowest \
+             sample), measured by the benches (`yield1/<backend>/oneshot` and `reused`), every \
+             backend in one build of the benches, each benchmark {} samples after {} ms of \
+             warm-up; Python: asyncio.run and asyncio.Runner, over {} rounds",
+            s.bench_samples, s.bench_warm_up_ms, s.python_warm_rounds
+        ),
+    );
+    let variants = [Variant::OneShotYield, Variant::ReusedYield];
+    warm_table(w, report, style, &variants, false);
+}
+
+/// The portal's round trip and what tokio compatibility adds to a call, from the benches,
+/// beside Python's `run_coroutine_threadsafe`.
+fn reach(w: &mut String, report: &Report, style: Style) {
+    style.heading(
+        w,
+        "from another thread and with tokio compatibility, warm: ns per call, median \
+         (fastest–slowest sample), measured by the benches (`portal/<backend>/call` and the \
+         `compat` group). Portal call: a ready future sent from the bench's thread to a BlockingPortal of \
+         the backend, its output handed back (Python: asyncio.run_coroutine_threadsafe(ready(), \
+         loop).result() to a loop on another thread). TokioCompat: the ready calls in \
+         `TokioCompat<backend>`, and what that added to the same call without it, on the \
+         backends that do not provide tokio",
+    );
+    let variants = [
+        Variant::PortalCall,
+        Variant::CompatOneShotReady,
+        Variant::CompatReusedReady,
+    ];
+    warm_table(w, report, style, &variants, true);
 }
 
 /// Footprint and timer of `work`.
@@ -267,45 +267,6 @@ fn footprint(w: &mut String, report: &Report, style: Style) {
             }),
             spread_us(row.timer_ns),
         ]
-    });
-    style.table(w, &header, rows.collect());
-}
-
-/// Per-call cost of `fetch`, warm: one-shot and on a kept runner, beside blocking `std::net`.
-fn fetch_warm(w: &mut String, report: &Report, style: Style) {
-    style.heading(
-        w,
-        &format!(
-            "fetch, per call, warm: µs per call, median (fastest–slowest round) over {} rounds, \
-             each backend in its own build; the baseline makes the same round trip with blocking \
-             std::net",
-            report.settings.warm_rounds
-        ),
-    );
-    let header = ["row", "stack", "one-shot", "reused runner"];
-    let as_us = |ns: f64| us(ns.round() as u64);
-    let rows = warm_rows(report, Calls::Fetch).map(|row| {
-        let stack = row.stack.unwrap_or("-");
-        let mut cells = vec![
-            row.name.to_owned(),
-            match report.drivers.get(row.name) {
-                Some(driver) => format!("{stack} ({driver})"),
-                None => stack.to_owned(),
-            },
-        ];
-        if let Some(error) = &row.error {
-            cells.push(format!("FAILED: {error}"));
-            return cells;
-        }
-        // The baseline's blocking call stands in both columns, as the floor of each.
-        let blocking = row.per_call_ns.get(&Variant::BlockingFetch);
-        for variant in [Variant::OneShotFetch, Variant::ReusedFetch] {
-            cells.push(figure_cell(
-                row.per_call_ns.get(&variant).or(blocking),
-                as_us,
-            ));
-        }
-        cells
     });
     style.table(w, &header, rows.collect());
 }
@@ -365,10 +326,12 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
 fn environment(w: &mut String, report: &Report, style: Style) {
     let env = &report.environment;
     style.heading(w, "Environment");
-    let python = match (&report.python.version, &report.python.executable) {
-        (Some(version), Some(executable)) => format!("{version} ({executable})"),
-        _ => "absent".to_owned(),
-    };
+    let python = report
+        .python
+        .as_ref()
+        .map_or("absent".to_owned(), |python| {
+            format!("{} ({})", python.version, python.executable.display())
+        });
     let crates: Vec<String> = env
         .crates
         .iter()
@@ -377,14 +340,7 @@ fn environment(w: &mut String, report: &Report, style: Style) {
     let builds: Vec<String> = report
         .builds
         .iter()
-        .map(|built| match built.cargo_flags.as_str() {
-            "" => format!("{} ({} KiB)", built.build.name(), built.bytes / 1024),
-            flags => format!(
-                "{} ({flags}, {} KiB)",
-                built.build.name(),
-                built.bytes / 1024
-            ),
-        })
+        .map(|built| format!("{} ({} KiB)", built.build.name(), built.bytes / 1024))
         .collect();
     let drivers: Vec<String> = report
         .drivers
@@ -403,7 +359,7 @@ fn environment(w: &mut String, report: &Report, style: Style) {
         ("rustc", env.rustc.clone()),
         ("crates", crates.join(", ")),
         ("python", python),
-        ("probes", builds.join(", ")),
+        ("builds", builds.join(", ")),
         ("drivers", drivers),
         ("priority", report.settings.priority.clone()),
         ("git", env.git_revision.clone()),

@@ -2,27 +2,26 @@
 //! the environment and settings beside them. This is what `compare.json` holds; the tables,
 //! `compare.md` and the chart are drawn from it.
 
-use std::collections::BTreeMap;
-
-use oneoff_probe::{Calls, Case, Outcome, Variant};
+use oneoff_probe::{Case, Drivers, Outcome};
 use serde::Serialize;
 
 use super::cold::ColdSummary;
 use super::matrix::MatrixRow;
 use super::probes::{Built, Python};
-use super::settings::Kind;
-use super::settings::{Settings, Workload};
+use super::settings::{Kind, Settings, Variant, Workload};
 use super::spread::Figure;
 use super::verdict::{Answer, Candidate, Situation};
-use super::warm::WarmSummary;
+use super::warm::WarmRow;
 use crate::environment::Environment;
 
 /// Names the shape of `compare.json`, so that scripts can tell when it changes (3: the `fetch`
 /// rows, each row's `workload`, the drivers and the loopback server; 4: the portal's round
 /// trip and the calls in `TokioCompat`; 5: the verdict, every warm figure with its rounds and
 /// spread, warm rows by `calls` and `build` instead of `config`, cells as typed outcomes, cold
-/// spreads with their 10th percentile, no "every detector" rows).
-pub(crate) const SCHEMA: &str = "oneoff-compare/5";
+/// spreads with their 10th percentile, no "every detector" rows; 6: the warm figures from the
+/// benches, one row per backend, each figure with its `samples`, no warm `fetch` rows, the
+/// builds with their cargo command).
+pub(crate) const SCHEMA: &str = "oneoff-compare/6";
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -42,14 +41,15 @@ pub(crate) struct Report {
     /// first.
     pub(crate) cold: Vec<ColdSummary>,
     /// Warm per-call cost.
-    pub(crate) warm: Vec<WarmSummary>,
+    pub(crate) warm: Vec<WarmRow>,
     /// The reactor compatibility matrix.
     pub(crate) matrix: Matrix,
-    /// The I/O driver each backend that picks one (compio, monoio) ran on.
-    pub(crate) drivers: BTreeMap<&'static str, String>,
+    /// The I/O driver each backend of the run that picks one (compio, monoio) starts on.
+    pub(crate) drivers: Drivers,
     /// The loopback server that `fetch(arg)` connected to.
     pub(crate) fetch_server: ServerUse,
-    pub(crate) python: PythonSummary,
+    /// The python3 of the reference rows; absent without one (the notes say why).
+    pub(crate) python: Option<Python>,
     /// One line per failed backend; empty when all went well.
     pub(crate) failures: Vec<String>,
     /// Things worth knowing that are not failures (a missing python3, a failed reference row).
@@ -84,20 +84,12 @@ pub(crate) struct Matrix {
     pub(crate) rows: Vec<MatrixRow>,
 }
 
-/// Whether the Python reference ran, and with what.
-#[derive(Debug, Serialize)]
-pub(crate) struct PythonSummary {
-    pub(crate) available: bool,
-    pub(crate) executable: Option<String>,
-    pub(crate) version: Option<String>,
-    pub(crate) note: Option<String>,
-}
-
 /// What a run measured, before it is summarised.
 pub(crate) struct Measured {
     pub(crate) cold: Vec<ColdSummary>,
-    pub(crate) warm: Vec<WarmSummary>,
+    pub(crate) warm: Vec<WarmRow>,
     pub(crate) matrix: Vec<MatrixRow>,
+    pub(crate) drivers: Drivers,
     pub(crate) took: Stages,
     pub(crate) server: ServerUse,
 }
@@ -115,36 +107,17 @@ impl Report {
             cold,
             warm,
             matrix,
+            drivers,
             took,
             server,
         } = measured;
         let (failures, mut notes) = failures(&cold, &warm);
-        let python = match python {
-            Ok(python) => PythonSummary {
-                available: true,
-                executable: Some(python.executable.display().to_string()),
-                version: Some(python.version),
-                note: None,
-            },
-            Err(note) => {
-                notes.push(note.clone());
-                PythonSummary {
-                    available: false,
-                    executable: None,
-                    version: None,
-                    note: Some(note),
-                }
-            }
-        };
+        notes.extend(python.as_ref().err().cloned());
         let verdict = Situation::ALL
             .iter()
             .map(|situation| {
                 Answer::decide(*situation, candidates(*situation, &cold, &warm, &matrix))
             })
-            .collect();
-        let drivers = warm
-            .iter()
-            .filter_map(|row| Some((row.name, row.driver.clone()?)))
             .collect();
         Report {
             schema: SCHEMA,
@@ -162,7 +135,7 @@ impl Report {
             },
             drivers,
             fetch_server: server,
-            python,
+            python: python.ok(),
             failures,
             notes,
         }
@@ -170,15 +143,14 @@ impl Report {
 }
 
 /// One line per failed row: backends' and baselines' as failures, Python's as notes.
-fn failures(cold: &[ColdSummary], warm: &[WarmSummary]) -> (Vec<String>, Vec<String>) {
+fn failures(cold: &[ColdSummary], warm: &[WarmRow]) -> (Vec<String>, Vec<String>) {
     let (mut failures, mut notes) = (Vec::new(), Vec::new());
     let cold_rows = cold
         .iter()
-        .map(|row| (row.name, row.kind, "cold run".to_owned(), &row.error));
-    let warm_rows = warm.iter().map(|row| {
-        let what = format!("warm run ({:?})", row.calls).to_lowercase();
-        (row.name, row.kind, what, &row.error)
-    });
+        .map(|row| (row.name, row.kind, "cold run", &row.error));
+    let warm_rows = warm
+        .iter()
+        .map(|row| (row.name, row.kind, "warm run", &row.error));
     for (name, kind, what, error) in cold_rows.chain(warm_rows) {
         let Some(error) = error else { continue };
         match kind {
@@ -195,69 +167,70 @@ fn failures(cold: &[ColdSummary], warm: &[WarmSummary]) -> (Vec<String>, Vec<Str
 fn candidates(
     situation: Situation,
     cold: &[ColdSummary],
-    warm: &[WarmSummary],
+    warm: &[WarmRow],
     matrix: &[MatrixRow],
 ) -> Vec<Candidate> {
-    let backends = cold
-        .iter()
-        .filter(|row| row.kind == Kind::Backend && row.ok && row.workload == Workload::Work);
-    let warm_figure = |calls, variant| {
+    let backends = |workload| {
+        cold.iter()
+            .filter(move |row| row.kind == Kind::Backend && row.ok && row.workload == workload)
+    };
+    let warm_figure = |variant| {
         warm.iter()
-            .filter(move |row| row.kind == Kind::Backend && row.calls == calls)
-            .filter_map(move |row| Some((row, row.per_call_ns.get(&variant)?)))
+            .filter(|row| row.kind == Kind::Backend)
+            .filter_map(move |row| Some(from_figure(row.name, row.per_call_ns.get(&variant)?)))
+            .collect()
     };
     match situation {
-        Situation::OneCall => backends
-            .filter_map(|row| {
-                let median = row.first_line_above_baseline_ns? as f64;
-                let [low, high] = row
-                    .first_line_above_baseline_ci_ns
-                    .map_or([median; 2], |ci| ci.map(|ns| ns as f64));
-                Some(Candidate {
-                    name: row.name.to_owned(),
-                    median,
-                    low,
-                    high,
-                    unsteady: false,
-                })
-            })
+        Situation::OneCall => backends(Workload::Work)
+            .filter_map(above_baseline)
             .collect(),
-        Situation::SmallestFootprint => backends
+        // tokio's own I/O, natively: the backends whose matrix row runs a fetch on `tokio::net`,
+        // by their fetch from a cold process (on `tokio::net`, their own stack).
+        Situation::NeedsTokio => backends(Workload::Fetch)
+            .filter(|row| {
+                let cells = matrix
+                    .iter()
+                    .find(|cells| Some(cells.backend) == row.backend);
+                cells.is_some_and(|cells| *cells.cell(Case::TokioFetch) == Outcome::Ok)
+            })
+            .filter_map(above_baseline)
+            .collect(),
+        Situation::SmallestFootprint => backends(Workload::Work)
             .filter_map(|row| {
                 let (rss, above) = (row.peak_rss_kib?, row.rss_above_baseline_kib? as f64);
                 let base = rss.median as f64 - above;
-                let (low, high) = (rss.p10 as f64 - base, rss.p90 as f64 - base);
                 Some(Candidate {
                     name: row.name.to_owned(),
                     median: above,
-                    low,
-                    high,
+                    low: rss.p10 as f64 - base,
+                    high: rss.p90 as f64 - base,
                     unsteady: false,
                 })
             })
             .collect(),
-        Situation::ManyCalls => warm_figure(Calls::Work, Variant::ReusedYield)
-            .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
-            .collect(),
-        Situation::SharedAcrossThreads => warm_figure(Calls::Reach, Variant::PortalCall)
-            .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
-            .collect(),
-        // tokio's own I/O, natively: the backends whose matrix row runs a fetch on
-        // `tokio::net`, by their fetch on a kept runner (on `tokio::net`, their own stack).
-        Situation::NeedsTokio => warm_figure(Calls::Fetch, Variant::ReusedFetch)
-            .filter(|(row, _)| {
-                let backend = row.subject.backend();
-                let cells = matrix.iter().find(|cells| Some(cells.backend) == backend);
-                cells.is_some_and(|cells| *cells.cell(Case::TokioFetch) == Outcome::Ok)
-            })
-            .map(|(row, figure)| from_figure(row.name.to_owned(), figure))
-            .collect(),
+        Situation::ManyCalls => warm_figure(Variant::ReusedYield),
+        Situation::SharedAcrossThreads => warm_figure(Variant::PortalCall),
     }
 }
 
-fn from_figure(name: String, figure: &Figure) -> Candidate {
+/// A cold row's start to its first line over its baseline, with that median's interval.
+fn above_baseline(row: &ColdSummary) -> Option<Candidate> {
+    let median = row.first_line_above_baseline_ns? as f64;
+    let [low, high] = row
+        .first_line_above_baseline_ci_ns
+        .map_or([median; 2], |ci| ci.map(|ns| ns as f64));
+    Some(Candidate {
+        name: row.name.to_owned(),
+        median,
+        low,
+        high,
+        unsteady: false,
+    })
+}
+
+fn from_figure(name: &str, figure: &Figure) -> Candidate {
     Candidate {
-        name,
+        name: name.to_owned(),
         median: figure.median,
         low: figure.min,
         high: figure.max,

@@ -1,19 +1,93 @@
 //! What one `compare` run measures and how, resolved from the flags, and who its rows measure:
 //! the part of the run that every stage reads and the report records.
 
-use oneoff::Backend;
 use oneoff_workloads::fetch::Stack;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-/// The cargo profile the measurement binary is built with.
+use oneoff_probe::BackendName;
+
+/// The cargo profile the measurement binaries (the probe's and the benches') are built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum ProbeProfile {
-    /// Optimised, as users ship, without debug info: the only profile whose figures mean
-    /// something.
+    /// Optimised, as users ship, without debug info (cargo's profile `probe`, in
+    /// `.cargo/config.toml`): the only profile whose figures mean something.
     Release,
     /// Unoptimised: quick to build, for checking that compare works.
     Dev,
+}
+
+impl ProbeProfile {
+    /// Its name on cargo's command line.
+    pub(crate) fn cargo_name(self) -> &'static str {
+        match self {
+            ProbeProfile::Release => "probe",
+            ProbeProfile::Dev => "dev",
+        }
+    }
+}
+
+/// A warm call: one of the benches' benchmarks (`<group>/<backend>/<variant>`, criterion's id),
+/// or the same call in Python's reference, whose report names it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Variant {
+    /// A fresh runtime per call on a future that yields once, `yield1/<backend>/oneshot`
+    /// (Python: `asyncio.run`).
+    OneShotYield,
+    /// A kept runner, `yield1/<backend>/reused` (Python: `asyncio.Runner`).
+    ReusedYield,
+    /// A ready future sent from another thread to a `BlockingPortal`, its output handed back,
+    /// `portal/<backend>/call` (Python: `run_coroutine_threadsafe` to a loop on another thread).
+    PortalCall,
+    /// A ready future, one-shot, `compat/<backend>/oneshot`: the plain twin of the next.
+    OneShotReady,
+    /// The same in `TokioCompat`, `compat/<backend>/compat-oneshot`.
+    CompatOneShotReady,
+    /// A ready future on a kept runner, `compat/<backend>/reused`: the plain twin of the next.
+    ReusedReady,
+    /// The same on a kept `TokioCompat` runner, `compat/<backend>/compat-reused`.
+    CompatReusedReady,
+}
+
+impl Variant {
+    /// Every variant, in the order of the tables.
+    pub(crate) const ALL: [Variant; 7] = [
+        Variant::OneShotYield,
+        Variant::ReusedYield,
+        Variant::PortalCall,
+        Variant::OneShotReady,
+        Variant::CompatOneShotReady,
+        Variant::ReusedReady,
+        Variant::CompatReusedReady,
+    ];
+
+    /// The bench target (`benches/benches/<target>.rs`), its criterion group and the variant's
+    /// part of the id.
+    pub(crate) fn bench(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Variant::OneShotYield => ("yield", "yield1", "oneshot"),
+            Variant::ReusedYield => ("yield", "yield1", "reused"),
+            Variant::PortalCall => ("portal", "portal", "call"),
+            Variant::OneShotReady => ("portal", "compat", "oneshot"),
+            Variant::CompatOneShotReady => ("portal", "compat", "compat-oneshot"),
+            Variant::ReusedReady => ("portal", "compat", "reused"),
+            Variant::CompatReusedReady => ("portal", "compat", "compat-reused"),
+        }
+    }
+
+    /// Its title in the report's tables.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Variant::OneShotYield => "one-shot",
+            Variant::ReusedYield => "reused runner",
+            Variant::PortalCall => "portal call",
+            Variant::OneShotReady => "one-shot, ready",
+            Variant::CompatOneShotReady => "one-shot, ready, in TokioCompat",
+            Variant::ReusedReady => "reused runner, ready",
+            Variant::CompatReusedReady => "reused runner, ready, in TokioCompat",
+        }
+    }
 }
 
 /// What a row runs: the two workloads of `oneoff-workloads`.
@@ -33,7 +107,7 @@ pub(crate) enum Subject {
     /// for `fetch`, the same round trip with blocking `std::net`.
     Baseline,
     /// A backend of the facade, in its own build.
-    Backend(Backend),
+    Backend(BackendName),
     /// Python with no asyncio: Python's own baseline.
     PythonPlain,
     /// Python's `asyncio.run` (warm: asyncio, `run` and `Runner`).
@@ -88,7 +162,7 @@ impl Subject {
     }
 
     /// The backend, for a backend's row.
-    pub(crate) fn backend(self) -> Option<Backend> {
+    pub(crate) fn backend(self) -> Option<BackendName> {
         match self {
             Subject::Backend(backend) => Some(backend),
             _ => None,
@@ -103,26 +177,27 @@ impl Subject {
 /// How much to measure, resolved from the flags.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Settings {
-    /// The backends, in the order given (or `Backend::ALL`), each once.
-    #[serde(serialize_with = "names")]
-    pub(crate) backends: Vec<Backend>,
+    /// The backends, in the order given (or the whole list), each once.
+    pub(crate) backends: Vec<BackendName>,
     /// Cold samples per Rust row, after the discarded warm-up round.
     pub(crate) samples: u32,
     /// Cold samples per Python row (a Python process takes ten times longer to start).
     pub(crate) python_samples: u32,
     /// Rounds of cold samples run first and discarded (page cache, CPU frequency).
     pub(crate) discarded_rounds: u32,
-    /// Warm rounds: each starts one process per warm row; a row's figure is the median over
-    /// its rounds, its spread their range.
-    pub(crate) warm_rounds: u32,
-    /// Timed batches of calls in each warm process, per variant; the process reports their
-    /// median.
-    pub(crate) warm_reps: u32,
-    /// How long one batch takes, in microseconds.
-    pub(crate) warm_target_us: u64,
-    /// The most calls in one batch of a warm `fetch` process, so that the loopback server's
-    /// bound on connections can be computed before the run.
-    pub(crate) warm_fetch_max_calls: u64,
+    /// The benches' warm-up time per benchmark, in milliseconds (criterion's `--warm-up-time`).
+    pub(crate) bench_warm_up_ms: u64,
+    /// The benches' measurement time per benchmark, in milliseconds.
+    pub(crate) bench_measurement_ms: u64,
+    /// The benches' samples per benchmark: a warm figure is their median, its spread their
+    /// range.
+    pub(crate) bench_samples: u32,
+    /// Python's warm rounds, each a process: its figure is their median, its spread their range.
+    pub(crate) python_warm_rounds: u32,
+    /// Timed batches of calls in each warm Python process; the process reports their median.
+    pub(crate) python_warm_reps: u32,
+    /// How long one batch of a warm Python process takes, in microseconds.
+    pub(crate) python_warm_target_us: u64,
     /// The argument of work(arg) and fetch(arg).
     pub(crate) arg: u64,
     /// The delay work(arg) awaits, in nanoseconds.
@@ -133,18 +208,8 @@ pub(crate) struct Settings {
     pub(crate) child_timeout_s: u64,
     /// The time limit of one matrix cell, in seconds; a cell still running then is `hung`.
     pub(crate) cell_timeout_s: u64,
-    /// The cargo profile of the measurement binary.
+    /// The cargo profile of the measurement binaries.
     pub(crate) probe_profile: ProbeProfile,
     /// The scheduling priority the measured children ran at.
     pub(crate) priority: String,
-}
-
-/// Backends by their names, as reports show them.
-pub(crate) fn names<S: Serializer>(backends: &[Backend], out: S) -> Result<S::Ok, S::Error> {
-    out.collect_seq(backends.iter().map(|backend| backend.name()))
-}
-
-/// A backend by its name, as reports show it.
-pub(crate) fn name<S: Serializer>(backend: &Backend, out: S) -> Result<S::Ok, S::Error> {
-    out.serialize_str(backend.name())
 }

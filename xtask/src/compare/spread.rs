@@ -1,12 +1,12 @@
 //! How a figure and its spread are summarised: a cold figure over its samples ([`Spread`]: the
-//! median and the 10th and 90th percentiles), a warm figure over its rounds ([`Figure`]: the
+//! median and the 10th and 90th percentiles), a warm figure over its samples ([`Figure`]: the
 //! median and the range, unsteady when the range is wider than [`UNSTEADY`]), and whether two
 //! figures are within each other's noise.
 
 use oneoff_workloads::stats;
 use serde::Serialize;
 
-/// A warm figure whose slowest round took more than this many times its fastest is unsteady:
+/// A warm figure whose slowest sample took more than this many times its fastest is unsteady:
 /// the machine changed under it (another process, a change of CPU frequency or of a virtual
 /// CPU's state), so its median is not shown as clean.
 pub(crate) const UNSTEADY: f64 = 1.5;
@@ -31,26 +31,27 @@ impl Spread {
     }
 }
 
-/// A warm figure over its rounds (each round a fresh process), nanoseconds per call.
+/// A warm figure over its samples (a bench's samples, each a batch of calls; Python's rounds,
+/// each a process), nanoseconds per call.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Figure {
-    /// The median over the rounds.
+    /// The median over the samples.
     pub(crate) median: f64,
-    /// The fastest round.
+    /// The fastest sample.
     pub(crate) min: f64,
-    /// The slowest round.
+    /// The slowest sample.
     pub(crate) max: f64,
-    /// Whether the rounds disagree by more than [`UNSTEADY`] (only for figures above zero: a
+    /// Whether the samples disagree by more than [`UNSTEADY`] (only for figures above zero: a
     /// difference of two calls can be near or below it).
     pub(crate) unsteady: bool,
-    /// Every round's figure, in the order they ran.
-    pub(crate) rounds: Vec<f64>,
+    /// Every sample's figure, in the order they ran (none for a difference).
+    pub(crate) samples: Vec<f64>,
 }
 
 impl Figure {
-    /// The figure of `rounds`; `None` for none.
-    pub(crate) fn of(rounds: Vec<f64>) -> Option<Figure> {
-        let mut sorted = rounds.clone();
+    /// The figure of `samples`; `None` for none.
+    pub(crate) fn of(samples: Vec<f64>) -> Option<Figure> {
+        let mut sorted = samples.clone();
         let median = stats::median(&mut sorted)?;
         let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
         Some(Figure {
@@ -58,8 +59,20 @@ impl Figure {
             min,
             max,
             unsteady: min > 0.0 && max > min * UNSTEADY,
-            rounds,
+            samples,
         })
+    }
+
+    /// What `self` adds to `plain`: the difference of the medians, spread from the fastest of
+    /// `self` less the slowest of `plain` to the other way round.
+    pub(crate) fn minus(&self, plain: &Figure) -> Figure {
+        Figure {
+            median: self.median - plain.median,
+            min: self.min - plain.max,
+            max: self.max - plain.min,
+            unsteady: false,
+            samples: Vec::new(),
+        }
     }
 }
 
@@ -80,7 +93,7 @@ mod tests {
     }
 
     #[test]
-    fn rounds_that_disagree_are_unsteady() {
+    fn samples_that_disagree_are_unsteady() {
         let steady = Figure::of(vec![100.0, 120.0, 110.0]).unwrap();
         assert_eq!(
             (steady.median, steady.min, steady.max),
@@ -94,6 +107,8 @@ mod tests {
         let difference = Figure::of(vec![-3.0, 9.0, 2.0]).unwrap();
         assert!(!difference.unsteady, "a difference has no ratio");
         assert!(Figure::of(Vec::new()).is_none());
+        let added = Figure::of(vec![130.0, 125.0]).unwrap().minus(&steady);
+        assert_eq!((added.median, added.min, added.max), (15.0, 5.0, 30.0));
     }
 
     #[test]

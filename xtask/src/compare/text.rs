@@ -1,6 +1,6 @@
 //! Text for the report's two outputs: tables, headings and lists written for a terminal (no
-//! line wider than [`WIDTH`], long cells wrapped) or as Markdown (every message whole), and the
-//! number formats every table uses. Nothing here knows what a report holds.
+//! line wider than [`WIDTH`], long cells wrapped between words) or as Markdown (every message
+//! whole), and the number formats every table uses. Nothing here knows what a report holds.
 
 use std::fmt::Write;
 
@@ -31,7 +31,7 @@ impl Style {
                 let header: Vec<String> = header
                     .iter()
                     .zip(&widths)
-                    .map(|(title, width)| wrapped(title, *width))
+                    .map(|(title, width)| textwrap::fill(title, options(*width)))
                     .collect();
                 table
                     .load_style(presets::UTF8_FULL_CONDENSED)
@@ -113,7 +113,7 @@ fn column_widths(header: &[String], rows: &[Vec<String>]) -> (Vec<usize>, bool) 
         return (natural, false);
     }
     let tallest = |index: usize, width: usize| {
-        let lines = column(index).map(|cell| wrapped(cell, width).lines().count());
+        let lines = column(index).map(|cell| textwrap::wrap(cell, options(width)).len());
         lines.max().unwrap_or(1)
     };
     let mut left = room.saturating_sub(widths.iter().sum());
@@ -135,51 +135,14 @@ fn column_widths(header: &[String], rows: &[Vec<String>]) -> (Vec<usize>, bool) 
 /// Writes `text` wrapped at [`WIDTH`] columns, its first line after `first`, the others after
 /// `rest`; a word longer than a line is cut.
 pub(crate) fn paragraph(out: &mut String, text: &str, first: &str, rest: &str) {
-    let mut lines = vec![first.to_owned()];
-    // Whether the last line has no word yet.
-    let mut fresh = true;
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let line = lines.last_mut().expect("one line at least");
-            let used = line.chars().count() + usize::from(!fresh);
-            if used + word.len() <= WIDTH {
-                if !fresh {
-                    line.push(' ');
-                }
-                line.extend(&word);
-                fresh = false;
-                break;
-            }
-            if fresh {
-                // Too long for a whole line: cut it.
-                let room = WIDTH.saturating_sub(line.chars().count()).max(1);
-                line.extend(&word[..room]);
-                word.drain(..room);
-            }
-            lines.push(rest.to_owned());
-            fresh = true;
-        }
-    }
-    for line in lines {
-        writeln!(out, "{}", line.trim_end()).expect("writing to a String");
-    }
+    let options = options(WIDTH).initial_indent(first).subsequent_indent(rest);
+    writeln!(out, "{}", textwrap::fill(text, options)).expect("writing to a String");
 }
 
-/// `text` with its words joined into lines of at most `width` columns (a longer word keeps
-/// its own line).
-pub(crate) fn wrapped(text: &str, width: usize) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_owned()),
-        }
-    }
-    lines.join("\n")
+/// Lines of at most `width` columns, broken between words only (not at hyphens), a word longer
+/// than a line cut.
+fn options(width: usize) -> textwrap::Options<'static> {
+    textwrap::Options::new(width).word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
 pub(crate) fn sign(value: i64) -> &'static str {
@@ -226,18 +189,6 @@ mod tests {
     }
 
     #[test]
-    fn paragraphs_wrap_and_cut() {
-        let mut out = String::new();
-        let long = "x".repeat(WIDTH + 10);
-        paragraph(&mut out, &format!("a {long} b"), "> ", "  ");
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines.len(), 3, "{out}");
-        assert!(lines.iter().all(|line| line.chars().count() <= WIDTH));
-        assert_eq!(lines[0], "> a");
-        assert!(lines[2].ends_with(" b"), "{out}");
-    }
-
-    #[test]
     fn fitted_columns_keep_words_whole_and_spend_room_where_it_saves_lines() {
         let header = ["label", "message"].map(str::to_owned);
         let message = "word ".repeat(60);
@@ -253,13 +204,5 @@ mod tests {
         // A table that fits keeps its natural widths.
         let rows = vec![vec!["ok".to_owned(), "short".to_owned()]];
         assert_eq!(column_widths(&header, &rows), (vec![5, 7], false));
-    }
-
-    #[test]
-    fn headers_wrap_at_their_column() {
-        assert_eq!(
-            wrapped("one-shot inside tokio current-thread", 14),
-            "one-shot\ninside tokio\ncurrent-thread"
-        );
     }
 }

@@ -53,17 +53,18 @@ impl Situation {
                  paired differences, with its 95% interval"
             }
             Situation::ManyCalls => {
-                "a kept runner's call of a future that yields once, ns per call: the median over \
-                 rounds, with their range"
+                "a kept runner's call of a future that yields once, ns per call (the benches' \
+                 yield1/<backend>/reused): the median over its samples, with their range"
             }
             Situation::NeedsTokio => {
-                "fetch(arg) on tokio::net from a kept runner, on each backend that runs tokio's \
-                 I/O natively (the matrix); µs per call, the median over rounds, with their \
-                 range. Elsewhere TokioCompat runs it, at the cost in the table of TokioCompat"
+                "fetch(arg) on tokio::net started in a fresh process, over the std::net baseline, \
+                 on each backend that runs tokio's I/O natively (the matrix): the median of paired \
+                 differences, with its 95% interval. Elsewhere TokioCompat runs it, at the cost \
+                 in the table of TokioCompat"
             }
             Situation::SharedAcrossThreads => {
-                "a BlockingPortal's round trip from another thread, ns per call: the median over \
-                 rounds, with their range"
+                "a BlockingPortal's round trip from another thread, ns per call (the benches' \
+                 portal/<backend>/call): the median over its samples, with their range"
             }
             Situation::SmallestFootprint => {
                 "peak memory of a one-call process over the no-async baseline, KiB: the median, \
@@ -76,16 +77,18 @@ impl Situation {
     pub(crate) fn axis(self) -> &'static str {
         match self {
             Situation::OneCall => {
-                "start to first line of work(arg) in a fresh process, over the no-async baseline                  (line: 95% interval of the median)"
+                "start to first line of work(arg) in a fresh process, over the no-async baseline \
+                 (line: 95% interval of the median)"
             }
             Situation::ManyCalls => {
-                "a kept runner's call, future yields once (line: fastest to slowest round)"
+                "a kept runner's call, future yields once (line: fastest to slowest sample)"
             }
             Situation::NeedsTokio => {
-                "fetch(arg) on tokio::net from a kept runner (line: fastest to slowest round)"
+                "fetch(arg) on tokio::net in a fresh process, over the std::net baseline (line: \
+                 95% interval of the median)"
             }
             Situation::SharedAcrossThreads => {
-                "a BlockingPortal call from another thread (line: fastest to slowest round)"
+                "a BlockingPortal call from another thread (line: fastest to slowest sample)"
             }
             Situation::SmallestFootprint => {
                 "peak memory of a one-call process over the no-async baseline (line: 10th to 90th percentile)"
@@ -115,6 +118,15 @@ pub(crate) enum Unit {
 }
 
 impl Unit {
+    /// The unit's name on a chart's axis.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Unit::Microseconds => "µs",
+            Unit::Nanoseconds => "ns per call",
+            Unit::Kibibytes => "KiB",
+        }
+    }
+
     /// `value` in this unit, for a reader.
     pub(crate) fn show(self, value: f64) -> String {
         let sign = if value < 0.0 { "-" } else { "" };

@@ -1,315 +1,289 @@
-//! Warm per-call figures, measured in rounds: each round starts one process per row, in an
-//! order shuffled every round (seeded), like the cold samples, so that drift of the machine
-//! spreads over every row alike. Each process times its calls in a few batches and reports their
-//! median; a row's figure is the median over its rounds, with their range as its spread.
-//!
-//! The rows: `work`'s calls on each backend in its own build; the portal's round trip and the
-//! ready calls with and without `TokioCompat` on each backend in the `all-backends` build;
-//! Python's asyncio (with `run_coroutine_threadsafe`'s round trip); `fetch(arg)` on each
-//! backend's own stack in its own build, and with blocking `std::net`.
+//! Warm per-call figures, measured where `cargo bench` measures them: the benches' own
+//! benchmarks (criterion, `benches/benches/yield.rs` and `portal.rs`), run by compare with every
+//! backend in one process per bench target, into a criterion folder of compare's own; each
+//! figure is the median of the benchmark's samples, with their range as its spread. Beside them,
+//! Python's reference in rounds of processes, each the median of a few batches.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
 
-use oneoff::Backend;
-use oneoff_probe::{Calls, Request, Variant, WarmReport};
-use serde::Serialize;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
-use super::probes::{Launcher, ProbeBuild, parse_last};
-use super::settings::Workload;
-use super::settings::{Kind, Subject};
+use super::probes::{Build, Launcher, parse_last};
+use super::settings::{Kind, Subject, Variant, Workload};
 use super::spread::Figure;
-use crate::cmd::Cmd;
+use oneoff_probe::BackendName;
 
-/// Seeds the shuffled order of the warm rounds.
-const SCHEDULE_SEED: u64 = 0x3a7e;
+/// The calls in `TokioCompat` and their plain twins, timed in the same process.
+const COMPAT: [(Variant, Variant); 2] = [
+    (Variant::CompatOneShotReady, Variant::OneShotReady),
+    (Variant::CompatReusedReady, Variant::ReusedReady),
+];
 
-/// One warm row: the report of each round, or the failure that stopped it.
-#[derive(Debug)]
-pub(crate) struct Row {
-    pub(crate) subject: Subject,
-    pub(crate) calls: Calls,
-    pub(crate) rounds: Vec<WarmReport>,
-    pub(crate) error: Option<String>,
-}
-
-impl Row {
-    fn new(subject: Subject, calls: Calls) -> Row {
-        Row {
-            subject,
-            calls,
-            rounds: Vec::new(),
-            error: None,
-        }
-    }
-
-    /// The build it runs in (`None` for Python).
-    fn build(&self) -> Option<ProbeBuild> {
-        match (self.subject, self.calls) {
-            (Subject::Backend(_), Calls::Reach) => Some(ProbeBuild::AllBackends),
-            (Subject::Backend(backend), _) => Some(ProbeBuild::of(backend)),
-            (Subject::Baseline, _) => Some(ProbeBuild::Default),
-            _ => None,
-        }
-    }
-
-    fn workload(&self) -> Workload {
-        match self.calls {
-            Calls::Fetch => Workload::Fetch,
-            Calls::Work | Calls::Reach => Workload::Work,
-        }
-    }
-}
-
-/// The warm rows: each backend's `work` in its own build, then its reach in the all-backends
-/// build; Python; the `fetch` baseline, then each backend's `fetch` in its own build.
-pub(crate) fn rows(backends: &[Backend], python: bool) -> Vec<Row> {
-    let mut rows = Vec::new();
-    for calls in [Calls::Work, Calls::Reach] {
-        rows.extend(
-            backends
-                .iter()
-                .map(|b| Row::new(Subject::Backend(*b), calls)),
-        );
-    }
-    if python {
-        rows.push(Row::new(Subject::PythonRun, Calls::Work));
-    }
-    rows.push(Row::new(Subject::Baseline, Calls::Fetch));
-    rows.extend(
-        backends
-            .iter()
-            .map(|b| Row::new(Subject::Backend(*b), Calls::Fetch)),
-    );
-    rows
-}
-
-/// How many processes [`measure`] starts for `rows`, and the most connections their `fetch`
-/// processes make: per variant, one checked call, at most twice the batch cap while it sizes
-/// its batch, then its timed batches.
-pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
-    let s = launch.settings;
-    let per_variant = 1 + (2 + u64::from(s.warm_reps)) * s.warm_fetch_max_calls.max(1);
-    let fetch_variants: u64 = rows
-        .iter()
-        .filter(|row| row.calls == Calls::Fetch)
-        .map(|row| {
-            if row.subject == Subject::Baseline {
-                1
-            } else {
-                2
-            }
-        })
-        .sum();
-    let rounds = u64::from(s.warm_rounds);
-    (
-        rounds * rows.len() as u64,
-        rounds * fetch_variants * per_variant,
-    )
-}
-
-/// Every round of every row; a row stops at its first failed round.
-pub(crate) fn measure(
-    launch: &Launcher<'_>,
-    rows: &mut [Row],
-    fetch: SocketAddr,
-) -> anyhow::Result<()> {
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    let mut schedule = fastrand::Rng::with_seed(SCHEDULE_SEED);
-    for _ in 0..launch.settings.warm_rounds {
-        schedule.shuffle(&mut order);
-        for index in &order {
-            let row = &mut rows[*index];
-            if row.error.is_some() {
-                continue;
-            }
-            let ran = launch.run(command(launch, row, fetch))?;
-            let reported = if ran.success() {
-                parse_last::<WarmReport>(&ran)
-            } else {
-                Err(format!("the process failed ({})", ran.failure()))
-            };
-            match reported {
-                Ok(report) => row.rounds.push(report),
-                Err(error) => row.error = Some(error),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The command of one round of `row`.
-fn command(launch: &Launcher<'_>, row: &Row, fetch: SocketAddr) -> Cmd {
-    let s = launch.settings;
-    let Some(build) = row.build() else {
-        let (reps, target) = (s.warm_reps.to_string(), s.warm_target_us.to_string());
-        return launch.python("warm", &["0", "0", &reps, &target]);
-    };
-    let request = Request::Warm {
-        backend: row.subject.backend(),
-        calls: row.calls,
-        reps: s.warm_reps,
-        target_us: s.warm_target_us,
-        max_calls: if row.calls == Calls::Fetch {
-            s.warm_fetch_max_calls
-        } else {
-            1 << 30
-        },
-        fetch: (row.calls == Calls::Fetch).then_some(fetch),
-        arg: s.arg,
-    };
-    launch.probe(build, &request, launch.child_timeout())
-}
-
-/// One warm row summarised, ns per call.
+/// One warm row, ns per call.
 #[derive(Debug, Serialize)]
-pub(crate) struct WarmSummary {
-    #[serde(skip)]
-    pub(crate) subject: Subject,
+pub(crate) struct WarmRow {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
-    pub(crate) workload: Workload,
-    /// What its processes timed: `work` (a backend's own build), `reach` (the `all-backends`
-    /// build: the portal and `TokioCompat`), `fetch`.
-    pub(crate) calls: Calls,
-    /// `fetch`: the network stack it ran on.
-    pub(crate) stack: Option<&'static str>,
-    /// The probe build it ran in; absent for Python.
-    pub(crate) build: Option<ProbeBuild>,
+    /// Whether every figure a row needs was measured.
     pub(crate) ok: bool,
     pub(crate) error: Option<String>,
-    /// Rounds behind the figures, each a fresh process.
-    pub(crate) rounds: usize,
-    /// Each variant's median over the rounds and its spread; empty when the row failed.
+    /// Each call's median over its samples, and its spread.
     pub(crate) per_call_ns: BTreeMap<Variant, Figure>,
-    /// What `TokioCompat` added to a ready call: each round's compatible figure minus the plain
-    /// one (timed moments apart in the same process), over the rounds.
+    /// What `TokioCompat` added to a ready call (`Figure::minus`), on the backends that do not
+    /// provide tokio (on tokio's own it adds nothing, and the benches do not time it).
     pub(crate) tokio_compat_added_ns: BTreeMap<Variant, Figure>,
-    /// The I/O driver of its runners, for compio and monoio (two, comma-separated, if its
-    /// rounds disagreed).
-    pub(crate) driver: Option<String>,
 }
 
-/// Every row summarised.
-pub(crate) fn summarise(rows: &[Row]) -> Vec<WarmSummary> {
-    rows.iter().map(summary).collect()
-}
-
-fn summary(row: &Row) -> WarmSummary {
-    let ok = row.error.is_none();
-    let over_rounds = |value: &dyn Fn(&WarmReport) -> Option<f64>| {
-        Figure::of(row.rounds.iter().filter_map(value).collect()).filter(|_| ok)
+/// How many processes [`measure`] starts: one per bench target, and Python's rounds.
+pub(crate) fn processes(launch: &Launcher<'_>) -> u64 {
+    let python = if launch.python.is_some() {
+        launch.settings.python_warm_rounds
+    } else {
+        0
     };
-    let mut per_call_ns = BTreeMap::new();
-    let variants = row.rounds.iter().flat_map(|round| round.ns_per_call.keys());
-    for variant in variants.copied().collect::<std::collections::BTreeSet<_>>() {
-        per_call_ns.extend(
-            over_rounds(&|round| round.ns_per_call.get(&variant).copied()).map(|f| (variant, f)),
-        );
-    }
-    let mut tokio_compat_added_ns = BTreeMap::new();
-    for (compat, plain) in [
-        (Variant::CompatOneShotReady, Variant::OneShotReady),
-        (Variant::CompatReusedReady, Variant::ReusedReady),
-    ] {
-        let added = |round: &WarmReport| {
-            Some(round.ns_per_call.get(&compat)? - round.ns_per_call.get(&plain)?)
-        };
-        tokio_compat_added_ns.extend(over_rounds(&added).map(|f| (compat, f)));
-    }
-    let mut drivers: Vec<&str> = row
-        .rounds
+    bench_targets().len() as u64 + u64::from(python)
+}
+
+/// Every warm row: each backend's from the benches, then Python's.
+pub(crate) fn measure(
+    launch: &Launcher<'_>,
+    backends: &[BackendName],
+) -> anyhow::Result<Vec<WarmRow>> {
+    let failed = run_benches(launch, backends)?;
+    let mut rows: Vec<WarmRow> = backends
         .iter()
-        .filter_map(|r| r.driver.as_deref())
+        .map(|backend| from_benches(&launch.criterion, *backend, &failed))
         .collect();
-    drivers.dedup();
-    WarmSummary {
-        subject: row.subject,
-        name: row.subject.name(row.workload()),
-        kind: row.subject.kind(),
-        workload: row.workload(),
-        calls: row.calls,
-        stack: row.subject.stack(row.workload()),
-        build: row.build(),
-        ok,
-        error: row.error.clone(),
-        rounds: row.rounds.len(),
+    if launch.python.is_some() {
+        rows.push(python(launch)?);
+    }
+    Ok(rows)
+}
+
+/// The bench targets of [`Variant::ALL`], each once.
+fn bench_targets() -> Vec<&'static str> {
+    let mut targets: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
+    targets.dedup();
+    targets
+}
+
+/// The regular expression of criterion's filter: exactly the benchmarks of `backends` that the
+/// report reads.
+fn filter(backends: &[BackendName]) -> String {
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    let ids: Vec<String> = Variant::ALL
+        .iter()
+        .map(|variant| {
+            let (_, group, id) = variant.bench();
+            format!("{group}/({})/{id}", names.join("|"))
+        })
+        .collect();
+    format!("^({})$", ids.join("|"))
+}
+
+/// Runs each bench target once with the filter of `backends`, criterion's settings of this run
+/// and compare's own criterion folder, emptied first so that no figure of an earlier run is
+/// read; returns the failure of each target that failed.
+fn run_benches(
+    launch: &Launcher<'_>,
+    backends: &[BackendName],
+) -> anyhow::Result<BTreeMap<&'static str, String>> {
+    match fs::remove_dir_all(&launch.criterion) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => {
+            let folder = launch.criterion.display();
+            return Err(err).with_context(|| format!("could not empty {folder}"));
+        }
+        _ => {}
+    }
+    let s = launch.settings;
+    let seconds = |ms: u64| format!("{:.3}", Duration::from_millis(ms).as_secs_f64());
+    let mut failed = BTreeMap::new();
+    for target in bench_targets() {
+        let progress = launch.progress.clone();
+        let cmd = launch
+            .measured(Build::Bench(target))
+            .args(["--bench", "--noplot", "--nresamples", "1000"])
+            .args(["--warm-up-time", &seconds(s.bench_warm_up_ms)])
+            .args(["--measurement-time", &seconds(s.bench_measurement_ms)])
+            .args(["--sample-size", &s.bench_samples.to_string()])
+            .args([filter(backends)])
+            .env("CRITERION_HOME", Some(launch.criterion.as_os_str()))
+            .timeout(Duration::from_secs(1800))
+            // Criterion names each benchmark as it reports it: show which one is done.
+            .each_line(move |line| {
+                if let Some(id) = line.split_whitespace().next().filter(|w| w.contains('/')) {
+                    progress.set_message(format!("warm, the benches: {id}"));
+                }
+            });
+        let ran = launch.run(cmd)?;
+        if !ran.success() {
+            failed.insert(target, ran.failure());
+        }
+    }
+    Ok(failed)
+}
+
+/// A backend's row from the benches' samples; a figure a row needs and the benches did not
+/// measure fails it.
+fn from_benches(
+    criterion: &Path,
+    backend: BackendName,
+    failed: &BTreeMap<&str, String>,
+) -> WarmRow {
+    let mut per_call_ns = BTreeMap::new();
+    let mut error = None;
+    for variant in Variant::ALL {
+        match samples(criterion, variant, backend).and_then(Figure::of) {
+            Some(figure) => {
+                per_call_ns.insert(variant, figure);
+            }
+            // The compatible calls and their twins exist only where the backend lacks tokio.
+            None if COMPAT
+                .iter()
+                .any(|pair| variant == pair.0 || variant == pair.1) => {}
+            None => {
+                let (target, group, id) = variant.bench();
+                let why = failed.get(target).map_or("", String::as_str);
+                error.get_or_insert(format!(
+                    "the benches measured no {group}/{backend}/{id} {why}"
+                ));
+            }
+        }
+    }
+    let tokio_compat_added_ns = COMPAT
+        .iter()
+        .filter_map(|(compat, plain)| {
+            let added = per_call_ns.get(compat)?.minus(per_call_ns.get(plain)?);
+            Some((*compat, added))
+        })
+        .collect();
+    WarmRow {
+        name: backend.name(),
+        kind: Kind::Backend,
+        ok: error.is_none(),
+        error: error.map(|e| e.trim_end().to_owned()),
         per_call_ns,
         tokio_compat_added_ns,
-        driver: (!drivers.is_empty()).then(|| drivers.join(", ")),
     }
+}
+
+/// What criterion keeps of a benchmark's samples.
+#[derive(Deserialize)]
+struct Samples {
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+/// The ns per call of each sample of `variant` on `backend`, from criterion's `sample.json`.
+fn samples(criterion: &Path, variant: Variant, backend: BackendName) -> Option<Vec<f64>> {
+    let (_, group, id) = variant.bench();
+    let path = criterion.join(group).join(backend.name()).join(id);
+    let text = fs::read_to_string(path.join("new/sample.json")).ok()?;
+    let samples: Samples = serde_json::from_str(&text).ok()?;
+    let per_call = samples.times.iter().zip(&samples.iters);
+    Some(per_call.map(|(time, iters)| time / iters).collect())
+}
+
+/// Python's row: rounds of the reference script's `warm` mode, each a process that reports the
+/// median of its batches; a figure is the median of the rounds, with their range.
+fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
+    let s = launch.settings;
+    let (reps, target) = (
+        s.python_warm_reps.to_string(),
+        s.python_warm_target_us.to_string(),
+    );
+    let mut rounds: Vec<BTreeMap<Variant, f64>> = Vec::new();
+    let mut error = None;
+    for _ in 0..s.python_warm_rounds {
+        let ran = launch.run(launch.python("warm", &["0", "0", &reps, &target]))?;
+        let reported = if ran.success() {
+            parse_last(&ran)
+        } else {
+            Err(format!("the process failed ({})", ran.failure()))
+        };
+        match reported {
+            Ok(round) => rounds.push(round),
+            Err(failure) => {
+                error = Some(failure);
+                break;
+            }
+        }
+    }
+    let per_call_ns = Variant::ALL
+        .iter()
+        .filter_map(|v| {
+            Some((
+                *v,
+                Figure::of(rounds.iter().filter_map(|r| r.get(v).copied()).collect())?,
+            ))
+        })
+        .filter(|_| error.is_none())
+        .collect();
+    Ok(WarmRow {
+        name: Subject::PythonRun.name(Workload::Work),
+        kind: Kind::Python,
+        ok: error.is_none(),
+        error,
+        per_call_ns,
+        tokio_compat_added_ns: BTreeMap::new(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn round(pairs: &[(Variant, f64)]) -> WarmReport {
-        WarmReport {
-            ns_per_call: pairs.iter().copied().collect(),
-            driver: None,
-        }
+    #[test]
+    fn the_filter_takes_exactly_the_benchmarks_the_report_reads() {
+        let two = [BackendName::ALL[0], BackendName::ALL[2]];
+        let (first, third) = (two[0].name(), two[1].name());
+        let filter = filter(&two);
+        assert!(filter.starts_with(&format!("^(yield1/({first}|{third})/oneshot|")));
+        assert!(filter.contains(&format!("|portal/({first}|{third})/call|")));
+        assert!(filter.ends_with(&format!("|compat/({first}|{third})/compat-reused)$")));
+        assert_eq!(bench_targets(), ["yield", "portal"]);
     }
 
     #[test]
-    fn a_figure_is_the_median_of_its_rounds_with_their_range() {
-        let mut row = Row::new(Subject::PythonRun, Calls::Work);
-        row.rounds = [30.0, 10.0, 20.0, 40.0]
-            .map(|ns| round(&[(Variant::ReusedReady, ns)]))
-            .to_vec();
-        let summary = summary(&row);
-        let figure = &summary.per_call_ns[&Variant::ReusedReady];
-        assert_eq!((figure.median, figure.min, figure.max), (20.0, 10.0, 40.0));
-        assert!(figure.unsteady, "40 is more than 1.5 times 10");
-        assert_eq!(figure.rounds, [30.0, 10.0, 20.0, 40.0]);
-        row.error = Some("failed".into());
-        assert!(
-            super::summary(&row).per_call_ns.is_empty(),
-            "a failed row has no figures"
-        );
-    }
-
-    #[test]
-    fn compat_adds_the_median_of_paired_differences() {
-        let pair = |plain: f64, compat: f64| {
-            round(&[
-                (Variant::ReusedReady, plain),
-                (Variant::CompatReusedReady, compat),
-            ])
+    fn a_row_reads_criterion_samples_and_compat_adds_the_difference() {
+        let criterion = tempfile::tempdir().unwrap();
+        let backend = BackendName::ALL[3];
+        let write = |group: &str, id: &str, times: &str| {
+            let dir = criterion.path().join(group).join(backend.name()).join(id);
+            fs::create_dir_all(dir.join("new")).unwrap();
+            let json =
+                format!(r#"{{"sampling_mode":"Linear","iters":[10,20,30],"times":{times}}}"#);
+            fs::write(dir.join("new/sample.json"), json).unwrap();
         };
-        let mut row = Row::new(Subject::Backend(Backend::ALL[0]), Calls::Reach);
-        // The rounds' differences are 30, 5 and 10: their median is 10, where the difference of
-        // the two medians (130 - 100) would be 30.
-        row.rounds = vec![pair(100.0, 130.0), pair(90.0, 95.0), pair(140.0, 150.0)];
-        let added = &summary(&row).tokio_compat_added_ns;
-        assert_eq!(added[&Variant::CompatReusedReady].median, 10.0);
+        write("yield1", "oneshot", "[100,200,300]");
+        write("yield1", "reused", "[50,200,150]");
+        write("portal", "call", "[1000,2000,3000]");
+        write("compat", "reused", "[60,120,180]");
+        write("compat", "compat-reused", "[80,160,240]");
+        let row = from_benches(criterion.path(), backend, &BTreeMap::new());
+        assert!(row.ok, "{:?}", row.error);
+        let reused = &row.per_call_ns[&Variant::ReusedYield];
+        assert_eq!((reused.median, reused.min, reused.max), (5.0, 5.0, 10.0));
+        assert!(reused.unsteady, "10 is more than 1.5 times 5");
         assert_eq!(
-            added.len(),
-            1,
-            "no one-shot figures, no one-shot difference"
+            row.tokio_compat_added_ns[&Variant::CompatReusedReady].median,
+            2.0
         );
-    }
-
-    #[test]
-    fn every_backend_has_a_work_a_reach_and_a_fetch_row() {
-        let rows = rows(Backend::ALL, true);
-        assert_eq!(rows.len(), 3 * Backend::ALL.len() + 2);
-        let reach: Vec<_> = rows
-            .iter()
-            .filter(|row| row.calls == Calls::Reach)
-            .collect();
         assert!(
-            reach
-                .iter()
-                .all(|row| row.build() == Some(ProbeBuild::AllBackends))
+            !row.tokio_compat_added_ns
+                .contains_key(&Variant::CompatOneShotReady)
         );
-        let baseline = rows
-            .iter()
-            .find(|row| row.subject == Subject::Baseline)
-            .unwrap();
-        assert_eq!(
-            (baseline.calls, baseline.build()),
-            (Calls::Fetch, Some(ProbeBuild::Default))
-        );
+        // A figure every row needs, missing: the row fails and says which, and why.
+        fs::remove_dir_all(criterion.path().join("portal")).unwrap();
+        let failed = BTreeMap::from([("portal", "exit status: 101".to_owned())]);
+        let row = from_benches(criterion.path(), backend, &failed);
+        let error = row.error.unwrap();
+        assert!(error.contains(&format!("portal/{backend}/call")), "{error}");
+        assert!(error.ends_with("exit status: 101"), "{error}");
     }
 }

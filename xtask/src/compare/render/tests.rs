@@ -6,42 +6,45 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use oneoff::Backend;
-use oneoff_probe::{Calls, ColdReport, Outcome, Variant, WarmReport};
+use oneoff_probe::{ColdReport, Outcome};
 
 use super::*;
 use crate::compare::cold::{self, Sample};
 use crate::compare::matrix::MatrixRow;
-use crate::compare::probes::{Built, ProbeBuild, Python};
+use crate::compare::probes::{Build, Built, Python};
 use crate::compare::report::{Measured, ServerUse, Stages};
-use crate::compare::settings::Settings;
-use crate::compare::settings::Subject;
-use crate::compare::warm;
+use crate::compare::settings::{Kind, Settings};
+use crate::compare::warm::WarmRow;
 use crate::environment::Environment;
+use oneoff_probe::BackendName;
 
 /// A message as long as the real ones, to fill cells and notes.
 const LONG: &str = "cannot block on a future with futures-lite from inside a running tokio \
     current-thread runtime: blocking here would panic or deadlock; .await the future instead";
 
-/// Warm rounds of every backend: `ns(backend's index, round)` nanoseconds for every variant.
-fn warm_rows(ns: impl Fn(usize, usize) -> f64) -> Vec<warm::Row> {
-    let mut rows = warm::rows(Backend::ALL, true);
-    for row in &mut rows {
-        let index = Backend::ALL
-            .iter()
-            .position(|b| Subject::Backend(*b) == row.subject)
-            .unwrap_or(0);
-        let mut variants = row.calls.variants().to_vec();
-        variants.extend([Variant::BlockingFetch, Variant::PortalCall]);
-        row.rounds = (0..5)
-            .map(|round| WarmReport {
-                ns_per_call: variants.iter().map(|v| (*v, ns(index, round))).collect(),
-                driver: (row.calls == Calls::Reach && (index == 7 || index == 8))
-                    .then(|| "io_uring".to_owned()),
-            })
-            .collect();
-    }
-    rows
+/// The warm rows of every backend and Python: `ns(backend's index, sample)` nanoseconds in every
+/// sample of every variant (Python's row is the last index).
+fn warm_rows(ns: impl Fn(usize, usize) -> f64) -> Vec<WarmRow> {
+    let rows = BackendName::ALL.iter().map(|b| (b.name(), Kind::Backend));
+    let python = ("python asyncio.run", Kind::Python);
+    let rows = rows
+        .chain([python])
+        .enumerate()
+        .map(|(index, (name, kind))| {
+            let figure = || Figure::of((0..5).map(|sample| ns(index, sample)).collect()).unwrap();
+            let per_call_ns: BTreeMap<Variant, Figure> =
+                Variant::ALL.iter().map(|v| (*v, figure())).collect();
+            let added = per_call_ns[&Variant::CompatReusedReady].minus(&figure());
+            WarmRow {
+                name,
+                kind,
+                ok: true,
+                error: None,
+                per_call_ns,
+                tokio_compat_added_ns: BTreeMap::from([(Variant::CompatReusedReady, added)]),
+            }
+        });
+    rows.collect()
 }
 
 /// A report with every kind of row and the longest texts compare produces: every backend on
@@ -58,7 +61,7 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
         threads_after: Some(11),
         peak_rss_kib: Some(123_456_789),
     };
-    let mut cold_rows = cold::rows(Backend::ALL, true);
+    let mut cold_rows = cold::rows(BackendName::ALL, true);
     let last = cold_rows.len() - 1;
     for (index, row) in cold_rows.iter_mut().enumerate() {
         row.samples = (0..200)
@@ -75,6 +78,7 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
     }
     let mut warm_rows = warm_rows(ns);
     warm_rows[3].error = Some(LONG.to_owned());
+    warm_rows[3].ok = false;
     let cells = |i: usize| match i % 6 {
         0 => Outcome::Nested(LONG.into()),
         1 => Outcome::NoReactor("there is no reactor running".into()),
@@ -83,7 +87,7 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
         4 => Outcome::Hung,
         _ => Outcome::Io(LONG.into()),
     };
-    let matrix = Backend::ALL
+    let matrix = BackendName::ALL
         .iter()
         .map(|backend| MatrixRow {
             backend: *backend,
@@ -93,13 +97,13 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
     let settings = settings();
     let environment = environment();
     let builds = [
-        ProbeBuild::Default,
-        ProbeBuild::Feature("futures-executor"),
-        ProbeBuild::AllBackends,
+        Build::Default,
+        Build::Feature("futures-executor"),
+        Build::Bench("portal"),
     ]
     .map(|build| Built {
         build,
-        cargo_flags: "--features async-oneoff/futures-executor".into(),
+        cargo: "cargo build --features async-oneoff/futures-executor".into(),
         executable: PathBuf::from("target/oneoff/probes/probe").join(build.name()),
         bytes: 12_345_678,
     })
@@ -111,10 +115,12 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
         )),
         version: "3.11.7".into(),
     });
+    let drivers = ["compio", "monoio"].map(|name| (name.to_owned(), "io_uring".to_owned()));
     let measured = Measured {
         cold: cold::summarise(&cold_rows, 10_000),
-        warm: warm::summarise(&warm_rows),
+        warm: warm_rows,
         matrix,
+        drivers: drivers.into(),
         took: Stages::default(),
         server: ServerUse::default(),
     };
@@ -124,14 +130,16 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
 /// The settings of a run with every backend and the longest texts.
 fn settings() -> Settings {
     Settings {
-        backends: Backend::ALL.to_vec(),
+        backends: BackendName::ALL.to_vec(),
         samples: 2000,
         python_samples: 500,
         discarded_rounds: 1,
-        warm_rounds: 5,
-        warm_reps: 3,
-        warm_target_us: 5_000,
-        warm_fetch_max_calls: 500,
+        bench_warm_up_ms: 200,
+        bench_measurement_ms: 500,
+        bench_samples: 20,
+        python_warm_rounds: 5,
+        python_warm_reps: 3,
+        python_warm_target_us: 5_000,
         arg: u64::MAX,
         delay_ns: 999_999_999,
         quick: false,
@@ -185,40 +193,14 @@ fn the_terminal_report_fits_120_columns() {
         "Verdict of this run",
         "many calls:",
         "error: nested",
-        "\nfetch, per call, warm",
+        "\nper call, warm",
+        "│ monoio (monoio::net, ┆",
         "round trip to the loopback server failed",
         "deadlock",
         "full titles and messages: compare.md",
     ] {
         assert!(text.contains(part), "{part:?} missing from:\n{text}");
     }
-}
-
-/// The matrix as the terminal shows it with every backend: cells wrap between words, so that
-/// no title, backend name or label is cut.
-#[test]
-fn the_terminal_matrix_keeps_every_word_whole() {
-    let report = worst_case();
-    let mut text = String::new();
-    matrix(&mut text, &report, Style::Terminal);
-    let cells = report
-        .matrix
-        .rows
-        .iter()
-        .flat_map(|row| row.cells.iter().map(Outcome::label));
-    let words = Case::ALL
-        .iter()
-        .map(|case| case.short())
-        .chain(Backend::ALL.iter().map(|backend| backend.name()))
-        .chain(cells)
-        .flat_map(str::split_whitespace);
-    for word in words {
-        assert!(text.contains(word), "{word} was cut:\n{text}");
-    }
-    assert!(
-        text.lines().all(|line| line.chars().count() <= 120),
-        "{text}"
-    );
 }
 
 #[test]
@@ -250,18 +232,18 @@ fn verdict_line(text: &str, question: &str) -> String {
         .join(" ")
 }
 
-/// Two backends whose rounds lie within each other's spread: the verdict names the one with the
+/// Two backends whose samples lie within each other's spread: the verdict names the one with the
 /// lower median and the other as within noise of it, never as the next best.
 #[test]
 fn the_verdict_does_not_rank_backends_within_each_others_spread() {
     // Backend 0 and 1 alternate 30/34 and 31/33 ns: each inside the other's range. The others
     // are far behind, 100 ns and more.
-    let report = report(|backend, round| match backend {
-        0 => [30.0, 34.0][round % 2],
-        1 => [33.0, 31.0][round % 2],
-        other => 100.0 * other as f64 + round as f64,
+    let report = report(|backend, sample| match backend {
+        0 => [30.0, 34.0][sample % 2],
+        1 => [33.0, 31.0][sample % 2],
+        other => 100.0 * other as f64 + sample as f64,
     });
-    let (first, second) = (Backend::ALL[0].name(), Backend::ALL[1].name());
+    let (first, second) = (BackendName::ALL[0].name(), BackendName::ALL[1].name());
     let line = verdict_line(&terminal(&report), "many calls");
     assert!(
         line.starts_with(&format!("many calls: {first} (30.0 ns")),
@@ -276,38 +258,28 @@ fn the_verdict_does_not_rank_backends_within_each_others_spread() {
         "{second} was ranked: {line}"
     );
     assert!(
-        line.contains(&format!("next: {} (202 ns)", Backend::ALL[2].name())),
+        line.contains(&format!("next: {} (202 ns)", BackendName::ALL[2].name())),
         "{line}"
     );
 }
 
-/// A figure whose rounds disagree by more than the stated factor is marked in the tables and in
-/// the JSON, not shown as clean.
+/// A figure whose samples disagree by more than the stated factor is marked in the tables and
+/// in the JSON, not shown as clean.
 #[test]
 fn an_unsteady_figure_is_marked() {
     // tokio-mt's one-shot call read 1,455,995 ns in one run and 142,012 ns in the next.
-    let report = report(|backend, round| match (backend, round) {
+    let report = report(|backend, sample| match (backend, sample) {
         (0, 1) => 1_455_995.0,
         (0, _) => 142_012.0,
-        (other, round) => 10.0 + other as f64 + round as f64 / 10.0,
+        (other, sample) => 10.0 + other as f64 + sample as f64 / 10.0,
     });
-    let row = report
-        .warm
-        .iter()
-        .find(|row| row.calls == Calls::Work && row.subject == Subject::Backend(Backend::ALL[0]))
-        .unwrap();
-    assert!(row.per_call_ns[&Variant::ReusedYield].unsteady);
+    assert!(report.warm[0].per_call_ns[&Variant::ReusedYield].unsteady);
     let json = serde_json::to_value(&report).unwrap();
     let first = &json["warm"][0]["per_call_ns"]["reused_yield"];
     assert_eq!(first["unsteady"], true, "{first}");
-    assert_eq!(first["rounds"].as_array().unwrap().len(), 5, "{first}");
+    assert_eq!(first["samples"].as_array().unwrap().len(), 5, "{first}");
     let text = terminal(&report);
     assert!(text.contains("142012 ! (142012–1455995)"), "{text}");
-    let steady = report
-        .warm
-        .iter()
-        .find(|row| row.calls == Calls::Work && row.subject == Subject::Backend(Backend::ALL[1]))
-        .unwrap();
-    assert!(!steady.per_call_ns[&Variant::ReusedYield].unsteady);
+    assert!(!report.warm[1].per_call_ns[&Variant::ReusedYield].unsteady);
     assert!(text.contains("11.2 (11.0–11.4)"), "{text}");
 }
