@@ -227,7 +227,7 @@ fn measure(
             .expect("the template is valid")
             .progress_chars("=> "),
     );
-    let launch = Launcher::new(builds, python, settings, progress);
+    let launch = Launcher::new(builds, python, settings, progress)?;
     let mut cold_rows = cold::rows(backends, python.is_some());
     let (cold_all, cold_fetches) = cold::processes(&cold_rows, &launch);
     let (matrix_all, matrix_fetches) = matrix::processes(backends);

@@ -170,7 +170,8 @@ fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Copies a probe's executable to `<target>/oneoff/probes/<profile>/<build>/`: copied, not
-/// linked, since the next build replaces cargo's file under the same name.
+/// linked, since the next build replaces cargo's file under the same name; copied beside it and
+/// renamed over it, so that a run beside this one that is executing the old file keeps it.
 fn keep(
     profile: ProbeProfile,
     build: Build,
@@ -186,10 +187,13 @@ fn keep(
         .join(cargo_made.file_name().context("a file name")?);
     let folder = executable.parent().expect("a file in a folder");
     fs::create_dir_all(folder).with_context(|| format!("could not create {}", folder.display()))?;
-    fs::copy(cargo_made, &executable).with_context(|| {
-        let (from, to) = (cargo_made.display(), executable.display());
-        format!("could not copy {from} to {to}")
-    })?;
+    let beside = folder.join(format!(".oneoff-probe.{}", std::process::id()));
+    fs::copy(cargo_made, &beside)
+        .and_then(|_| fs::rename(&beside, &executable))
+        .with_context(|| {
+            let (from, to) = (cargo_made.display(), executable.display());
+            format!("could not copy {from} to {to}")
+        })?;
     Ok(Built {
         build,
         cargo: shown(profile, args),
@@ -239,9 +243,11 @@ pub(crate) fn find_python() -> Result<Python, String> {
 pub(crate) struct Launcher<'a> {
     executables: BTreeMap<Build, PathBuf>,
     library_path: Option<OsString>,
-    /// Where the benches write their figures: compare's own folder, so that a user's
-    /// `cargo bench` results are left alone.
-    pub(crate) criterion: PathBuf,
+    /// Where the benches write their figures: a fresh folder of this run's own under
+    /// `<target>/oneoff/`, removed when the run ends (`compare.json` keeps every sample), so that
+    /// a user's `cargo bench` results are left alone and two runs at once do not read each
+    /// other's.
+    pub(crate) criterion: tempfile::TempDir,
     pub(crate) python: Option<&'a Python>,
     pub(crate) settings: &'a Settings,
     pub(crate) progress: ProgressBar,
@@ -253,7 +259,7 @@ impl<'a> Launcher<'a> {
         python: Option<&'a Python>,
         settings: &'a Settings,
         progress: ProgressBar,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
         let executables = built
             .iter()
             .map(|b| (b.build, b.executable.clone()))
@@ -263,14 +269,21 @@ impl<'a> Launcher<'a> {
             .first()
             .and_then(|b| b.executable.ancestors().nth(5))
             .map_or_else(workspace::target_dir, Path::to_owned);
-        Launcher {
+        let oneoff = target.join("oneoff");
+        fs::create_dir_all(&oneoff)
+            .with_context(|| format!("could not create {}", oneoff.display()))?;
+        let criterion = tempfile::Builder::new()
+            .prefix("criterion-")
+            .tempdir_in(&oneoff)
+            .with_context(|| format!("could not create a folder in {}", oneoff.display()))?;
+        Ok(Launcher {
             executables,
             library_path: users_library_path(&target),
-            criterion: target.join("oneoff/criterion"),
+            criterion,
             python,
             settings,
             progress,
-        }
+        })
     }
 
     /// A probe process of `build` asked for `request`, with `timeout`.

@@ -6,11 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::probes::{Build, Launcher, parse_last};
@@ -57,7 +55,7 @@ pub(crate) fn measure(
     let failed = run_benches(launch, backends)?;
     let mut rows: Vec<WarmRow> = backends
         .iter()
-        .map(|backend| from_benches(&launch.criterion, *backend, &failed))
+        .map(|backend| from_benches(launch.criterion.path(), *backend, &failed))
         .collect();
     if launch.python.is_some() {
         rows.push(python(launch)?);
@@ -87,19 +85,12 @@ fn filter(backends: &[BackendName]) -> String {
 }
 
 /// Runs each bench target once with the filter of `backends`, criterion's settings of this run
-/// and compare's own criterion folder, emptied first so that no figure of an earlier run is
-/// read; returns the failure of each target that failed.
+/// and this run's own criterion folder (a fresh one, so that no figure of an earlier run, or of
+/// a run beside this one, is read); returns the failure of each target that failed.
 fn run_benches(
     launch: &Launcher<'_>,
     backends: &[BackendName],
 ) -> anyhow::Result<BTreeMap<&'static str, String>> {
-    match fs::remove_dir_all(&launch.criterion) {
-        Err(err) if err.kind() != io::ErrorKind::NotFound => {
-            let folder = launch.criterion.display();
-            return Err(err).with_context(|| format!("could not empty {folder}"));
-        }
-        _ => {}
-    }
     let s = launch.settings;
     let seconds = |ms: u64| format!("{:.3}", Duration::from_millis(ms).as_secs_f64());
     let mut failed = BTreeMap::new();
@@ -112,7 +103,7 @@ fn run_benches(
             .args(["--measurement-time", &seconds(s.bench_measurement_ms)])
             .args(["--sample-size", &s.bench_samples.to_string()])
             .args([filter(backends)])
-            .env("CRITERION_HOME", Some(launch.criterion.as_os_str()))
+            .env("CRITERION_HOME", Some(launch.criterion.path().as_os_str()))
             .timeout(Duration::from_secs(1800))
             // Criterion names each benchmark as it reports it: show which one is done.
             .each_line(move |line| {
