@@ -14,7 +14,7 @@ use oneoff_probe::ColdReport;
 use oneoff_workloads::fetch::fetch_std;
 use oneoff_workloads::{DONE, STARTED, work_with};
 
-use crate::{Failed, checked, native_fetch, proc_status};
+use crate::{Failed, checked, native_fetch, native_stack, proc_status};
 
 /// Runs the sample and reports: `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`; on
 /// `backend`, or without one the baseline. Fails when the run or the round trip does.
@@ -41,6 +41,7 @@ pub(crate) fn run(
             line(&mut Stamped(&stamps), &answer.to_string());
             report.result = answer;
             report.round_trip_ns = stamps.first_begun(connect).map(nanos);
+            report.stack = Some("std::net".to_owned());
             report.threads_during = proc_status("Threads:");
         }
         (Some(backend), None) => {
@@ -61,6 +62,7 @@ pub(crate) fn run(
             ran.fill(&mut report);
             report.round_trip_ns = stamps.first_begun(ran.first_poll).map(nanos);
             report.result = checked(Ok(ran.output), addr, arg)?;
+            report.stack = Some(native_stack(backend).name().to_owned());
         }
     }
     if fetch.is_none() {

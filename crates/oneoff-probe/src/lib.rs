@@ -196,6 +196,9 @@ pub struct ColdReport {
     pub threads_after: Option<u64>,
     /// Peak resident set size of the whole process, in KiB.
     pub peak_rss_kib: Option<u64>,
+    /// `fetch`: the network stack the round trip ran on (`tokio::net`, `async-io`, ...;
+    /// `std::net` for the baseline).
+    pub stack: Option<String>,
 }
 
 /// The I/O driver each runtime that picks one at start-up (compio: `io_uring` or `polling`;

@@ -132,8 +132,12 @@ async fn native_fetch(
     addr: std::net::SocketAddr,
     arg: u64,
 ) -> std::io::Result<u64> {
-    use oneoff_workloads::fetch::{Stack, fetch_on};
-    fetch_on(Stack::native(backend.name()), addr, arg).await
+    oneoff_workloads::fetch::fetch_on(native_stack(backend), addr, arg).await
+}
+
+/// The network stack `backend`'s users would write `fetch` with: its runtime's own.
+fn native_stack(backend: oneoff::Backend) -> oneoff_workloads::fetch::Stack {
+    oneoff_workloads::fetch::Stack::native(backend.info().io())
 }
 
 /// A number from `/proc/self/status` (Linux): `Threads:` or `VmHWM:` (peak RSS, KiB);

@@ -27,6 +27,8 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use oneoff_core::NativeIo;
+
 /// How long the server waits for a connected client's request line before dropping it.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -35,12 +37,13 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 /// # Examples
 ///
 /// ```
+/// use oneoff_core::NativeIo;
 /// use oneoff_workloads::fetch::Stack;
 ///
-/// assert_eq!(Stack::native("tokio-local"), Stack::Tokio);
-/// assert_eq!(Stack::native("pollster"), Stack::AsyncIo);
-/// assert!(Stack::AsyncIo.runs_under("compio"));
-/// assert!(!Stack::Compio.runs_under("smol"));
+/// assert_eq!(Stack::native(NativeIo::Tokio), Stack::Tokio);
+/// assert_eq!(Stack::native(NativeIo::None), Stack::AsyncIo);
+/// assert!(Stack::AsyncIo.runs_under(NativeIo::Compio));
+/// assert!(!Stack::Compio.runs_under(NativeIo::AsyncIo));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stack {
@@ -66,23 +69,24 @@ impl Stack {
         Stack::Monoio,
     ];
 
-    /// The stack a user of the named oneoff backend would write `fetch` with: the runtime's own
-    /// sockets where it has them, `async-io`'s where it has none.
-    pub fn native(backend: &str) -> Stack {
-        match backend {
-            "tokio" | "tokio-mt" | "tokio-local" => Stack::Tokio,
-            "async-std" => Stack::AsyncStd,
-            "compio" => Stack::Compio,
-            "monoio" => Stack::Monoio,
+    /// The stack a user of a backend whose own I/O is `io` (its `BackendInfo::io`)
+    /// would write `fetch` with: the runtime's own sockets where it has them, `async-io`'s
+    /// where it has none.
+    pub fn native(io: NativeIo) -> Stack {
+        match io {
+            NativeIo::Tokio => Stack::Tokio,
+            NativeIo::AsyncStd => Stack::AsyncStd,
+            NativeIo::Compio => Stack::Compio,
+            NativeIo::Monoio => Stack::Monoio,
             _ => Stack::AsyncIo,
         }
     }
 
-    /// Whether this stack's sockets work under the named oneoff backend: `async-io`'s (and so
-    /// async-std's) everywhere, because `async-io` drives its reactor from its own thread where
-    /// no runtime does; a runtime's own sockets only under that runtime.
-    pub fn runs_under(self, backend: &str) -> bool {
-        matches!(self, Stack::AsyncIo | Stack::AsyncStd) || Stack::native(backend) == self
+    /// Whether this stack's sockets work under a backend whose own I/O is `io`: `async-io`'s
+    /// (and so async-std's) everywhere, because `async-io` drives its reactor from its own
+    /// thread where no runtime does; a runtime's own sockets only under that runtime.
+    pub fn runs_under(self, io: NativeIo) -> bool {
+        matches!(self, Stack::AsyncIo | Stack::AsyncStd) || Stack::native(io) == self
     }
 
     /// The stack's name in reports.
@@ -309,7 +313,7 @@ fn serve(stream: TcpStream) -> io::Result<()> {
 }
 
 /// `fetch(arg)` on `stack`, picked at run time: one future type for every stack, for code that
-/// chooses the stack by a value (`Stack::native(backend)`).
+/// chooses the stack by a value (`Stack::native(io)`).
 ///
 /// # Errors
 ///

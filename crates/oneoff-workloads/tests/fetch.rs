@@ -40,7 +40,7 @@ fn every_stack<R: OneOffRunner>() {
         let Some(outcome) = fetch_on::<R>(stack, server.addr(), arg) else {
             continue;
         };
-        if stack.runs_under(R::NAME) {
+        if stack.runs_under(R::BACKEND.io()) {
             answered += 1;
             let fetched =
                 outcome.unwrap_or_else(|err| panic!("{} on {}: {err}", stack.name(), R::NAME));
@@ -78,7 +78,7 @@ fn every_stack<R: OneOffRunner>() {
 /// The backend's own stack, many times on one runner, and in a one-shot run per call.
 fn native_stack_repeatedly<R: OneOffRunner>() {
     let server = LoopbackServer::start(1_000, LIMIT).expect("a loopback server");
-    let stack = Stack::native(R::NAME);
+    let stack = Stack::native(R::BACKEND.io());
     for arg in 0..20 {
         let fetched = fetch_on::<R>(stack, server.addr(), arg)
             .expect("the build has the backend's own stack")
@@ -98,7 +98,7 @@ fn native_stack_repeatedly<R: OneOffRunner>() {
 /// The backend's own stack as one future type, for a runner's `block_on`.
 async fn fetch_native<R: OneOffRunner>(addr: SocketAddr, arg: u64) -> io::Result<u64> {
     use oneoff_workloads::fetch as on;
-    match Stack::native(R::NAME) {
+    match Stack::native(R::BACKEND.io()) {
         Stack::Tokio => on::fetch_tokio(addr, arg).await,
         Stack::AsyncStd => on::fetch_async_std(addr, arg).await,
         Stack::Compio => on::fetch_compio(addr, arg).await,

@@ -203,7 +203,7 @@ pub(crate) struct ColdSummary {
     pub(crate) kind: Kind,
     pub(crate) workload: Workload,
     /// `fetch`: the network stack it ran on (the backend's own, or `std::net`).
-    pub(crate) stack: Option<&'static str>,
+    pub(crate) stack: Option<String>,
     /// Whether every sample passed its check.
     pub(crate) ok: bool,
     /// The first failed check, when one failed.
@@ -261,7 +261,7 @@ fn summary(row: &Row, expected: u64) -> ColdSummary {
         name: row.subject.name(row.workload),
         kind: row.subject.kind(),
         workload: row.workload,
-        stack: row.subject.stack(row.workload),
+        stack: samples.iter().find_map(|s| s.inside.stack.clone()),
         ok,
         error: row.error.clone(),
         expected_result: expected,

@@ -135,11 +135,12 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
         "teardown",
     ];
     let rows = cold_rows(report, workload).map(|row| {
-        let stack = row.stack.zip(row.backend).map(|(stack, backend)| {
-            match report.drivers.get(backend.name()) {
-                Some(driver) => format!(" ({stack}, {driver})"),
-                None => format!(" ({stack})"),
-            }
+        let driver = row
+            .backend
+            .and_then(|backend| report.drivers.get(backend.name()));
+        let stack = row.stack.as_ref().map(|stack| match driver {
+            Some(driver) => format!(" ({stack}, {driver})"),
+            None => format!(" ({stack})"),
         });
         vec![
             format!("{}{}", row.name, stack.unwrap_or_default()),

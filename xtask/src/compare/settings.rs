@@ -1,7 +1,6 @@
 //! What one `compare` run measures and how, resolved from the flags, and who its rows measure:
 //! the part of the run that every stage reads and the report records.
 
-use oneoff_workloads::fetch::Stack;
 use serde::{Deserialize, Serialize};
 
 use oneoff_probe::BackendName;
@@ -149,15 +148,6 @@ impl Subject {
             Subject::Backend(_) => Kind::Backend,
             Subject::PythonPlain => Kind::PythonBaseline,
             Subject::PythonRun | Subject::PythonRunner => Kind::Python,
-        }
-    }
-
-    /// For `fetch`, the network stack it runs on: the backend's own, or `std::net`.
-    pub(crate) fn stack(self, workload: Workload) -> Option<&'static str> {
-        match (self, workload) {
-            (_, Workload::Work) => None,
-            (Subject::Backend(backend), _) => Some(Stack::native(backend.name()).name()),
-            _ => Some("std::net"),
         }
     }
 

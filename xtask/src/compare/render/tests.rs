@@ -60,10 +60,24 @@ fn report(ns: impl Fn(usize, usize) -> f64) -> Report {
         threads_during: Some(12),
         threads_after: Some(11),
         peak_rss_kib: Some(123_456_789),
+        stack: None,
     };
     let mut cold_rows = cold::rows(BackendName::ALL, true);
     let last = cold_rows.len() - 1;
     for (index, row) in cold_rows.iter_mut().enumerate() {
+        // A fetch row's stack, as its probe reports it.
+        let stack = match row.subject.backend().map(BackendName::name) {
+            None => "std::net",
+            Some("tokio" | "tokio-mt" | "tokio-local") => "tokio::net",
+            Some("async-std") => "async_std::net",
+            Some("compio") => "compio::net",
+            Some("monoio") => "monoio::net",
+            Some(_) => "async-io",
+        };
+        let inside = ColdReport {
+            stack: (row.workload == Workload::Fetch).then(|| stack.to_owned()),
+            ..inside.clone()
+        };
         row.samples = (0..200)
             .map(|round| Sample {
                 round,
