@@ -35,7 +35,7 @@ pub(crate) struct Args {
 enum Program {
     /// No oneoff at all: the baseline.
     StdOnly,
-    /// The facade with its default features, as `oneoff = "0.1"` gives it.
+    /// The facade with its default features, as `async-oneoff = "0.1"` gives it.
     Default,
     /// The facade with one backend feature alone (`default-features = false`).
     Feature(&'static str),

@@ -155,7 +155,8 @@ macro_rules! backend_gate {
         compile_error!(concat!(
             "oneoff needs a backend: enable one of the features of its backends:",
             $(" ", $name, " (feature `", $feature, "`),",)*
-            " for example `oneoff = { version = \"0.1\", features = [\"smol\"] }`"
+            " for example `async-oneoff = { version = \"0.1\", default-features = false,",
+            " features = [\"smol\"] }`"
         ));
 
         $(
