@@ -56,7 +56,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -481,7 +481,7 @@ impl TokioBuilder<Tokio> {
     /// # Ok::<(), oneoff_core::Error>(())
     /// ```
     #[track_caller]
-    pub fn run<F: Future>(self, future: F) -> Result<F::Output, Error> {
+    pub fn run<F: IntoFuture>(self, future: F) -> Result<F::Output, Error> {
         self.build()?.block_on(future)
     }
 }
@@ -511,7 +511,7 @@ impl TokioBuilder<TokioMultiThread> {
     /// # Ok::<(), oneoff_core::Error>(())
     /// ```
     #[track_caller]
-    pub fn run<F: Future>(self, future: F) -> Result<F::Output, Error> {
+    pub fn run<F: IntoFuture>(self, future: F) -> Result<F::Output, Error> {
         self.build()?.block_on(future)
     }
 }
@@ -718,7 +718,7 @@ static BLOCK_IN_PLACE: BackendInfo = BackendInfo::new(
 /// });
 /// assert_eq!(outer.unwrap(), 7);
 /// ```
-pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
+pub fn block_in_place<F: IntoFuture>(future: F) -> Result<F::Output, Error> {
     let backend = BLOCK_IN_PLACE.name();
     let handle = Handle::try_current().map_err(|missing| Error::Unsupported {
         backend,
@@ -743,6 +743,7 @@ pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
             context: AsyncContext::Oneoff(run),
             ..
         }) if std::ptr::eq(run, TokioMultiThread::BACKEND) => leave_runtime(|| {
+            let future = future.into_future();
             tokio_block_on(&BLOCK_IN_PLACE, future, |future| handle.block_on(future))
         }),
         Err(err) => return Err(err),
@@ -754,7 +755,11 @@ pub fn block_in_place<F: Future>(future: F) -> Result<F::Output, Error> {
 }
 
 /// [`block_in_place`] where blocking is allowed: `future` on the runtime of `handle`.
-fn on_handle<F: Future>(handle: &Handle, entered: Entered, future: F) -> Result<F::Output, Error> {
+fn on_handle<F: IntoFuture>(
+    handle: &Handle,
+    entered: Entered,
+    future: F,
+) -> Result<F::Output, Error> {
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread && tokio::task::try_id().is_none() {
         // Not in a task of the runtime (`spawn_blocking`), so under `Runtime::enter`.
         return Err(Error::Unsupported {
@@ -764,6 +769,7 @@ fn on_handle<F: Future>(handle: &Handle, entered: Entered, future: F) -> Result<
                      complete; call that runtime's block_on, or Tokio::run for a fresh runtime",
         });
     }
+    let future = future.into_future();
     let output = tokio_block_on(&BLOCK_IN_PLACE, future, |future| handle.block_on(future));
     drop(entered);
     output

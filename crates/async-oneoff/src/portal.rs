@@ -4,7 +4,7 @@
 //! `reqwest::blocking`.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::{Future, IntoFuture, poll_fn};
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
@@ -206,7 +206,8 @@ impl<R> BlockingPortal<R> {
     /// ```
     pub fn call<F>(&self, future: F) -> Result<F::Output, Error>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
         self.try_call(future)
@@ -230,12 +231,13 @@ impl<R> BlockingPortal<R> {
     /// ```
     pub fn try_call<F>(&self, future: F) -> Result<F::Output, Error>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
         let backend = self.inner.shared.backend;
         self.inner.shared.block(|| {
-            let task = self.spawn(future)?;
+            let task = self.spawn(future.into_future())?;
             task.call
                 .wait(None)
                 .unwrap_or(Err(Error::Cancelled { backend }))
@@ -260,13 +262,14 @@ impl<R> BlockingPortal<R> {
     /// ```
     pub fn call_timeout<F>(&self, future: F, timeout: Duration) -> Result<F::Output, Error>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
         let outcome = self
             .inner
             .shared
-            .block(|| self.spawn(future)?.join_until(timeout))?;
+            .block(|| self.spawn(future.into_future())?.join_until(timeout))?;
         outcome.map_err(|err| match err.try_into_panic() {
             Ok(payload) => resume_unwind(payload),
             Err(err) => err,

@@ -182,3 +182,49 @@ fn a_nested_call_does_not_convert() {
     }
     assert_eq!(answers.converted(), 0);
 }
+
+/// [`Answer`] that can cross threads, for the portal, whose futures run on its own thread.
+#[cfg(any(feature = "portal", feature = "tokio"))]
+struct SendAnswer(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+#[cfg(any(feature = "portal", feature = "tokio"))]
+impl IntoFuture for SendAnswer {
+    type Output = u32;
+    type IntoFuture = Ready<u32>;
+
+    fn into_future(self) -> Ready<u32> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ready(42)
+    }
+}
+
+#[cfg(feature = "portal")]
+#[test]
+fn portal_calls_take_into_future() {
+    let converted = std::sync::Arc::default();
+    let answer = || SendAnswer(std::sync::Arc::clone(&converted));
+    let portal = oneoff::BlockingPortal::<oneoff::Runner>::new().unwrap();
+    assert_eq!(portal.call(answer()).unwrap(), 42);
+    assert_eq!(portal.try_call(answer()).unwrap(), 42);
+    assert_eq!(portal.call_timeout(answer(), LONG).unwrap(), 42);
+    assert_eq!(converted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_builders_and_block_in_place_take_into_future() {
+    let answers = Answers::default();
+    assert_eq!(oneoff::Tokio::builder().run(answers.answer()).unwrap(), 42);
+    let multi = oneoff::TokioMultiThread::builder().worker_threads(1);
+    assert_eq!(multi.run(answers.answer()).unwrap(), 42);
+    assert_eq!(answers.converted(), 2);
+    let converted = std::sync::Arc::default();
+    let answer = SendAnswer(std::sync::Arc::clone(&converted));
+    let in_place = oneoff::TokioMultiThread::run(async {
+        tokio::spawn(async move { oneoff::block_in_place(answer) })
+            .await
+            .unwrap()
+    });
+    assert_eq!(in_place.unwrap().unwrap(), 42);
+    assert_eq!(converted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
