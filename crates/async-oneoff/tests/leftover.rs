@@ -19,6 +19,8 @@ use std::time::Duration;
 use oneoff::{Error, OneOffRunner, panic_message};
 use oneoff_workloads::watchdog;
 
+mod common;
+
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// How long a leftover polled on another thread when its run ends (async-std's global
@@ -267,33 +269,12 @@ fn leftover_panics_are_reported() {
     oneoff::for_each_backend!(each_backend);
 }
 
-/// Instantiates every case for each backend that can spawn, each under the watchdog.
-macro_rules! leftover {
-    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
-        #[cfg(feature = $feature)]
-        #[allow(non_snake_case)]
-        mod $variant {
-            use super::*;
-
-            leftover!(@cases $runner:
-                one_shot_cancels_leftovers,
-                runner_cancels_leftovers_when_dropped,
-                awaiting_a_task_whose_runtime_is_gone_is_cancelled,
-            );
-        }
-    )*};
-    (@cases $runner:ty: $($case:ident,)*) => {$(
-        #[test]
-        fn $case() {
-            if <$runner>::CAN_SPAWN {
-                let name = concat!(module_path!(), "::", stringify!($case));
-                watchdog(name, LIMIT, cases::$case::<$runner>);
-            }
-        }
-    )*};
-}
-
-oneoff::for_each_backend!(leftover);
+// Every case for each backend that can spawn, each under the watchdog.
+oneoff::for_each_backend!(@with [common::spawning_cases]
+    one_shot_cancels_leftovers,
+    runner_cancels_leftovers_when_dropped,
+    awaiting_a_task_whose_runtime_is_gone_is_cancelled,
+);
 
 #[cfg(feature = "smol")]
 #[test]

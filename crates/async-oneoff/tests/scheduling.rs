@@ -12,18 +12,13 @@ use std::time::{Duration, Instant};
 use oneoff::{Error, OneOffRunner};
 use oneoff_workloads::watchdog;
 
+mod common;
+
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// How long a case waits for what the bug made never happen (a spawned task's first poll) or
 /// happen after 8 s (a timeout of 300 ms beside a busy task on monoio).
 const BOUND: Duration = Duration::from_secs(5);
-
-/// A future that is never idle: it wakes itself and yields, for ever.
-async fn busy() {
-    loop {
-        futures_lite::future::yield_now().await;
-    }
-}
 
 mod cases {
     use super::*;
@@ -57,7 +52,7 @@ mod cases {
         let start = Instant::now();
         let timed_out = runner.block_on_timeout(
             async {
-                oneoff::spawn(busy()).unwrap().detach();
+                oneoff::spawn(common::busy()).unwrap().detach();
                 pending::<()>().await
             },
             Duration::from_millis(300),
@@ -89,29 +84,8 @@ mod cases {
     }
 }
 
-/// Instantiates every case for each backend that can spawn, each under the watchdog.
-macro_rules! scheduling {
-    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
-        #[cfg(feature = $feature)]
-        #[allow(non_snake_case)]
-        mod $variant {
-            use super::*;
-
-            scheduling!(@cases $runner:
-                a_task_runs_while_the_future_yields,
-                a_busy_task_starves_neither_the_future_nor_its_timeout,
-            );
-        }
-    )*};
-    (@cases $runner:ty: $($case:ident,)*) => {$(
-        #[test]
-        fn $case() {
-            if <$runner>::CAN_SPAWN {
-                let name = concat!(module_path!(), "::", stringify!($case));
-                watchdog(name, LIMIT, cases::$case::<$runner>);
-            }
-        }
-    )*};
-}
-
-oneoff::for_each_backend!(scheduling);
+// Every case for each backend that can spawn, each under the watchdog.
+oneoff::for_each_backend!(@with [common::spawning_cases]
+    a_task_runs_while_the_future_yields,
+    a_busy_task_starves_neither_the_future_nor_its_timeout,
+);

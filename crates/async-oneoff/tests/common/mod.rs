@@ -51,3 +51,31 @@ pub(crate) fn settled_threads() -> u64 {
     }
     last
 }
+
+/// For each backend of the list, a module named after it with one test per case, each
+/// `cases::<case>::<R>` of the calling file under the watchdog (its `LIMIT`), on the backends
+/// that can spawn (elsewhere the test passes at once). Called as
+/// `oneoff::for_each_backend!(@with [common::spawning_cases] case_one, case_two,)`.
+#[allow(unused_macros)]
+macro_rules! spawning_cases {
+    ($cases:tt $($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {$(
+        #[cfg(feature = $feature)]
+        #[allow(non_snake_case)]
+        mod $variant {
+            use super::*;
+
+            $crate::common::spawning_cases!(@cases $runner: $cases);
+        }
+    )*};
+    (@cases $runner:ty: ($($case:ident,)*)) => {$(
+        #[test]
+        fn $case() {
+            if <$runner>::CAN_SPAWN {
+                let name = concat!(module_path!(), "::", stringify!($case));
+                watchdog(name, LIMIT, cases::$case::<$runner>);
+            }
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use spawning_cases;
