@@ -2,37 +2,38 @@
 //! turns into a future (a request builder, say) is run without `.into_future()`, and it is
 //! turned into one only once the nested-call check has passed.
 
-use std::cell::Cell;
 use std::future::{IntoFuture, Ready, ready};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use oneoff::{Backend, Error, OneOffRunner, Options, RunExt};
 
 /// Not a future: turns into one that is ready with 42, and counts how often it was turned.
-struct Answer(Rc<Cell<u32>>);
+/// `Send`, so that the portal's thread may turn it too.
+struct Answer(Arc<AtomicU32>);
 
 impl IntoFuture for Answer {
     type Output = u32;
     type IntoFuture = Ready<u32>;
 
     fn into_future(self) -> Ready<u32> {
-        self.0.set(self.0.get() + 1);
+        self.0.fetch_add(1, Ordering::SeqCst);
         ready(42)
     }
 }
 
 /// Counts the conversions of the `Answer`s it makes.
 #[derive(Default)]
-struct Answers(Rc<Cell<u32>>);
+struct Answers(Arc<AtomicU32>);
 
 impl Answers {
     fn answer(&self) -> Answer {
-        Answer(Rc::clone(&self.0))
+        Answer(Arc::clone(&self.0))
     }
 
     fn converted(&self) -> u32 {
-        self.0.get()
+        self.0.load(Ordering::SeqCst)
     }
 }
 
@@ -183,31 +184,15 @@ fn a_nested_call_does_not_convert() {
     assert_eq!(answers.converted(), 0);
 }
 
-/// [`Answer`] that can cross threads, for the portal, whose futures run on its own thread.
-#[cfg(any(feature = "portal", feature = "tokio"))]
-struct SendAnswer(std::sync::Arc<std::sync::atomic::AtomicU32>);
-
-#[cfg(any(feature = "portal", feature = "tokio"))]
-impl IntoFuture for SendAnswer {
-    type Output = u32;
-    type IntoFuture = Ready<u32>;
-
-    fn into_future(self) -> Ready<u32> {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        ready(42)
-    }
-}
-
 #[cfg(feature = "portal")]
 #[test]
 fn portal_calls_take_into_future() {
-    let converted = std::sync::Arc::default();
-    let answer = || SendAnswer(std::sync::Arc::clone(&converted));
+    let answers = Answers::default();
     let portal = oneoff::BlockingPortal::<oneoff::Runner>::new().unwrap();
-    assert_eq!(portal.call(answer()).unwrap(), 42);
-    assert_eq!(portal.try_call(answer()).unwrap(), 42);
-    assert_eq!(portal.call_timeout(answer(), LONG).unwrap(), 42);
-    assert_eq!(converted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(portal.call(answers.answer()).unwrap(), 42);
+    assert_eq!(portal.try_call(answers.answer()).unwrap(), 42);
+    assert_eq!(portal.call_timeout(answers.answer(), LONG).unwrap(), 42);
+    assert_eq!(answers.converted(), 3);
 }
 
 #[cfg(feature = "tokio")]
@@ -218,13 +203,12 @@ fn tokio_builders_and_block_in_place_take_into_future() {
     let multi = oneoff::TokioMultiThread::builder().worker_threads(1);
     assert_eq!(multi.run(answers.answer()).unwrap(), 42);
     assert_eq!(answers.converted(), 2);
-    let converted = std::sync::Arc::default();
-    let answer = SendAnswer(std::sync::Arc::clone(&converted));
+    let answer = answers.answer();
     let in_place = oneoff::TokioMultiThread::run(async {
         tokio::spawn(async move { oneoff::block_in_place(answer) })
             .await
             .unwrap()
     });
     assert_eq!(in_place.unwrap().unwrap(), 42);
-    assert_eq!(converted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(answers.converted(), 3);
 }
