@@ -101,9 +101,18 @@ impl<F: Future> Future for InSet<F> {
             .try_with(|current| current.replace(tasks))
             .ok()
             .flatten();
-        let polled = this.future.poll(cx);
+        let _restore = Restore(previous);
+        this.future.poll(cx)
+    }
+}
+
+/// Puts back what [`CURRENT`] held before a poll, also when a panic unwinds.
+struct Restore(Option<Arc<TaskSet>>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
         let _ = CURRENT.try_with(|current| current.replace(previous));
-        polled
     }
 }
 
@@ -173,4 +182,19 @@ where
 {
     drop(async_std::task::spawn(body));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run whose future panics leaves no runner named in [`CURRENT`]: a spawn from plain
+    /// code afterwards is refused, instead of joining the dropped runner's closed set.
+    #[test]
+    fn a_panicking_run_leaves_no_runner_behind() {
+        let panicked = AsyncStd::try_run(async { std::panic::panic_any(7_u8) });
+        assert!(panicked.unwrap_err().is_panic());
+        let err = AsyncStd::spawn(async {}).map(drop).unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    }
 }
