@@ -441,6 +441,9 @@ impl TaskSet {
             }
             if tasks.list.len() == tasks.list.capacity() {
                 tasks.list.retain(|task| task.strong_count() > 0);
+                // At least twice the tasks alive, so that pruning stays amortized O(1) a spawn.
+                let alive = tasks.list.len();
+                tasks.list.reserve(alive.max(8));
             }
             let task: Arc<dyn Abort> = shared.clone();
             tasks.list.push(Arc::downgrade(&task));

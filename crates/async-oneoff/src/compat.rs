@@ -183,9 +183,8 @@ fn undriven(backend: &'static str) -> Error {
 oneoff_core::inherent_methods!(impl<R: OneOffRunner> TokioCompat<R>);
 
 impl<R: OneOffRunner> OneOffRunner for TokioCompat<R> {
-    /// The wrapped backend's name: compatibility changes what a run can poll, not the backend
-    /// that runs it.
-    const NAME: &'static str = R::NAME;
+    /// The wrapped backend's identity (and so its name): compatibility changes what a run can
+    /// poll, not the backend that runs it.
     const BACKEND: &'static oneoff_core::BackendInfo = R::BACKEND;
     const PROVIDES_TOKIO: bool = true;
     const CAN_SPAWN: bool = R::CAN_SPAWN;
