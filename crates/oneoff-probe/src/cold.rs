@@ -14,7 +14,7 @@ use oneoff_probe::ColdReport;
 use oneoff_workloads::fetch::fetch_std;
 use oneoff_workloads::{DONE, STARTED, work_with};
 
-use crate::{Failed, checked, native_fetch, native_stack, proc_status};
+use crate::{Failed, checked, native_stack, proc_status};
 
 /// Runs the sample and reports: `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`; on
 /// `backend`, or without one the baseline. Fails when the run or the round trip does.
@@ -37,7 +37,7 @@ pub(crate) fn run(
         }
         (None, Some(addr)) => {
             let connect = Instant::now();
-            let answer = checked(Ok(fetch_std(addr, arg)), addr, arg)?;
+            let answer = checked(fetch_std(addr, arg), addr, arg)?;
             line(&mut Stamped(&stamps), &answer.to_string());
             report.result = answer;
             report.round_trip_ns = stamps.first_begun(connect).map(nanos);
@@ -51,8 +51,9 @@ pub(crate) fn run(
             report.result = ran.output;
         }
         (Some(backend), Some(addr)) => {
+            let stack = native_stack(backend);
             let ran = one_shot(backend, async {
-                let fetched = native_fetch(backend, addr, arg).await;
+                let fetched = oneoff_workloads::fetch::fetch_on(stack, addr, arg).await;
                 // Written the moment it is received, so that the parent stamps its arrival.
                 if let Ok(answer) = &fetched {
                     line(&mut Stamped(&stamps), &answer.to_string());
@@ -61,8 +62,8 @@ pub(crate) fn run(
             })?;
             ran.fill(&mut report);
             report.round_trip_ns = stamps.first_begun(ran.first_poll).map(nanos);
-            report.result = checked(Ok(ran.output), addr, arg)?;
-            report.stack = Some(native_stack(backend).name().to_owned());
+            report.result = checked(ran.output, addr, arg)?;
+            report.stack = Some(stack.name().to_owned());
         }
     }
     if fetch.is_none() {

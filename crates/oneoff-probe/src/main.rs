@@ -113,26 +113,16 @@ fn drivers() -> Result<Drivers, Failed> {
 
 /// The answer of one `fetch(arg)` call if it is the right one, else why not, in one line.
 fn checked(
-    outcome: Result<std::io::Result<u64>, oneoff::Error>,
+    outcome: std::io::Result<u64>,
     addr: std::net::SocketAddr,
     arg: u64,
 ) -> Result<u64, String> {
     let expected = oneoff_workloads::fetch::answer(arg);
     match outcome {
-        Ok(Ok(got)) if got == expected => Ok(got),
-        Ok(Ok(got)) => Err(format!("fetch({arg}) returned {got}, expected {expected}")),
-        Ok(Err(err)) => Err(format!("fetch({arg}) from {addr} failed: {err}")),
-        Err(err) => Err(err.to_string()),
+        Ok(got) if got == expected => Ok(got),
+        Ok(got) => Err(format!("fetch({arg}) returned {got}, expected {expected}")),
+        Err(err) => Err(format!("fetch({arg}) from {addr} failed: {err}")),
     }
-}
-
-/// `fetch(arg)` from `addr` on `backend`'s own network stack.
-async fn native_fetch(
-    backend: oneoff::Backend,
-    addr: std::net::SocketAddr,
-    arg: u64,
-) -> std::io::Result<u64> {
-    oneoff_workloads::fetch::fetch_on(native_stack(backend), addr, arg).await
 }
 
 /// The network stack `backend`'s users would write `fetch` with: its runtime's own.
@@ -157,13 +147,9 @@ mod tests {
     #[test]
     fn a_wrong_or_failed_answer_is_one_line() {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
-        let wrong = checked(Ok(Ok(301)), addr, 3).unwrap_err();
+        let wrong = checked(Ok(301), addr, 3).unwrap_err();
         assert_eq!(wrong, "fetch(3) returned 301, expected 300");
-        let refused = checked(
-            Ok(Err(std::io::ErrorKind::ConnectionRefused.into())),
-            addr,
-            3,
-        );
+        let refused = checked(Err(std::io::ErrorKind::ConnectionRefused.into()), addr, 3);
         assert!(
             refused
                 .unwrap_err()

@@ -81,8 +81,7 @@ pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::
     probes.extend(backends.iter().map(|backend| Build::of(*backend)));
     probes.sort_unstable();
     probes.dedup();
-    let mut benches: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
-    benches.dedup();
+    let benches = Variant::bench_targets();
     let steps = probes.len() + 1;
     let mut built = Vec::new();
     for (index, build) in probes.iter().enumerate() {

@@ -164,8 +164,8 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
 }
 
 /// The warm figures of `variants`, a row per backend and Python's, each `median
-/// (fastest–slowest)`; `added` puts what `TokioCompat` added after each compatible call.
-fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant], added: bool) {
+/// (fastest–slowest)`, with what `TokioCompat` added after each variant that has it.
+fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant]) {
     let has_added = |v: &Variant| {
         report
             .warm
@@ -175,7 +175,7 @@ fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant
     let columns: Vec<(Variant, bool)> = variants
         .iter()
         .flat_map(|v| [(*v, false), (*v, true)])
-        .filter(|(v, is_added)| !is_added || (added && has_added(v)))
+        .filter(|(v, is_added)| !is_added || has_added(v))
         .collect();
     let mut header = vec!["row"];
     header.extend(
@@ -215,7 +215,7 @@ fn warm(w: &mut String, report: &Report, style: Style) {
         ),
     );
     let variants = [Variant::OneShotYield, Variant::ReusedYield];
-    warm_table(w, report, style, &variants, false);
+    warm_table(w, report, style, &variants);
 }
 
 /// The portal's round trip and what tokio compatibility adds to a call, from the benches,
@@ -236,7 +236,7 @@ fn reach(w: &mut String, report: &Report, style: Style) {
         Variant::CompatOneShotReady,
         Variant::CompatReusedReady,
     ];
-    warm_table(w, report, style, &variants, true);
+    warm_table(w, report, style, &variants);
 }
 
 /// Footprint and timer of `work`.

@@ -75,6 +75,13 @@ impl Variant {
         }
     }
 
+    /// The bench targets of [`Variant::ALL`], each once: what compare builds and runs.
+    pub(crate) fn bench_targets() -> Vec<&'static str> {
+        let mut targets: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
+        targets.dedup();
+        targets
+    }
+
     /// Its title in the report's tables.
     pub(crate) fn title(self) -> &'static str {
         match self {

@@ -44,7 +44,7 @@ pub(crate) fn processes(launch: &Launcher<'_>) -> u64 {
     } else {
         0
     };
-    bench_targets().len() as u64 + u64::from(python)
+    Variant::bench_targets().len() as u64 + u64::from(python)
 }
 
 /// Every warm row: each backend's from the benches, then Python's.
@@ -61,13 +61,6 @@ pub(crate) fn measure(
         rows.push(python(launch)?);
     }
     Ok(rows)
-}
-
-/// The bench targets of [`Variant::ALL`], each once.
-fn bench_targets() -> Vec<&'static str> {
-    let mut targets: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
-    targets.dedup();
-    targets
 }
 
 /// The regular expression of criterion's filter: exactly the benchmarks of `backends` that the
@@ -94,7 +87,7 @@ fn run_benches(
     let s = launch.settings;
     let seconds = |ms: u64| format!("{:.3}", Duration::from_millis(ms).as_secs_f64());
     let mut failed = BTreeMap::new();
-    for target in bench_targets() {
+    for target in Variant::bench_targets() {
         let progress = launch.progress.clone();
         let cmd = launch
             .measured(Build::Bench(target))
@@ -237,7 +230,7 @@ mod tests {
         assert!(filter.starts_with(&format!("^(yield1/({first}|{third})/oneshot|")));
         assert!(filter.contains(&format!("|portal/({first}|{third})/call|")));
         assert!(filter.ends_with(&format!("|compat/({first}|{third})/compat-reused)$")));
-        assert_eq!(bench_targets(), ["yield", "portal"]);
+        assert_eq!(Variant::bench_targets(), ["yield", "portal"]);
     }
 
     #[test]
