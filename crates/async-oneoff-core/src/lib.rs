@@ -87,6 +87,7 @@
 //! - `detect-futures-executor`: `futures::executor::block_on` and its thread pools.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cached_parker;
 mod config;
 mod context;
 mod ctrl_c;
@@ -98,6 +99,7 @@ mod supervise;
 mod task;
 mod timeout;
 
+pub use cached_parker::{CacheWatch, ParkerCache, block_on_cached};
 pub use config::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 #[cfg(feature = "detect-tokio")]
 pub use context::tokio_block_on;

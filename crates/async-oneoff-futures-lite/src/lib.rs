@@ -28,7 +28,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use oneoff_core::{Entered, Error, OneOffRunner};
+use oneoff_core::{CacheWatch, Entered, Error, OneOffRunner, ParkerCache};
 use parking::Parker;
 
 /// futures-lite's `block_on`, with a parker kept for the runner's life.
@@ -117,57 +117,21 @@ impl OneOffRunner for FuturesLite {
     }
 
     #[inline]
-    fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
-        if CACHE.get() == Cache::Destroyed {
-            return FuturesLite::parked().drive(entered, future);
-        }
-        let output = futures_lite::future::block_on(future);
-        if CACHE.get() == Cache::Unwatched {
-            watch_the_cache();
-        }
-        Ok(output)
+    fn drive_once<F: Future>(_entered: Entered, future: F) -> Result<F::Output, Error> {
+        Ok(oneoff_core::block_on_cached(
+            &CACHE,
+            &WATCH,
+            |future| futures_lite::future::block_on(future),
+            future,
+        ))
     }
-}
-
-/// Where `futures_lite::future::block_on`'s thread-local parker is, as far as a one-shot run on
-/// this thread can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cache {
-    /// No one-shot run returned on this thread yet.
-    Unwatched,
-    /// Made, and [`WATCH`] made after it.
-    Watched,
-    /// Perhaps destroyed: the thread is ending, and [`WATCH`] was.
-    Destroyed,
 }
 
 thread_local! {
-    /// What a one-shot run knows of futures-lite's cache. A `const` thread-local of a type
-    /// without a destructor, so it is never destroyed, and readable from other thread-locals'
-    /// destructors.
-    static CACHE: Cell<Cache> = const { Cell::new(Cache::Unwatched) };
-    /// A thread-local first used right after futures-lite's cache, so destroyed before it:
-    /// thread-locals are destroyed in the reverse order of their first use. Calling
-    /// `futures_lite::future::block_on` from a thread-local's destructor once its cache is
-    /// destroyed panics (`AccessError`), and that happens only after this one is.
-    static WATCH: Watch = const { Watch };
-}
-
-/// Marks futures-lite's cache as perhaps destroyed when dropped.
-struct Watch;
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        CACHE.set(Cache::Destroyed);
-    }
-}
-
-/// Makes [`WATCH`] just after futures-lite's cache (out of line: once per thread).
-#[cold]
-fn watch_the_cache() {
-    if WATCH.try_with(|_| ()).is_ok() {
-        CACHE.set(Cache::Watched);
-    }
+    /// Where `futures_lite::future::block_on`'s thread-local parker is, as far as a one-shot
+    /// run on this thread can tell (see [`oneoff_core::block_on_cached`]).
+    static CACHE: Cell<ParkerCache> = const { Cell::new(ParkerCache::Unwatched) };
+    static WATCH: CacheWatch = const { CacheWatch(&CACHE) };
 }
 
 oneoff_core::inherent_methods!(FuturesLite);

@@ -2,14 +2,9 @@
 //! reactor on the calling thread, cheap to start and able to run I/O and timers of the smol
 //! family.
 //!
-//! [`Smol`] owns an `async_executor::Executor` and runs each future with `smol::block_on`,
-//! driving the executor beside it while the executor has tasks: the calling thread drives the
-//! future, the tasks spawned onto the executor with [`spawn`], and the `async-io` reactor.
-//! Dropping the runner drops the tasks left on its executor, and a one-shot run drops those its
-//! future left (those spawned with [`spawn`] or `oneoff::spawn`), as `asyncio.run` does. Tasks
-//! spawned with `smol::spawn` instead go to smol's global executor, run on its own threads and
-//! outlive the run. The first `smol::block_on` of the process starts `async-io`'s driver thread
-//! ("async-io"), which stays for the life of the process.
+//! Tasks spawned with [`spawn`] (or `oneoff::spawn`) go to the run's executor and are dropped
+//! with it, at the end of a one-shot run as `asyncio.run` does. Tasks spawned with
+//! `smol::spawn` go to smol's global executor, run on its own threads and outlive the run.
 //!
 //! # Examples
 //!
@@ -32,30 +27,27 @@
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
 use std::mem;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use async_executor::FallibleTask;
-use oneoff_core::{Entered, Error, OneOffRunner, TaskHandle, until_deadline};
+use oneoff_core::{
+    AsyncContext, CacheWatch, Entered, Error, OneOffRunner, ParkerCache, TaskHandle, until_deadline,
+};
 use smol::{Executor, Task, Timer};
 
 thread_local! {
-    /// The run in progress on this thread: where [`spawn`] puts tasks.
-    static CURRENT: RefCell<Current> = const { RefCell::new(Current::Outside) };
-}
-
-/// What [`CURRENT`] holds.
-enum Current {
-    /// No oneoff smol run is in progress on this thread.
-    Outside,
-    /// A one-shot run whose future has spawned nothing yet: its runner is made by its first
-    /// spawn, so that a one-shot run allocates nothing unless its future spawns.
-    OneShot,
-    /// A run of this runner.
-    Runner(Arc<Inner>),
+    /// The kept runner of this thread's smol run in progress (oneoff's core marks the run),
+    /// where [`spawn`] puts tasks, or none in a one-shot run. Weak, so that it keeps no
+    /// runner alive, and left in place after the run, so that a runner's next run on the
+    /// thread costs no atomic operation.
+    static KEPT: RefCell<Weak<Inner>> = const { RefCell::new(Weak::new()) };
+    /// The runner that the first spawn of a one-shot run made: dropped with the tasks left on
+    /// it when the run ends.
+    static ONE_SHOT: RefCell<Option<Arc<Inner>>> = const { RefCell::new(None) };
 }
 
 /// A smol executor kept for the runner's life, driven by `smol::block_on`.
@@ -68,8 +60,8 @@ enum Current {
 /// stays usable. The runner is `Sync`: several threads may block on it at once, each driving
 /// the shared executor.
 ///
-/// A run drives the executor (`Executor::run`, which allocates a queue) from the first time it
-/// waits while a task spawned through oneoff is alive, or at every wait for an adopted executor
+/// A run drives the executor (`Executor::run`, which allocates a queue) from its first wait
+/// with a task spawned through oneoff alive, or at every wait for an adopted executor
 /// ([`Smol::with_executor`]), which anyone may spawn onto. A run whose future spawns nothing
 /// costs what `smol::block_on` of it costs, plus the nested-call check and a lock at each wait
 /// (see `docs/benchmarks.md`).
@@ -89,7 +81,7 @@ pub struct Smol {
     inner: Arc<Inner>,
 }
 
-/// A runner's state, found by the spawns of its runs through [`CURRENT`].
+/// A runner's executor, and what a run needs to know to decide whether to drive it.
 #[derive(Debug, Default)]
 struct Inner {
     executor: Arc<Executor<'static>>,
@@ -166,65 +158,53 @@ impl Inner {
     }
 }
 
-/// Marks a run in [`CURRENT`] until dropped, also when a panic unwinds: dropping the mark drops
-/// a one-shot run's runner, with the tasks the future left on it, as `asyncio.run` cancels
-/// them. `try_with`: in a call from a thread-local's destructor, where `CURRENT` may be gone,
-/// the run goes on without it (and [`spawn`] there says so).
-struct Running;
-
-impl Running {
-    #[inline]
-    fn enter(run: Current) -> Self {
-        let _ = CURRENT.try_with(|current| current.replace(run));
-        Running
-    }
-}
-
-impl Drop for Running {
-    #[inline]
-    fn drop(&mut self) {
-        // Dropped outside the borrow, where the tasks a last handle drops may call `spawn`.
-        let run = CURRENT.try_with(|current| current.replace(Current::Outside));
-        drop(run);
-    }
-}
-
-/// Runs `future` to completion on this thread, with the executor of the runner named in
-/// [`CURRENT`] driven beside it from the first wait at which [`Inner::must_drive`] says so to
-/// the end of the run.
-fn run<F: Future>(future: F) -> F::Output {
+/// Runs `future` to completion on this thread, the executor of `kept` (or of the one-shot
+/// run's runner, once its future spawns) driven beside it from the first wait at which
+/// [`Inner::must_drive`] says so to the end of the run.
+#[inline]
+fn run<F: Future>(kept: Option<&Inner>, future: F) -> F::Output {
     block_on(Run {
         future,
+        kept,
         tasks: None,
     })
 }
 
 pin_project_lite::pin_project! {
-    struct Run<F> {
+    /// The run's future: the user's future, and the executor's run future once it is driven.
+    struct Run<'a, F> {
         #[pin]
         future: F,
+        kept: Option<&'a Inner>,
         tasks: Option<Pin<Box<dyn Future<Output = ()>>>>,
     }
 }
 
-impl<F: Future> Future for Run<F> {
+impl<F: Future> Future for Run<'_, F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(output);
         }
         if this.tasks.is_none() {
-            let driving = CURRENT.try_with(|current| match &*current.borrow() {
-                Current::Runner(runner) if runner.must_drive(cx.waker()) => {
-                    let runner = Arc::clone(runner);
-                    let tasks = async move { runner.executor.run(pending()).await };
-                    Some(Box::pin(tasks) as Pin<Box<dyn Future<Output = ()>>>)
-                }
-                _ => None,
-            });
-            *this.tasks = driving.ok().flatten();
+            let one_shot = || ONE_SHOT.try_with(|runner| runner.borrow().clone());
+            let executor = match this.kept {
+                Some(kept) => kept
+                    .must_drive(cx.waker())
+                    .then(|| Arc::clone(&kept.executor)),
+                None => match one_shot().ok().flatten() {
+                    Some(runner) if runner.must_drive(cx.waker()) => {
+                        Some(Arc::clone(&runner.executor))
+                    }
+                    _ => None,
+                },
+            };
+            if let Some(executor) = executor {
+                *this.tasks = Some(Box::pin(async move { executor.run(pending()).await }));
+            }
         }
         if let Some(tasks) = this.tasks {
             let _ = tasks.as_mut().poll(cx);
@@ -234,58 +214,22 @@ impl<F: Future> Future for Run<F> {
 }
 
 thread_local! {
-    /// Whether `smol::block_on` may be called on this thread (see [`block_on`]).
-    static PARKER: Cell<Parker> = const { Cell::new(Parker::Unknown) };
-    /// Made after `smol::block_on` made its thread-local parker, so destroyed before it:
-    /// thread-locals are destroyed in the reverse order of their making (glibc's order, which
-    /// std follows where it keeps the list itself).
-    static PARKER_WATCH: ParkerWatch = const { ParkerWatch };
-}
-
-#[derive(Clone, Copy)]
-enum Parker {
-    /// No `smol::block_on` of oneoff's has returned on this thread yet.
-    Unknown,
-    /// `smol::block_on`'s parker lives as long as [`PARKER_WATCH`].
-    Watched,
-    /// The watch was destroyed: the thread's thread-locals are being destroyed.
-    Gone,
-}
-
-struct ParkerWatch;
-
-impl Drop for ParkerWatch {
-    fn drop(&mut self) {
-        PARKER.set(Parker::Gone);
-    }
+    /// Where `smol::block_on`'s thread-local parker is (see [`oneoff_core::block_on_cached`]).
+    static PARKER: Cell<ParkerCache> = const { Cell::new(ParkerCache::Unwatched) };
+    static PARKER_WATCH: CacheWatch = const { CacheWatch(&PARKER) };
 }
 
 /// `smol::block_on`, or, in a call from a thread-local's destructor once smol's thread-local
-/// parker may be gone (`smol::block_on` panics there), a parker of the call's own; `async-io`'s
-/// driver thread then drives the reactor, as for any thread outside `smol::block_on`.
+/// parker may be gone, a parker of the call's own; `async-io`'s driver thread then drives the
+/// reactor, as for any thread outside `smol::block_on`.
+#[inline(always)]
 fn block_on<T>(future: impl Future<Output = T>) -> T {
-    match PARKER.get() {
-        Parker::Watched => smol::block_on(future),
-        Parker::Unknown => {
-            let output = smol::block_on(future);
-            if PARKER_WATCH.try_with(|_| ()).is_ok() {
-                PARKER.set(Parker::Watched);
-            }
-            output
-        }
-        Parker::Gone => {
-            let (parker, unparker) = parking::pair();
-            let waker = Waker::from(unparker);
-            let mut future = pin!(future);
-            let mut cx = Context::from_waker(&waker);
-            loop {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                    return output;
-                }
-                parker.park();
-            }
-        }
-    }
+    oneoff_core::block_on_cached(
+        &PARKER,
+        &PARKER_WATCH,
+        |future| smol::block_on(future),
+        future,
+    )
 }
 
 /// smol's identity: no escape besides awaiting, async-io's sockets and timers.
@@ -303,17 +247,28 @@ impl OneOffRunner for Smol {
         Ok(Smol::default())
     }
 
+    #[inline]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
-        let _running = Running::enter(Current::Runner(Arc::clone(&self.inner)));
-        Ok(run(future))
+        let _ = KEPT.try_with(|kept| {
+            if kept.borrow().as_ptr() != Arc::as_ptr(&self.inner) {
+                kept.replace(Arc::downgrade(&self.inner));
+            }
+        });
+        Ok(run(Some(&self.inner), future))
     }
 
+    #[inline]
     fn drive_once<F: Future>(entered: Entered, future: F) -> Result<F::Output, Error> {
-        let running = Running::enter(Current::OneShot);
-        let output = run(future);
-        // The tasks the future left are dropped while the thread still counts as running
-        // async code.
-        drop(running);
+        let _ = KEPT.try_with(|kept| {
+            if !kept.borrow().ptr_eq(&Weak::new()) {
+                kept.replace(Weak::new());
+            }
+        });
+        let ended = EndOfRun;
+        let output = run(None, future);
+        // The tasks the future left are dropped (cancelled) with their executor while the
+        // thread still counts as running async code, also when a panic unwinds.
+        drop(ended);
         drop(entered);
         Ok(output)
     }
@@ -340,10 +295,20 @@ impl OneOffRunner for Smol {
 
 oneoff_core::inherent_methods!(Smol);
 
-/// A smol task as a oneoff task handle. smol cancels a task when its handle is dropped,
-/// re-raises its panic where it is awaited, and ends it without output when its executor is
-/// dropped; a oneoff task is detached when dropped and reports a panic as [`Error::Panicked`],
-/// the executor's end as [`Error::Cancelled`].
+/// Drops a one-shot run's runner, if its future made one, when the run ends.
+struct EndOfRun;
+
+impl Drop for EndOfRun {
+    #[inline]
+    fn drop(&mut self) {
+        // Taken out of the thread-local first: the tasks dropped with it may call `spawn`.
+        let runner = ONE_SHOT.try_with(RefCell::take);
+        drop(runner);
+    }
+}
+
+/// A smol task as a oneoff task handle: detached when dropped, its panic reported as
+/// [`Error::Panicked`] and its executor's end as [`Error::Cancelled`].
 struct Spawned<T>(Option<FallibleTask<T>>);
 
 impl<T: Send> TaskHandle<T> for Spawned<T> {
@@ -370,9 +335,8 @@ impl<T> Drop for Spawned<T> {
 
 pin_project_lite::pin_project! {
     /// A task spawned through oneoff: counted in its runner's live tasks until its future is
-    /// dropped, which happens through [`oneoff_core::report_drop_panic`], since smol drops a
-    /// task's future (when it ends, is cancelled, or its executor is dropped) where a panic of
-    /// its destructor would abort the process.
+    /// dropped, through [`oneoff_core::report_drop_panic`], since smol drops it where a panic
+    /// would abort the process.
     struct Guarded<F> {
         #[pin]
         future: Option<F>,
@@ -418,40 +382,36 @@ where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
-    let runner = CURRENT.try_with(|current| {
-        let mut current = current.borrow_mut();
-        match &*current {
-            Current::Runner(runner) => Some(Arc::clone(runner)),
-            Current::OneShot => {
-                let runner = Arc::new(Inner::default());
-                *current = Current::Runner(Arc::clone(&runner));
-                Some(runner)
-            }
-            Current::Outside => None,
-        }
+    let outside = "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol run; \
+                   call it from the future given to Smol::run or Smol::block_on, or use \
+                   smol::spawn";
+    if oneoff_core::current_context() != Some(AsyncContext::Oneoff(Smol::BACKEND)) {
+        return Err(Error::Unsupported {
+            backend: Smol::NAME,
+            reason: outside,
+        });
+    }
+    let runner = KEPT.try_with(|kept| kept.borrow().upgrade()).map(|kept| {
+        kept.or_else(|| {
+            let one_shot = ONE_SHOT.try_with(|runner| {
+                Arc::clone(runner.borrow_mut().get_or_insert_with(Arc::default))
+            });
+            one_shot.ok()
+        })
     });
-    let reason = match runner {
-        Ok(Some(runner)) => {
-            // Counted before the look at the idle runs, so that a run woken by it finds it.
-            runner.tasks.fetch_add(1, Ordering::SeqCst);
-            let alive = Arc::clone(&runner.tasks);
-            let future = Some(future);
-            let task = runner.executor.spawn(Guarded { future, alive });
-            runner.wake_idle();
-            return Ok(task);
-        }
-        Ok(None) => {
-            "oneoff_smol::spawn (oneoff::smol_spawn) was called outside a oneoff smol run; call \
-             it from the future given to Smol::run or Smol::block_on, or use smol::spawn"
-        }
-        Err(_) => {
-            "oneoff_smol::spawn (oneoff::smol_spawn) was called while this thread's \
-             thread-locals are being destroyed, where no run can be found to spawn onto; await \
-             the future in place instead"
-        }
+    let Ok(Some(runner)) = runner else {
+        return Err(Error::Unsupported {
+            backend: Smol::NAME,
+            reason: "oneoff_smol::spawn (oneoff::smol_spawn) was called while this thread's \
+                     thread-locals are being destroyed, where no run can be found to spawn \
+                     onto; await the future in place instead",
+        });
     };
-    Err(Error::Unsupported {
-        backend: Smol::NAME,
-        reason,
-    })
+    // Counted before the look at the idle runs, so that a run woken by it finds it.
+    runner.tasks.fetch_add(1, Ordering::SeqCst);
+    let alive = Arc::clone(&runner.tasks);
+    let future = Some(future);
+    let task = runner.executor.spawn(Guarded { future, alive });
+    runner.wake_idle();
+    Ok(task)
 }
