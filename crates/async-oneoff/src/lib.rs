@@ -73,8 +73,8 @@
 //!
 //! ## Feature flags
 //!
-//! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `tokio-local`, `futures-executor`,
-//!   `compio`, `monoio`, `async-std`: the backends; `all-backends`: every one of them.
+//! - the backends, one feature each: `futures-lite` (default), `tokio`, `smol` and the others
+//!   in [`Backend`]'s table; `all-backends`: every one of them.
 //! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], futures that need tokio
 //!   on every backend. Needs tokio's `rt` only; turns on `detect-tokio`.
 //! - `macros`: [`main`], [`test`] and [`test_each_backend`], attributes for `async fn main`, an
