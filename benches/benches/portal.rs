@@ -22,7 +22,7 @@ use oneoff::{
     AsyncStd, BlockingPortal, FuturesLite, OneOffRunner, Pollster, Smol, Tokio, TokioCompat,
     TokioMultiThread,
 };
-use oneoff_benches::{Direct, EachTwin, for_each_twin};
+use oneoff_benches::{EachRunner, for_each_runner};
 
 /// A job of the hand-written twins: a boxed future that hands its output back itself.
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -114,8 +114,8 @@ fn bench_call<R: OneOffRunner + 'static>(
 /// The portal of every backend, and of its `TokioCompat` where it does not provide tokio.
 struct Portals<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
 
-impl EachTwin for Portals<'_, '_> {
-    fn twin<B: Direct>(&mut self) {
+impl EachRunner for Portals<'_, '_> {
+    fn runner<B: OneOffRunner + 'static>(&mut self) {
         bench_call::<B>(self.0, B::NAME, "call");
         if !B::PROVIDES_TOKIO {
             bench_call::<TokioCompat<B>>(self.0, B::NAME, "compat-call");
@@ -134,7 +134,7 @@ fn by_hand(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, make: impl FnOn
 fn portal(c: &mut Criterion) {
     let mut group = c.benchmark_group("portal");
     oneoff_benches::bench_floor(&mut group, &|| async { 1_u64 });
-    for_each_twin(&mut Portals(&mut group));
+    for_each_runner(&mut Portals(&mut group));
     let tokio = |builder| move || ByHand::tokio(builder);
     let executor = |block_on| move || ByHand::executor(block_on);
     let current_thread = tokio::runtime::Builder::new_current_thread;
@@ -163,8 +163,8 @@ fn portal(c: &mut Criterion) {
 /// does not provide tokio.
 struct Compat<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
 
-impl EachTwin for Compat<'_, '_> {
-    fn twin<B: Direct>(&mut self) {
+impl EachRunner for Compat<'_, '_> {
+    fn runner<B: OneOffRunner + 'static>(&mut self) {
         if !B::PROVIDES_TOKIO {
             bench_compat::<B>(self.0);
         }
@@ -218,7 +218,7 @@ fn compat(c: &mut Criterion) {
             b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
         });
     }
-    for_each_twin(&mut Compat(&mut group));
+    for_each_runner(&mut Compat(&mut group));
     group.finish();
 }
 

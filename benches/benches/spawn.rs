@@ -1,5 +1,5 @@
 //! `spawn`: the future spawns one task that returns at once and awaits it, on the backends
-//! that can spawn (tokio's two flavours, smol through `oneoff_smol::spawn`, async-std): the
+//! that can spawn (tokio's two flavours, smol through `oneoff::smol_spawn`, async-std): the
 //! cost of a task's allocation, scheduling and join on top of a run.
 //!
 //! The floor is one poll of the spawned body alone: no backend-free way to spawn exists.
@@ -28,11 +28,11 @@ fn spawn(c: &mut Criterion) {
 }
 
 /// smol's direct form spawns on the executor it holds, where oneoff finds the executor of the
-/// run in progress through `oneoff_smol::spawn`: the two futures differ, so this backend's
+/// run in progress through `oneoff::smol_spawn`: the two futures differ, so this backend's
 /// pairs are written out instead of going through `Plan::backend`.
 fn smol(plan: &mut Plan<'_>) {
     let through_oneoff = || async {
-        oneoff_smol::spawn(body())
+        oneoff::smol_spawn(body())
             .expect("inside a oneoff smol run")
             .await
     };

@@ -1,11 +1,13 @@
 //! The baselines beside every oneoff variant: the floor, and each backend's direct call (the
 //! same one-shot and reused runs that oneoff makes, written against the runtime's own API with
-//! no oneoff code in between), implemented on oneoff's runner types themselves, so that the
-//! facade's one list of backends is the list of twins.
+//! no oneoff code in between), implemented on oneoff's runner types themselves. The backends
+//! are the facade's one list; a backend of it without a twin here is benchmarked through
+//! oneoff alone, with no direct rows.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::hint::black_box;
+use std::marker::PhantomData;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
@@ -32,8 +34,8 @@ pub fn floor<F: Future>(future: F) -> Poll<F::Output> {
 
 /// A oneoff backend's runner beside the same calls written against its runtime's own API,
 /// with no oneoff code in between: the baseline that oneoff's overhead is measured against.
-/// Every runner of the facade's list implements it (a new backend's benches do not compile
-/// until its twin is written here).
+/// A runner of the facade's list that does not implement it has no direct rows (see
+/// [`for_each_backend`]).
 ///
 /// # Examples
 ///
@@ -259,36 +261,147 @@ impl Direct for oneoff::Monoio {
     }
 }
 
-/// Something done once per backend with its direct twin: see [`for_each_twin`].
-pub trait EachTwin {
-    /// Called with backend `B`.
+/// Something done once per backend of the facade's list: see [`for_each_backend`].
+pub trait EachBackend {
+    /// Called with a backend that has a direct twin.
     fn twin<B: Direct>(&mut self);
+
+    /// Called with a backend that has none.
+    fn alone<B: OneOffRunner + 'static>(&mut self);
 }
 
-macro_rules! twins {
+/// Something done once per backend of the facade's list, twin or not: see [`for_each_runner`].
+pub trait EachRunner {
+    /// Called with backend `B`.
+    fn runner<B: OneOffRunner + 'static>(&mut self);
+}
+
+/// Picks [`EachBackend::twin`] for a runner that implements [`Direct`] and
+/// [`EachBackend::alone`] for one that does not. Rust has no specialisation, so the choice is
+/// made by method resolution on a concrete type: `(&Pick::<R>).visit(..)` finds [`WithTwin`]'s
+/// `visit` on `&Pick<R>` itself when `R: Direct`, and only otherwise takes one more borrow to
+/// reach [`WithoutTwin`]'s (autoref specialisation). It works because the list's runners are
+/// concrete types; in a generic function it would always pick `alone`.
+struct Pick<R>(PhantomData<R>);
+
+/// The choice for a runner with a twin.
+trait WithTwin {
+    fn visit(&self, each: &mut impl EachBackend);
+}
+
+impl<R: Direct> WithTwin for Pick<R> {
+    fn visit(&self, each: &mut impl EachBackend) {
+        each.twin::<R>();
+    }
+}
+
+/// The choice for a runner without one.
+#[allow(
+    dead_code,
+    reason = "reached only for a backend of the list without a twin: none today (see the test)"
+)]
+trait WithoutTwin {
+    fn visit(&self, each: &mut impl EachBackend);
+}
+
+impl<R: OneOffRunner + 'static> WithoutTwin for &Pick<R> {
+    fn visit(&self, each: &mut impl EachBackend) {
+        each.alone::<R>();
+    }
+}
+
+/// `visit!(Runner, each)`: `each.twin::<Runner>()` or `each.alone::<Runner>()` (see [`Pick`]).
+macro_rules! visit {
+    ($runner:ty, $each:expr) => {
+        (&Pick::<$runner>(PhantomData)).visit($each)
+    };
+}
+
+macro_rules! backends {
     ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $variant:ident => $runner:ty,)*) => {
-        /// Calls `each` with every backend's runner, in the order of `oneoff::Backend::ALL`: the
-        /// facade's one list of backends.
+        /// Calls `each` with every backend's runner, in the order of `oneoff::Backend::ALL` (the
+        /// facade's one list of backends): [`EachBackend::twin`] where the runner has a
+        /// [`Direct`] twin, [`EachBackend::alone`] where it has none.
         ///
         /// # Examples
         ///
         /// ```
-        /// use oneoff_benches::{Direct, EachTwin, for_each_twin};
+        /// use oneoff::OneOffRunner;
+        /// use oneoff_benches::{Direct, EachBackend, for_each_backend};
+        ///
+        /// #[derive(Default)]
+        /// struct Names(Vec<&'static str>, Vec<&'static str>);
+        /// impl EachBackend for Names {
+        ///     fn twin<B: Direct>(&mut self) {
+        ///         self.0.push(B::NAME);
+        ///     }
+        ///     fn alone<B: OneOffRunner + 'static>(&mut self) {
+        ///         self.1.push(B::NAME);
+        ///     }
+        /// }
+        /// let mut names = Names::default();
+        /// for_each_backend(&mut names);
+        /// assert_eq!(names.0[0], "tokio");
+        /// assert_eq!(names.0.len() + names.1.len(), oneoff::Backend::ALL.len());
+        /// ```
+        pub fn for_each_backend(each: &mut impl EachBackend) {
+            $(visit!($runner, each);)*
+        }
+
+        /// Calls `each` with every backend's runner, in the order of `oneoff::Backend::ALL`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use oneoff::OneOffRunner;
+        /// use oneoff_benches::{EachRunner, for_each_runner};
         ///
         /// struct Names(Vec<&'static str>);
-        /// impl EachTwin for Names {
-        ///     fn twin<B: Direct>(&mut self) {
+        /// impl EachRunner for Names {
+        ///     fn runner<B: OneOffRunner + 'static>(&mut self) {
         ///         self.0.push(B::NAME);
         ///     }
         /// }
         /// let mut names = Names(Vec::new());
-        /// for_each_twin(&mut names);
-        /// assert_eq!(names.0[0], "tokio");
+        /// for_each_runner(&mut names);
+        /// let listed: Vec<_> = oneoff::Backend::ALL.iter().map(|b| b.name()).collect();
+        /// assert_eq!(names.0, listed);
         /// ```
-        pub fn for_each_twin(each: &mut impl EachTwin) {
-            $(each.twin::<$runner>();)*
+        pub fn for_each_runner(each: &mut impl EachRunner) {
+            $(each.runner::<$runner>();)*
         }
     };
 }
 
-oneoff::for_each_backend!(twins);
+oneoff::for_each_backend!(backends);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Which of the two methods each runner got.
+    #[derive(Default)]
+    struct Got {
+        twin: Vec<&'static str>,
+        alone: Vec<&'static str>,
+    }
+
+    impl EachBackend for Got {
+        fn twin<B: Direct>(&mut self) {
+            self.twin.push(B::NAME);
+        }
+        fn alone<B: OneOffRunner + 'static>(&mut self) {
+            self.alone.push(B::NAME);
+        }
+    }
+
+    #[test]
+    fn a_runner_without_a_twin_is_visited_alone() {
+        let mut got = Got::default();
+        visit!(oneoff::Pollster, &mut got);
+        // A runner of oneoff's that no `impl Direct` covers.
+        visit!(oneoff::TokioCompat<oneoff::Pollster>, &mut got);
+        assert_eq!(got.twin, ["pollster"]);
+        assert_eq!(got.alone.len(), 1);
+    }
+}

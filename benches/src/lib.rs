@@ -55,7 +55,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 pub use config::{QUICK_ENV, criterion};
-pub use direct::{Direct, EachTwin, floor, for_each_twin};
+pub use direct::{Direct, EachBackend, EachRunner, floor, for_each_backend, for_each_runner};
 pub use plan::Plan;
 pub use record::SEED_ENV;
 pub use report::write_report;

@@ -1,6 +1,6 @@
 //! A group's benchmarks in a shuffled order: the floor first, then every oneoff/direct pair at
-//! a random place, its two halves in a random order, so that no variant always runs after the
-//! same one (a oneoff variant that always ran right before its direct twin read up to ×1.7
+//! a random place (a oneoff variant without a direct twin alone), its two halves in a random
+//! order, so that no variant always runs after the same one (a oneoff variant that always ran right before its direct twin read up to ×1.7
 //! slower by order alone). The order is seeded: the seed is printed and recorded, and
 //! `ONEOFF_BENCH_SEED` repeats it.
 
@@ -11,7 +11,9 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 
 use crate::config::quick;
-use crate::direct::{Direct, EachTwin, floor, for_each_twin};
+use oneoff::OneOffRunner;
+
+use crate::direct::{Direct, EachBackend, floor, for_each_backend};
 use crate::record::{Measured, Record, Session, unix_ns};
 
 /// Registers one benchmark in a group when it runs.
@@ -24,10 +26,11 @@ struct Bench<'a> {
     job: Job<'a>,
 }
 
-/// A oneoff variant and its direct twin, run one right after the other.
+/// A oneoff variant and its direct twin, run one right after the other; or the oneoff variant
+/// alone, for a backend without a twin.
 struct Pair<'a> {
     oneoff: Bench<'a>,
-    direct: Bench<'a>,
+    direct: Option<Bench<'a>>,
 }
 
 /// The benchmarks of one workload's group, run in a seeded shuffled order.
@@ -80,34 +83,21 @@ impl<'a> Plan<'a> {
     /// does not measure what it says must not report a figure.
     pub fn backend<B: Direct, Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
         let name = B::NAME;
-        self.pair(
-            bench(name, "oneshot", move |group, id| {
-                group.bench_function(id, |b| {
-                    b.iter(|| B::run(black_box(make())).expect("oneoff one-shot run"))
-                });
-            }),
-            bench(name, "direct-oneshot", move |group, id| {
+        self.pairs.push(Pair {
+            oneoff: oneshot::<B, _>(make),
+            direct: Some(bench(name, "direct-oneshot", move |group, id| {
                 group.bench_function(id, |b| b.iter(|| B::direct_oneshot(black_box(make()))));
-            }),
-        );
-        self.pair(
-            bench(name, "reused", move |group, id| {
-                let runner = B::new().expect("oneoff runner");
-                group.bench_function(id, |b| {
-                    b.iter(|| {
-                        runner
-                            .block_on(black_box(make()))
-                            .expect("oneoff reused run")
-                    })
-                });
-            }),
-            bench(name, "direct-reused", move |group, id| {
+            })),
+        });
+        self.pairs.push(Pair {
+            oneoff: reused::<B, _>(make),
+            direct: Some(bench(name, "direct-reused", move |group, id| {
                 let kept = B::keep();
                 group.bench_function(id, |b| {
                     b.iter(|| B::direct_reused(&kept, black_box(make())))
                 });
-            }),
-        );
+            })),
+        });
         if B::SAME_CALL_TWICE {
             let workload = &self.workload;
             let twin = [
@@ -118,18 +108,36 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Every backend's four variants on `make`'s futures (see [`for_each_twin`]).
+    /// The two oneoff variants of backend `B`, which has no direct twin: `oneshot` and
+    /// `reused`, each alone.
+    pub fn without_twin<B: OneOffRunner + 'static, Fut: Future>(
+        &mut self,
+        make: &'a impl Fn() -> Fut,
+    ) {
+        for oneoff in [oneshot::<B, _>(make), reused::<B, _>(make)] {
+            self.pairs.push(Pair {
+                oneoff,
+                direct: None,
+            });
+        }
+    }
+
+    /// Every backend's variants on `make`'s futures, its direct twins where it has them (see
+    /// [`for_each_backend`]).
     pub fn every_backend<Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
         struct Add<'p, 'a, M> {
             plan: &'p mut Plan<'a>,
             make: &'a M,
         }
-        impl<'a, Fut: Future, M: Fn() -> Fut> EachTwin for Add<'_, 'a, M> {
+        impl<'a, Fut: Future, M: Fn() -> Fut> EachBackend for Add<'_, 'a, M> {
             fn twin<B: Direct>(&mut self) {
                 self.plan.backend::<B, Fut>(self.make);
             }
+            fn alone<B: OneOffRunner + 'static>(&mut self) {
+                self.plan.without_twin::<B, Fut>(self.make);
+            }
         }
-        for_each_twin(&mut Add { plan: self, make });
+        for_each_backend(&mut Add { plan: self, make });
     }
 
     /// A hand-written pair: `<backend>/<oneoff_variant>` through oneoff and
@@ -141,18 +149,14 @@ impl<'a> Plan<'a> {
         (oneoff_variant, mut oneoff): (&str, impl FnMut(&mut criterion::Bencher<'_>) + 'a),
         (direct_variant, mut direct): (&str, impl FnMut(&mut criterion::Bencher<'_>) + 'a),
     ) {
-        self.pair(
-            bench(backend, oneoff_variant, move |group, id| {
+        self.pairs.push(Pair {
+            oneoff: bench(backend, oneoff_variant, move |group, id| {
                 group.bench_function(id, |b| oneoff(b));
             }),
-            bench(backend, direct_variant, move |group, id| {
+            direct: Some(bench(backend, direct_variant, move |group, id| {
                 group.bench_function(id, |b| direct(b));
-            }),
-        );
-    }
-
-    fn pair(&mut self, oneoff: Bench<'a>, direct: Bench<'a>) {
-        self.pairs.push(Pair { oneoff, direct });
+            })),
+        });
     }
 
     /// The order the benchmarks run in, for `seed`: the floor, then the pairs shuffled, each
@@ -163,10 +167,10 @@ impl<'a> Plan<'a> {
         rng.shuffle(&mut pairs);
         let mut order: Vec<Bench<'a>> = self.floor.into_iter().collect();
         for Pair { oneoff, direct } in pairs {
-            if rng.bool() {
-                order.extend([oneoff, direct]);
-            } else {
-                order.extend([direct, oneoff]);
+            match direct {
+                Some(direct) if rng.bool() => order.extend([oneoff, direct]),
+                Some(direct) => order.extend([direct, oneoff]),
+                None => order.push(oneoff),
             }
         }
         (order, self.twins)
@@ -204,6 +208,30 @@ impl<'a> Plan<'a> {
         record.finished_unix_ns = unix_ns(std::time::SystemTime::now());
         session.write(&record);
     }
+}
+
+/// `<backend>/oneshot`: [`OneOffRunner::run`] of `make`'s future, a fresh runtime each time.
+fn oneshot<'a, B: OneOffRunner + 'static, Fut: Future>(make: &'a impl Fn() -> Fut) -> Bench<'a> {
+    bench(B::NAME, "oneshot", move |group, id| {
+        group.bench_function(id, |b| {
+            b.iter(|| B::run(black_box(make())).expect("oneoff one-shot run"))
+        });
+    })
+}
+
+/// `<backend>/reused`: [`OneOffRunner::block_on`] of `make`'s future on a runner kept while
+/// the benchmark runs.
+fn reused<'a, B: OneOffRunner + 'static, Fut: Future>(make: &'a impl Fn() -> Fut) -> Bench<'a> {
+    bench(B::NAME, "reused", move |group, id| {
+        let runner = B::new().expect("oneoff runner");
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                runner
+                    .block_on(black_box(make()))
+                    .expect("oneoff reused run")
+            })
+        });
+    })
 }
 
 /// A benchmark whose `register` gets the group and its id when it runs.
@@ -283,6 +311,27 @@ mod tests {
             0 < oneoff_first && oneoff_first < pairs,
             "every pair in the same order: {order:?}"
         );
+    }
+
+    #[test]
+    fn every_backend_of_the_list_is_planned() {
+        let order = ids(plan(), 1);
+        for backend in oneoff::Backend::ALL {
+            for variant in ["oneshot", "reused"] {
+                let id = format!("{backend}/{variant}");
+                assert!(order.contains(&id), "{id} missing from {order:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_backend_without_a_twin_has_its_oneoff_variants_alone() {
+        static MAKE: fn() -> std::future::Ready<u8> = || std::future::ready(1);
+        let mut plan = Plan::new("ready");
+        plan.without_twin::<oneoff::TokioCompat<oneoff::Pollster>, _>(&MAKE);
+        let mut order = ids(plan, 3);
+        order.sort();
+        assert_eq!(order, ["pollster/oneshot", "pollster/reused"]);
     }
 
     #[test]

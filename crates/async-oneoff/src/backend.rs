@@ -19,6 +19,13 @@ macro_rules! backends {
         /// An enabled backend, picked by value: [`Backend::ALL`] lists them in the default
         /// priority order, and [`str::parse`] finds one by the name reports use.
         ///
+        /// Every backend oneoff knows, in that order, with the cargo feature that enables it
+        /// and its runner type:
+        ///
+        /// | name | feature | runner type |
+        /// |---|---|---|
+        $(#[doc = concat!("| `", $name, "` | `", $feature, "` | `oneoff::", stringify!($variant), "` |")])*
+        ///
         /// # Examples
         ///
         /// ```

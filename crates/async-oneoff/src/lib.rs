@@ -73,8 +73,8 @@
 //!
 //! ## Feature flags
 //!
-//! - `tokio`, `smol`, `futures-lite` (default), `pollster`, `tokio-local`, `futures-executor`,
-//!   `compio`, `monoio`, `async-std`: the backends; `all-backends`: every one of them.
+//! - the backends, one feature each: `futures-lite` (default), `tokio`, `smol` and the others
+//!   in [`Backend`]'s table; `all-backends`: every one of them.
 //! - `tokio-compat`: [`TokioCompat`] and [`Backend::run_tokio_compat`], futures that need tokio
 //!   on every backend. Needs tokio's `rt` only; turns on `detect-tokio`.
 //! - `macros`: [`main`], [`test`] and [`test_each_backend`], attributes for `async fn main`, an
@@ -94,37 +94,29 @@ pub use oneoff_core::{
     OneOffRunner, PanicPayload, Task, current_context, panic_message,
 };
 
-#[cfg(feature = "async-std")]
-#[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
-pub use oneoff_async_std::AsyncStd;
-#[cfg(feature = "compio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "compio")))]
-pub use oneoff_compio::Compio;
-#[cfg(feature = "futures-executor")]
-#[cfg_attr(docsrs, doc(cfg(feature = "futures-executor")))]
-pub use oneoff_futures_executor::FuturesExecutor;
-#[cfg(feature = "futures-lite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "futures-lite")))]
-pub use oneoff_futures_lite::FuturesLite;
-#[cfg(feature = "monoio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "monoio")))]
-pub use oneoff_monoio::Monoio;
-#[cfg(feature = "pollster")]
-#[cfg_attr(docsrs, doc(cfg(feature = "pollster")))]
-pub use oneoff_pollster::Pollster;
+mod list;
+
+/// Re-exports every backend's runner type from its crate, behind its feature: from the one
+/// list of backends, which names each by its path there.
+macro_rules! runners {
+    ($($(#[$doc:meta])* $name:literal (feature $feature:literal) $krate:ident::$runner:ident,)*) => {
+        $(
+            #[cfg(feature = $feature)]
+            #[cfg_attr(docsrs, doc(cfg(feature = $feature)))]
+            pub use $krate::$runner;
+        )*
+    };
+}
+
+for_each_backend! { @crates [runners] [] }
+
+// What a backend offers beyond its runner type.
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
-pub use oneoff_smol::{Smol, spawn as smol_spawn};
+pub use oneoff_smol::spawn as smol_spawn;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use oneoff_tokio::{
-    DEFAULT_SHUTDOWN_TIMEOUT, Tokio, TokioBuilder, TokioMultiThread, block_in_place,
-};
-#[cfg(feature = "tokio-local")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio-local")))]
-pub use oneoff_tokio_local::TokioLocal;
-
-mod list;
+pub use oneoff_tokio::{DEFAULT_SHUTDOWN_TIMEOUT, TokioBuilder, block_in_place};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
