@@ -2,7 +2,6 @@
 //! in it, rows interleaved round by round, each sample checked before its figures count, and
 //! each row summarised beside its baseline.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use oneoff_probe::{ColdReport, Request};
@@ -241,20 +240,34 @@ pub(crate) struct ColdSummary {
     pub(crate) rss_above_baseline_kib: Option<i64>,
 }
 
-/// Every row summarised, and related to its baseline (of the same kind and workload).
+/// Every row summarised beside its baseline (the same workload's, Rust's or Python's).
 pub(crate) fn summarise(rows: &[Row], expected: u64) -> Vec<ColdSummary> {
-    let mut summaries: Vec<ColdSummary> = rows.iter().map(|row| summary(row, expected)).collect();
-    relate_to_baselines(&mut summaries, rows);
-    summaries
+    let base_of = |row: &Row| {
+        rows.iter().find(|base| {
+            base.error.is_none()
+                && base.workload == row.workload
+                && base.subject == row.subject.baseline()
+        })
+    };
+    rows.iter()
+        .map(|row| summary(row, base_of(row), expected))
+        .collect()
 }
 
-fn summary(row: &Row, expected: u64) -> ColdSummary {
+fn summary(row: &Row, base: Option<&Row>, expected: u64) -> ColdSummary {
     let ok = row.error.is_none();
     // A failed row shows its message, not figures from the samples before the failure.
     let samples = if ok { &row.samples[..] } else { &[] };
-    let ns = |duration: Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
     let of = |pick: &dyn Fn(&Sample) -> Option<u64>| {
         Spread::of(samples.iter().filter_map(pick).collect())
+    };
+    let rss = |samples: &[Sample]| {
+        Spread::of(samples.iter().filter_map(|s| s.inside.peak_rss_kib).collect())
+    };
+    let peak_rss_kib = rss(samples);
+    let mut paired = base.map_or_else(Vec::new, |base| paired(samples, &base.samples));
+    let above = |own: Spread, base: Spread| {
+        Some(i64::try_from(own.median).ok()? - i64::try_from(base.median).ok()?)
     };
     ColdSummary {
         backend: row.subject.backend(),
@@ -266,69 +279,38 @@ fn summary(row: &Row, expected: u64) -> ColdSummary {
         error: row.error.clone(),
         expected_result: expected,
         samples: row.samples.len(),
-        first_line_ns: of(&|s| Some(ns(s.first_line))),
-        first_line_above_baseline_ns: None,
-        first_line_above_baseline_ci_ns: None,
-        process_ns: of(&|s| Some(ns(s.process))),
+        first_line_ns: of(&|s| Some(nanos(s.first_line))),
+        first_line_above_baseline_ns: stats::median(&mut paired),
+        first_line_above_baseline_ci_ns: stats::median_interval(&mut paired)
+            .map(|(low, high)| [low, high]),
+        process_ns: of(&|s| Some(nanos(s.process))),
         construct_to_first_poll_ns: of(&|s| s.inside.construct_to_first_poll_ns),
         teardown_ns: of(&|s| s.inside.teardown_ns),
         timer_ns: of(&|s| s.inside.timer_ns),
         round_trip_ns: of(&|s| s.inside.round_trip_ns),
         threads_during: of(&|s| s.inside.threads_during).map(|s| s.median),
         threads_after: of(&|s| s.inside.threads_after).map(|s| s.median),
-        peak_rss_kib: of(&|s| s.inside.peak_rss_kib),
-        rss_above_baseline_kib: None,
+        peak_rss_kib,
+        rss_above_baseline_kib: base
+            .and_then(|base| above(peak_rss_kib?, rss(&base.samples)?)),
     }
 }
 
-/// Fills in the differences to each row's baseline. The first-line difference is the median of
-/// paired differences (this row's sample minus the baseline's sample of the same round), which
-/// a change of the machine's load during the run moves far less than a difference of medians
-/// would; beside it, that median's 95% interval.
-fn relate_to_baselines(summaries: &mut [ColdSummary], rows: &[Row]) {
-    let base_of = |kind: Kind| match kind {
-        Kind::Baseline | Kind::Backend => Kind::Baseline,
-        Kind::PythonBaseline | Kind::Python => Kind::PythonBaseline,
-    };
-    // Each baseline's kind and workload, its first line by round, and its median peak RSS.
-    type Base = (Kind, Workload, HashMap<u32, Duration>, Option<u64>);
-    let bases: Vec<Base> = summaries
+/// Each sample's first line minus the baseline's of the same round: a change of the machine's
+/// load during the run moves their median far less than it moves a difference of medians.
+fn paired(samples: &[Sample], base: &[Sample]) -> Vec<i64> {
+    let signed = |s: &Sample| i64::try_from(s.first_line.as_nanos()).unwrap_or(i64::MAX);
+    samples
         .iter()
-        .zip(rows)
-        .filter(|(summary, _)| summary.ok && base_of(summary.kind) == summary.kind)
-        .map(|(summary, row)| {
-            let by_round = row
-                .samples
-                .iter()
-                .map(|s| (s.round, s.first_line))
-                .collect();
-            let rss = summary.peak_rss_kib.map(|rss| rss.median);
-            (summary.kind, summary.workload, by_round, rss)
+        .filter_map(|s| {
+            let same_round = base.binary_search_by_key(&s.round, |b| b.round).ok()?;
+            Some(signed(s) - signed(&base[same_round]))
         })
-        .collect();
-    for (summary, row) in summaries.iter_mut().zip(rows) {
-        let kind = base_of(summary.kind);
-        let Some((.., first_lines, rss)) = bases
-            .iter()
-            .find(|b| (b.0, b.1) == (kind, summary.workload))
-        else {
-            continue;
-        };
-        if summary.ok {
-            let signed = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-            let mut paired: Vec<i64> = row
-                .samples
-                .iter()
-                .filter_map(|s| Some(signed(s.first_line) - signed(*first_lines.get(&s.round)?)))
-                .collect();
-            summary.first_line_above_baseline_ns = stats::median(&mut paired);
-            summary.first_line_above_baseline_ci_ns =
-                stats::median_interval(&mut paired).map(|(low, high)| [low, high]);
-        }
-        summary.rss_above_baseline_kib = summary.peak_rss_kib.zip(*rss).and_then(|(own, base)| {
-            Some(i64::try_from(own.median).ok()? - i64::try_from(base).ok()?)
-        });
-    }
+        .collect()
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
