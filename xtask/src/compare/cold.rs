@@ -258,16 +258,10 @@ fn summary(row: &Row, base: Option<&Row>, expected: u64) -> ColdSummary {
     let ok = row.error.is_none();
     // A failed row shows its message, not figures from the samples before the failure.
     let samples = if ok { &row.samples[..] } else { &[] };
-    let of = |pick: &dyn Fn(&Sample) -> Option<u64>| {
-        Spread::of(samples.iter().filter_map(pick).collect())
-    };
-    let rss = |samples: &[Sample]| {
-        Spread::of(samples.iter().filter_map(|s| s.inside.peak_rss_kib).collect())
-    };
-    let peak_rss_kib = rss(samples);
     let mut paired = base.map_or_else(Vec::new, |base| paired(samples, &base.samples));
-    let above = |own: Spread, base: Spread| {
-        Some(i64::try_from(own.median).ok()? - i64::try_from(base.median).ok()?)
+    let rss = |samples: &[Sample]| {
+        let median = over(samples, |s| s.inside.peak_rss_kib)?.median;
+        i64::try_from(median).ok()
     };
     ColdSummary {
         backend: row.subject.backend(),
@@ -279,21 +273,25 @@ fn summary(row: &Row, base: Option<&Row>, expected: u64) -> ColdSummary {
         error: row.error.clone(),
         expected_result: expected,
         samples: row.samples.len(),
-        first_line_ns: of(&|s| Some(nanos(s.first_line))),
+        first_line_ns: over(samples, |s| Some(nanos(s.first_line))),
         first_line_above_baseline_ns: stats::median(&mut paired),
         first_line_above_baseline_ci_ns: stats::median_interval(&mut paired)
             .map(|(low, high)| [low, high]),
-        process_ns: of(&|s| Some(nanos(s.process))),
-        construct_to_first_poll_ns: of(&|s| s.inside.construct_to_first_poll_ns),
-        teardown_ns: of(&|s| s.inside.teardown_ns),
-        timer_ns: of(&|s| s.inside.timer_ns),
-        round_trip_ns: of(&|s| s.inside.round_trip_ns),
-        threads_during: of(&|s| s.inside.threads_during).map(|s| s.median),
-        threads_after: of(&|s| s.inside.threads_after).map(|s| s.median),
-        peak_rss_kib,
-        rss_above_baseline_kib: base
-            .and_then(|base| above(peak_rss_kib?, rss(&base.samples)?)),
+        process_ns: over(samples, |s| Some(nanos(s.process))),
+        construct_to_first_poll_ns: over(samples, |s| s.inside.construct_to_first_poll_ns),
+        teardown_ns: over(samples, |s| s.inside.teardown_ns),
+        timer_ns: over(samples, |s| s.inside.timer_ns),
+        round_trip_ns: over(samples, |s| s.inside.round_trip_ns),
+        threads_during: over(samples, |s| s.inside.threads_during).map(|s| s.median),
+        threads_after: over(samples, |s| s.inside.threads_after).map(|s| s.median),
+        peak_rss_kib: over(samples, |s| s.inside.peak_rss_kib),
+        rss_above_baseline_kib: base.and_then(|base| Some(rss(samples)? - rss(&base.samples)?)),
     }
+}
+
+/// The spread of what `pick` reads of each sample.
+fn over(samples: &[Sample], pick: impl Fn(&Sample) -> Option<u64>) -> Option<Spread> {
+    Spread::of(samples.iter().filter_map(pick).collect())
 }
 
 /// Each sample's first line minus the baseline's of the same round: a change of the machine's
