@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cmd::Cmd;
 
 /// Crates that decide the figures but that no backend crate names directly: smol's and
-/// async-std's executors, and the async-io reactor (also the work's timer). The runtimes
-/// themselves are found in `Cargo.lock`: every dependency of a backend crate.
+/// async-std's executors, and the async-io reactor.
 const BEHIND_THE_RUNTIMES: &[&str] = &["async-executor", "async-global-executor", "async-io"];
 
 /// Our crates that `oneoff` depends on and that are no backend.
@@ -135,10 +134,8 @@ struct LockedPackage {
     dependencies: Vec<String>,
 }
 
-/// The versions of the runtime crates in the lockfile: every dependency of a backend crate
-/// (an `async-oneoff-*` crate the facade depends on, other than [`NOT_BACKENDS`]), so that a new
-/// backend's runtime is recorded with no edit here, and [`BEHIND_THE_RUNTIMES`]. A crate
-/// locked at several versions lists them all.
+/// The versions of the runtime crates in the lockfile: every dependency of a backend crate (so
+/// that a new backend's runtime needs no edit here) and [`BEHIND_THE_RUNTIMES`], each version.
 fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     let text = fs::read_to_string(lockfile)
         .with_context(|| format!("could not read {}", lockfile.display()))?;

@@ -1,11 +1,8 @@
-//! `cargo xtask footprint`: what each backend adds to a program. For every backend feature of
-//! the facade (read from its one list of backends) it builds a minimal program that runs one
-//! future through `oneoff::run` with that feature alone, plus one with the facade's default
-//! features, and the same "get one async result" program written directly against the peers a
-//! user would otherwise pick (`pollster::block_on`, `futures_lite::future::block_on`, a tokio
-//! `rt` current-thread `block_on`), each from a clean target directory, in release mode with
-//! symbols stripped, and reports the binary size added over a std-only program, the clean build
-//! time and the number of crates compiled, all in one run.
+//! `cargo xtask footprint`: what each backend adds to a program. It builds a minimal program
+//! that runs one future through `oneoff::run` with each backend feature alone, with the default
+//! features, and directly on the peers a user would otherwise pick, each in release mode from a
+//! clean target directory, and reports the binary size added over a std-only program, the clean
+//! build time and the crates compiled.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -38,9 +35,8 @@ struct Program {
     answer: &'static str,
 }
 
-/// The crates users reach for instead of oneoff to get one async result from sync code, used
-/// directly: the program's name, its dependency at the version the workspace locks, and the
-/// expression that runs `async { std::hint::black_box(42) }` to completion.
+/// The crates users reach for instead of oneoff, used directly: the program's name, its
+/// dependency at the version the workspace locks, and its expression.
 const PEERS: [(&str, &str, &str); 3] = [
     (
         "direct-pollster",
@@ -60,9 +56,8 @@ const PEERS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// The programs to build: the std-only baseline, the facade (at `facade`) with its default
-/// features, then with each backend feature asked for (all by default) alone, each once, then
-/// the [`PEERS`].
+/// The programs to build: the std-only baseline, the facade (at `facade`) with its defaults,
+/// with each backend feature asked for (all by default) alone, then the [`PEERS`].
 fn programs(only: &[BackendName], facade: &Path) -> Vec<Program> {
     let oneoff = |name: &str, features: String| Program {
         name: name.to_owned(),
@@ -117,8 +112,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Measures the programs for `only` (all backends when empty) and writes `footprint.json` and
-/// `footprint.md` into `out`.
+/// Measures the programs for `only` and writes `footprint.json` and `footprint.md` into `out`.
 fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprint>> {
     let work = root.join("target/oneoff/footprint");
     let mut results = Vec::new();
@@ -178,8 +172,7 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
     if target.exists() {
         fs::remove_dir_all(&target)?;
     }
-    // The target directory is named, so that a CARGO_TARGET_DIR in the environment (a shared
-    // build cache) cannot turn the clean build into a cached one.
+    // Named, so that a CARGO_TARGET_DIR in the environment cannot make the build a cached one.
     let ran = Cmd::new(env!("CARGO"))
         .args([
             "build",

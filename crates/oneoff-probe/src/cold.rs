@@ -1,6 +1,6 @@
-//! One cold sample: a one-shot run of one workload in a process that has done nothing else.
-//! `work(arg)` writes its two lines as it goes; `fetch(arg)` writes the answer it received as
-//! one line the moment it has it. The parent stamps the arrival of the first line.
+//! One cold sample: a one-shot run of one workload in a process that has done nothing else,
+//! writing its lines as it goes (`fetch`: the answer, the moment it has it), so that the parent
+//! stamps the first one's arrival.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -16,8 +16,8 @@ use oneoff_workloads::{DONE, STARTED, work_with};
 
 use crate::Failed;
 
-/// Runs the sample and reports: `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`; on
-/// `backend`, or without one the baseline. Fails when the run or the round trip does.
+/// Runs `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`, on `backend` or (without
+/// one) as the baseline, and reports.
 pub(crate) fn run(
     backend: Option<Backend>,
     arg: u64,
@@ -54,7 +54,6 @@ pub(crate) fn run(
             let stack = oneoff_workloads::fetch::Stack::native(backend.info().io());
             let ran = one_shot(backend, async {
                 let fetched = oneoff_workloads::fetch::fetch_on(stack, addr, arg).await;
-                // Written the moment it is received, so that the parent stamps its arrival.
                 if let Ok(answer) = &fetched {
                     line(&mut Stamped(&stamps), &answer.to_string());
                 }
@@ -103,8 +102,7 @@ fn one_shot<F: Future>(backend: Backend, future: F) -> Result<OneShot<F::Output>
     let output = backend.run(async {
         first_poll = Some(Instant::now());
         let output = future.await;
-        // Read before the clock stops: reading /proc takes tens of µs, which would otherwise
-        // count as teardown.
+        // Before the clock stops: reading /proc takes tens of µs, not teardown's.
         threads_during = proc_status("Threads:");
         done = Some(Instant::now());
         output

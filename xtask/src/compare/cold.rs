@@ -1,6 +1,5 @@
-//! Cold samples: one fresh process per sample, a one-shot run of `work(arg)` or `fetch(arg)`
-//! in it, rows interleaved round by round, each sample checked before its figures count, and
-//! each row summarised beside its baseline.
+//! Cold samples: a fresh process per sample, rows interleaved round by round, each sample
+//! checked before it counts, each row summarised beside its baseline.
 
 use std::time::Duration;
 
@@ -14,20 +13,17 @@ use super::spread::Spread;
 use crate::cmd::Ran;
 use oneoff_probe::BackendName;
 
-/// Seeds the shuffled order of the cold samples, so that the same flags give the same
-/// schedule.
+/// Seeds the shuffled order of the cold samples: the same flags give the same schedule.
 const SCHEDULE_SEED: u64 = 0x5eed;
 
 /// One checked cold sample.
 #[derive(Debug, Clone)]
 pub(crate) struct Sample {
-    /// The round it was taken in: the baseline's sample of the same round was taken moments
-    /// apart, under the same load.
+    /// Its round: the baseline's sample of the same round ran moments apart, under the same load.
     pub(crate) round: u32,
-    /// From just before the process was started to the arrival of its first line: `work`'s
-    /// "Coroutine has started", `fetch`'s answer.
+    /// From just before the process started to the arrival of its first line.
     pub(crate) first_line: Duration,
-    /// From just before the process was started to its exit: the whole process.
+    /// From just before the process started to its exit.
     pub(crate) process: Duration,
     /// What the process saw inside.
     pub(crate) inside: ColdReport,
@@ -42,8 +38,7 @@ pub(crate) struct Row {
     pub(crate) error: Option<String>,
 }
 
-/// The cold rows: the baseline and each backend on `work`, Python's when it is there, then
-/// the baseline and each backend on `fetch` (Python runs `work` only).
+/// The cold rows: the baseline, each backend and Python's (`work` only), on each workload.
 pub(crate) fn rows(backends: &[BackendName], python: bool) -> Vec<Row> {
     let mut rows = Vec::new();
     for workload in [Workload::Work, Workload::Fetch] {
@@ -66,8 +61,7 @@ pub(crate) fn rows(backends: &[BackendName], python: bool) -> Vec<Row> {
     rows
 }
 
-/// How many processes [`measure`] starts for `rows`, and how many of them connect to the
-/// loopback server.
+/// How many processes [`measure`] starts for `rows`, and how many of them fetch.
 pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
     let s = launch.settings;
     let count = |row: &Row| {
@@ -87,12 +81,10 @@ pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
     (all, fetches)
 }
 
-/// Cold samples of every row, interleaved: each round starts one process per row, so that
-/// drift of the machine (another build, frequency changes) spreads over all rows alike, in an
-/// order shuffled every round, so that no row always follows the same one (a fixed order put
-/// the baseline right after the Python processes in every Python round, which made it look
-/// 60 µs slower than futures-lite). The shuffle is seeded: the same flags give the same
-/// schedule. The first rounds are discarded. A row stops at its first failed sample.
+/// Cold samples of every row: each round starts one process per row, so that the machine's
+/// drift spreads over all rows alike, in a seeded order shuffled every round, so that no row
+/// always follows the same one. The first rounds are discarded; a row stops at its first failed
+/// sample.
 pub(crate) fn measure(
     launch: &Launcher<'_>,
     rows: &mut [Row],
@@ -150,9 +142,8 @@ fn spread(round: u32, rounds: u32, wanted: u32) -> bool {
     share(round + 1) > share(round)
 }
 
-/// Checks one cold sample: the process succeeded, printed the lines of its workload and then
-/// its report, and the workload returned arg * 100. `work` prints its two lines in order;
-/// `fetch` prints the answer it received.
+/// Checks one cold sample: the process succeeded, printed its workload's lines (`work`'s two in
+/// order, `fetch`'s answer) then its report, and the workload returned arg * 100.
 pub(crate) fn check(
     ran: &Ran,
     workload: Workload,
@@ -192,8 +183,8 @@ pub(crate) fn check(
     })
 }
 
-/// One cold row summarised: is the result right, and what did start-up, teardown and the
-/// footprint cost (median, 10th and 90th percentile over the samples).
+/// One cold row summarised: is the result right, and what start-up, teardown and the footprint
+/// cost.
 #[derive(Debug, Serialize)]
 pub(crate) struct ColdSummary {
     #[serde(skip)]
@@ -213,14 +204,11 @@ pub(crate) struct ColdSummary {
     pub(crate) samples: usize,
     /// Process start to the first line: `work`'s first line, `fetch`'s answer received.
     pub(crate) first_line_ns: Option<Spread>,
-    /// The median over rounds of this row's first line minus its baseline's in the same round
-    /// (Rust rows: the Rust baseline of the same workload; Python rows: Python without
-    /// asyncio).
+    /// The median of this row's first line minus its baseline's in the same round.
     pub(crate) first_line_above_baseline_ns: Option<i64>,
-    /// The 95% confidence interval of that median (`stats::median_interval`), absent under 6
-    /// pairs.
+    /// The 95% confidence interval of that median, absent under 6 pairs.
     pub(crate) first_line_above_baseline_ci_ns: Option<[i64; 2]>,
-    /// Process start to process exit: what hyperfine or `time` measure.
+    /// Process start to process exit.
     pub(crate) process_ns: Option<Spread>,
     /// Runner construction to the future's first poll, inside the process.
     pub(crate) construct_to_first_poll_ns: Option<Spread>,

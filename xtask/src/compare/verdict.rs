@@ -1,7 +1,6 @@
 //! The answer first: for each situation a user is in, the backend this run recommends and the
-//! figure that decides it. A candidate is ranked above another only when their spreads do not
-//! overlap; the candidates whose spread overlaps the best one's are named as within noise of it
-//! rather than ranked.
+//! figure that decides it. Candidates whose spread overlaps the best one's are named as within
+//! noise of it, not ranked.
 
 use serde::Serialize;
 
@@ -150,8 +149,7 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// Decides `situation` among `candidates`: the lowest median, and beside it every candidate
-    /// whose spread overlaps its spread.
+    /// Decides `situation` among `candidates`: the lowest median, and what overlaps its spread.
     pub(crate) fn decide(situation: Situation, mut candidates: Vec<Candidate>) -> Answer {
         let (question, figure, _, unit) = situation.texts();
         candidates.sort_by(|a, b| a.median.total_cmp(&b.median));
@@ -174,8 +172,8 @@ impl Answer {
         }
     }
 
-    /// The answer in a sentence (after the question): the pick, its figure and spread, what is
-    /// within noise of it, and the next best where it was ranked.
+    /// The answer in a sentence: the pick, its figure and spread, what is within noise of it,
+    /// and the next best.
     pub(crate) fn sentence(&self) -> String {
         let Some(best) = self.candidates.first() else {
             return "not measured in this run".to_owned();
