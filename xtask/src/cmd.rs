@@ -271,16 +271,19 @@ fn line(at: Duration, bytes: &[u8]) -> Line {
     }
 }
 
+/// `script` run by `sh`, for tests.
+#[cfg(test)]
+pub(crate) fn sh(script: &str) -> Ran {
+    Cmd::new("sh").args(["-c", script]).run().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn captures_lines_and_status() {
-        let ran = Cmd::new("sh")
-            .args(["-c", "echo one; echo two; echo oops >&2; exit 3"])
-            .run()
-            .unwrap();
+        let ran = sh("echo one; echo two; echo oops >&2; exit 3");
         let texts: Vec<_> = ran.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["one", "two"]);
         assert!(ran.lines[0].at <= ran.lines[1].at);

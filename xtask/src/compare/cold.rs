@@ -302,11 +302,7 @@ fn nanos(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::Cmd;
-
-    fn sh(script: &str) -> Ran {
-        Cmd::new("sh").args(["-c", script]).run().unwrap()
-    }
+    use crate::cmd::sh;
 
     const REPORT: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":7,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
 

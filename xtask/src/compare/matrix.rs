@@ -75,11 +75,7 @@ fn outcome(ran: &Ran) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::Cmd;
-
-    fn sh(script: &str) -> Ran {
-        Cmd::new("sh").args(["-c", script]).run().unwrap()
-    }
+    use crate::cmd::{Cmd, sh};
 
     #[test]
     fn cells_read_verdicts_and_deaths() {
