@@ -59,10 +59,15 @@ pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
         (Err(err), _) | (_, Err(err)) => format!("unknown ({err:#})"),
     };
     Ok(Environment {
-        host: first_line("/proc/sys/kernel/hostname")
+        host: read_value("/proc/sys/kernel/hostname", |line| Some(line))
             .or_else(|| std::env::var("HOSTNAME").ok())
             .unwrap_or_else(|| "unknown".into()),
-        cpu: cpu_model().unwrap_or_else(|| "unknown".into()),
+        cpu: read_value("/proc/cpuinfo", |line| {
+            line.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, model)| model)
+        })
+        .unwrap_or_else(|| "unknown".into()),
         cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
         os: os(),
         rustc: Cmd::new(rustc)
@@ -77,30 +82,17 @@ pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
     })
 }
 
-fn first_line(path: &str) -> Option<String> {
+/// The first line of the file at `path` that `pick` finds a value in, trimmed and unquoted.
+fn read_value(path: &str, pick: impl Fn(&str) -> Option<&str>) -> Option<String> {
     let text = fs::read_to_string(path).ok()?;
-    Some(text.lines().next()?.trim().to_owned()).filter(|line| !line.is_empty())
-}
-
-fn cpu_model() -> Option<String> {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
-    cpuinfo.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        (key.trim() == "model name").then(|| value.trim().to_owned())
-    })
+    let value = text.lines().find_map(pick)?.trim().trim_matches('"');
+    Some(value.to_owned()).filter(|value| !value.is_empty())
 }
 
 fn os() -> String {
-    let name = fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|release| {
-            release.lines().find_map(|line| {
-                line.strip_prefix("PRETTY_NAME=")
-                    .map(|name| name.trim_matches('"').to_owned())
-            })
-        })
+    let name = read_value("/etc/os-release", |line| line.strip_prefix("PRETTY_NAME="))
         .unwrap_or_else(|| std::env::consts::OS.to_owned());
-    match first_line("/proc/sys/kernel/osrelease") {
+    match read_value("/proc/sys/kernel/osrelease", |line| Some(line)) {
         Some(kernel) => format!("{name}, kernel {kernel}, {}", std::env::consts::ARCH),
         None => format!("{name}, {}", std::env::consts::ARCH),
     }
