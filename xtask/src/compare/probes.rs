@@ -251,21 +251,19 @@ impl<'a> Launcher<'a> {
             .iter()
             .map(|b| (b.build, b.executable.clone()))
             .collect();
-        // `<target>/oneoff/probes/<profile>/<build>/oneoff-probe`.
-        let target = built
+        // The default probe's `<target>/oneoff/probes/<profile>/default/oneoff-probe`.
+        let oneoff = built
             .first()
-            .and_then(|b| b.executable.ancestors().nth(5))
-            .map_or_else(workspace::target_dir, Path::to_owned);
-        let oneoff = target.join("oneoff");
-        fs::create_dir_all(&oneoff)
-            .with_context(|| format!("could not create {}", oneoff.display()))?;
+            .and_then(|b| b.executable.ancestors().nth(4))
+            .context("no probe was built")?;
+        let target = oneoff.parent().expect("oneoff sits in the target folder");
         let criterion = tempfile::Builder::new()
             .prefix("criterion-")
-            .tempdir_in(&oneoff)
+            .tempdir_in(oneoff)
             .with_context(|| format!("could not create a folder in {}", oneoff.display()))?;
         Ok(Launcher {
             executables,
-            library_path: users_library_path(&target),
+            library_path: users_library_path(target),
             criterion,
             python,
             settings,

@@ -187,6 +187,7 @@ fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
             Ok(round) => rounds.push(round),
             Err(failure) => {
                 error = Some(failure);
+                rounds.clear();
                 break;
             }
         }
@@ -194,12 +195,9 @@ fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
     let per_call_ns = Variant::ALL
         .iter()
         .filter_map(|v| {
-            Some((
-                *v,
-                Figure::of(rounds.iter().filter_map(|r| r.get(v).copied()).collect())?,
-            ))
+            let figure = Figure::of(rounds.iter().filter_map(|r| r.get(v).copied()).collect())?;
+            Some((*v, figure))
         })
-        .filter(|_| error.is_none())
         .collect();
     Ok(WarmRow {
         name: Subject::PythonRun.name(Workload::Work),
