@@ -251,33 +251,19 @@ impl Case {
         Case::AsyncIoFetch,
     ];
 
-    /// Its column title in Markdown.
-    pub fn title(self) -> &'static str {
+    /// Its column titles: in full for Markdown, and short for the terminal, where ten columns
+    /// share 120.
+    pub fn titles(self) -> (&'static str, &'static str) {
         match self {
-            Case::Neutral => "runtime-neutral future",
-            Case::TokioSleep => "tokio::time::sleep",
-            Case::TokioSleepCompat => "tokio::time::sleep with compat",
-            Case::AsyncIoTimer => "async-io timer",
-            Case::Spawn => "spawn from inside, with oneoff::spawn",
-            Case::NestedInTokio => "one-shot inside tokio current-thread",
-            Case::InSpawnBlocking => "inside spawn_blocking",
-            Case::TokioFetch => "fetch on tokio::net",
-            Case::AsyncIoFetch => "fetch on async-io",
-        }
-    }
-
-    /// Its column title in the terminal, where ten columns share 120.
-    pub fn short(self) -> &'static str {
-        match self {
-            Case::Neutral => "neutral future",
-            Case::TokioSleep => "tokio sleep",
-            Case::TokioSleepCompat => "tokio sleep, compat",
-            Case::AsyncIoTimer => "async-io timer",
-            Case::Spawn => "spawn inside",
-            Case::NestedInTokio => "nested in tokio",
-            Case::InSpawnBlocking => "in spawn_blocking",
-            Case::TokioFetch => "tokio::net fetch",
-            Case::AsyncIoFetch => "async-io fetch",
+            Case::Neutral => ("runtime-neutral future", "neutral future"),
+            Case::TokioSleep => ("tokio::time::sleep", "tokio sleep"),
+            Case::TokioSleepCompat => ("tokio::time::sleep with compat", "tokio sleep, compat"),
+            Case::AsyncIoTimer => ("async-io timer", "async-io timer"),
+            Case::Spawn => ("spawn from inside, with oneoff::spawn", "spawn inside"),
+            Case::NestedInTokio => ("one-shot inside tokio current-thread", "nested in tokio"),
+            Case::InSpawnBlocking => ("inside spawn_blocking", "in spawn_blocking"),
+            Case::TokioFetch => ("fetch on tokio::net", "tokio::net fetch"),
+            Case::AsyncIoFetch => ("fetch on async-io", "async-io fetch"),
         }
     }
 }

@@ -282,8 +282,8 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
     );
     let mut header = vec!["backend"];
     header.extend(Case::ALL.iter().map(|case| match style {
-        Style::Terminal => case.short(),
-        Style::Markdown => case.title(),
+        Style::Terminal => case.titles().1,
+        Style::Markdown => case.titles().0,
     }));
     let rows = report.matrix.rows.iter().map(|row| {
         let mut cells = vec![row.backend.name().to_owned()];
