@@ -111,13 +111,7 @@ impl Args {
         } else {
             &self.backends
         };
-        let mut backends: Vec<BackendName> = Vec::new();
-        for backend in wanted {
-            if !backends.contains(backend) {
-                backends.push(*backend);
-            }
-        }
-        backends
+        backends::each_once(wanted.iter().copied())
     }
 
     /// The settings of a run of `backends` whose children run at `priority`.
