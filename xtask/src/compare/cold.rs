@@ -7,7 +7,7 @@ use oneoff_probe::{ColdReport, Request};
 use oneoff_workloads::{DONE, STARTED, stats};
 use serde::Serialize;
 
-use super::probes::{Build, Launcher};
+use super::probes::{Build, Launcher, report};
 use super::settings::{Kind, Subject, Workload};
 use super::spread::Spread;
 use crate::cmd::Ran;
@@ -150,12 +150,8 @@ pub(crate) fn check(
     arg: u64,
     expected: u64,
 ) -> Result<Sample, String> {
-    if !ran.success() {
-        return Err(format!("the process failed ({})", ran.failure()));
-    }
-    let Some((report, work)) = ran.lines.split_last() else {
-        return Err("the process printed nothing".into());
-    };
+    let inside: ColdReport = report(ran)?;
+    let work = &ran.lines[..ran.lines.len() - 1];
     let printed: Vec<&str> = work.iter().map(|line| line.text.as_str()).collect();
     let answer = expected.to_string();
     let (wanted, name, order): (Vec<&str>, _, _) = match workload {
@@ -167,8 +163,6 @@ pub(crate) fn check(
             "{name}({arg}) printed {printed:?}, expected {wanted:?}{order}"
         ));
     }
-    let inside: ColdReport = serde_json::from_str(&report.text)
-        .map_err(|err| format!("unreadable report {:?}: {err}", report.text))?;
     if inside.result != expected {
         return Err(format!(
             "{name}({arg}) returned {}, expected {expected}",

@@ -311,6 +311,14 @@ impl<'a> Launcher<'a> {
     }
 }
 
+/// The report of a child that succeeded: its last line of stdout, as JSON.
+pub(crate) fn report<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
+    if !ran.success() {
+        return Err(format!("the process failed ({})", ran.failure()));
+    }
+    parse_last(ran)
+}
+
 /// The child's report: its last line of stdout, as JSON.
 pub(crate) fn parse_last<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
     let line = ran.last_line().unwrap_or_default();

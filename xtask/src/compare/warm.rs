@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::probes::{Build, Launcher, parse_last};
+use super::probes::{Build, Launcher, report};
 use super::settings::{Kind, Subject, Variant, Workload};
 use super::spread::Figure;
 use oneoff_probe::BackendName;
@@ -178,12 +178,7 @@ fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
     let mut error = None;
     for _ in 0..s.python_warm_rounds {
         let ran = launch.run(launch.python("warm", &["0", "0", &reps, &target]))?;
-        let reported = if ran.success() {
-            parse_last(&ran)
-        } else {
-            Err(format!("the process failed ({})", ran.failure()))
-        };
-        match reported {
+        match report(&ran) {
             Ok(round) => rounds.push(round),
             Err(failure) => {
                 error = Some(failure);
