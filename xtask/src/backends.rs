@@ -18,13 +18,18 @@ pub(crate) fn parse(name: &str) -> Result<BackendName, String> {
 
 /// The distinct features of [`BackendName::ALL`] (tokio's two flavours share one), in order.
 pub(crate) fn features() -> Vec<&'static str> {
-    let mut features: Vec<&'static str> = Vec::new();
-    for backend in BackendName::ALL {
-        if !features.contains(&backend.feature()) {
-            features.push(backend.feature());
+    each_once(BackendName::ALL.iter().map(|backend| backend.feature()))
+}
+
+/// `items`, each once, in their order.
+pub(crate) fn each_once<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut kept = Vec::new();
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
         }
     }
-    features
+    kept
 }
 
 /// Prints [`features`], one a line.

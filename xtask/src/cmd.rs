@@ -1,6 +1,5 @@
-//! The one way xtask starts another program: every child (cargo, rustc, git, the probe,
-//! python3) goes through [`Cmd`], so that each has a timeout, its output is captured the same
-//! way, and a timed child records when each line of its stdout arrived.
+//! The one way xtask starts another program: every child goes through [`Cmd`], with a timeout,
+//! its output captured the same way and each line of its stdout stamped when it arrived.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -34,8 +33,7 @@ pub(crate) struct Ran {
     pub(crate) lines: Vec<Line>,
     /// Its stderr (empty when it was shown to the user instead).
     pub(crate) stderr: String,
-    /// From just before it was started to its exit being seen: what hyperfine calls the
-    /// wall-clock time of one run.
+    /// From just before it was started to its exit being seen.
     pub(crate) wall: Duration,
     /// The time limit it had.
     pub(crate) timeout: Duration,
@@ -108,15 +106,11 @@ impl Cmd {
 
     /// Runs the program to its end or its timeout; fails only when it cannot be started.
     ///
-    /// Everything happens on the calling thread: it waits for stdout with `poll`, stamps each
-    /// line as it arrives, and waits for the exit. No helper thread wakes up while the child
-    /// runs: on a two-core machine under load, each extra runnable thread competes with the
-    /// child's own start, and a reader thread per child added 15-25% to a cold sample's wall
-    /// time (against the same child started with its output sent to /dev/null).
+    /// All on the calling thread (`poll` on stdout, then the exit): a helper thread per child
+    /// would compete with the child's own start on a loaded machine.
     pub(crate) fn run(mut self) -> anyhow::Result<Ran> {
         let shown = self.to_string();
-        // Stderr goes to an unnamed file rather than a pipe: a file never fills up, so
-        // nothing has to drain it while the child runs.
+        // A file, not a pipe: it never fills up, so nothing has to drain it.
         let mut stderr_file = None;
         let stderr = if self.show_stderr {
             Stdio::inherit()
@@ -140,8 +134,6 @@ impl Cmd {
         let (lines, finished) = read_lines(stdout, started, deadline, self.each_line.as_mut())
             .with_context(|| format!("could not read the output of `{shown}`"))?;
         let waited = if finished {
-            // Stdout closed: the child is exiting (or closed it and goes on, which the rest
-            // of its time limit covers).
             child
                 .wait_timeout(deadline.saturating_duration_since(Instant::now()))
                 .ok()
@@ -151,15 +143,12 @@ impl Cmd {
         };
         let wall = started.elapsed();
         if waited.is_none() {
-            // Past its time: end it.
             let _ = child.kill();
             let _ = child.wait();
         }
         let mut text = String::new();
         if let Some(mut file) = stderr_file {
             let mut bytes = Vec::new();
-            // A child's stderr that cannot be read back, or is not UTF-8, is shown as far as
-            // it goes.
             let _ = file
                 .seek(SeekFrom::Start(0))
                 .and_then(|_| file.read_to_end(&mut bytes));
@@ -251,7 +240,6 @@ fn read_lines(
             Ok(_) => {}
             Err(err) => return Err(err.into()),
         }
-        // Ready: data, or the end (then read returns 0).
         let read = match stdout.read(&mut chunk) {
             Ok(read) => read,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -283,20 +271,21 @@ fn line(at: Duration, bytes: &[u8]) -> Line {
     }
 }
 
+/// `script` run by `sh`, for tests.
+#[cfg(test)]
+pub(crate) fn sh(script: &str) -> Ran {
+    Cmd::new("sh").args(["-c", script]).run().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn captures_lines_and_status() {
-        let ran = Cmd::new("sh")
-            .args(["-c", "echo one; echo two; echo oops >&2; exit 3"])
-            .run()
-            .unwrap();
+        let ran = sh("echo one; echo two; echo oops >&2; exit 3");
         let texts: Vec<_> = ran.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["one", "two"]);
-        // Stamped when read, so in order (a line read after the exit was seen may be stamped
-        // after `wall`).
         assert!(ran.lines[0].at <= ran.lines[1].at);
         assert!(!ran.success());
         assert_eq!(ran.failure(), "exit status: 3: oops");

@@ -1,13 +1,10 @@
 //! `cargo xtask compare`: the same `work(arg)` and `fetch(arg)` (one TCP round trip to a
-//! loopback server it starts) on every backend, each cold sample a fresh process, with results,
-//! start-up latency, per-call cost, footprint, timer accuracy, the I/O drivers and the reactor
-//! compatibility matrix side by side, Python's `asyncio` as a reference, and first of all a
+//! loopback server) on every backend, with Python's `asyncio` as a reference, and first of all a
 //! verdict: for each situation a user is in, the backend this run recommends.
 //!
-//! The cold samples and the matrix are measured by the `oneoff-probe` binary (built here once
-//! per backend), the warm figures by the benches' own benchmarks (built here once, every
-//! backend); this module plans the runs, checks each one, and writes the report.
-//! `docs/compare.md` says how to read it.
+//! The `oneoff-probe` binary (one build per backend) measures the cold samples and the matrix,
+//! the benches measure the warm figures; this module plans the runs, checks each one and writes
+//! the report. `docs/compare.md` says how to read it.
 
 mod chart;
 mod cold;
@@ -37,23 +34,20 @@ use self::settings::{ProbeProfile, Settings};
 use crate::backends::{self, BackendName};
 use crate::{environment, workspace};
 
-/// The time budget of a default run, in cold samples: the Rust rows (the baseline and each
-/// backend, on each workload) share this many, each row between [`MIN_SAMPLES`] and
-/// [`MAX_SAMPLES`], so that more backends cost fewer samples each rather than a longer run
-/// (docs/compare.md).
+/// The cold samples that the Rust rows of a default run share, each row between
+/// [`MIN_SAMPLES`] and [`MAX_SAMPLES`]: more backends cost fewer samples each, not a longer run.
 const COLD_SAMPLES: u32 = 1600;
 /// The fewest default cold samples of a Rust row: below it, the 95% interval of a paired
-/// difference grows past the gaps between the lighter backends (docs/compare.md).
+/// difference grows past the gaps between the lighter backends.
 const MIN_SAMPLES: u32 = 100;
 /// The most default cold samples of a Rust row.
 const MAX_SAMPLES: u32 = 200;
-/// The most cold samples of a Python row (a quarter of the Rust rows' otherwise): a Python
-/// process takes 30-40 times longer to start, and its rows are a reference.
+/// The most cold samples of a Python row (otherwise a quarter of the Rust rows'): its process
+/// starts 30-40 times slower, and it is a reference.
 const MAX_PYTHON_SAMPLES: u32 = 30;
 /// Cold samples per row with `--quick`.
 const QUICK_SAMPLES: u32 = 15;
-/// How long the loopback server answers at most: far past any run, so that only a hung
-/// `compare` outlives it.
+/// How long the loopback server answers at most: far past any run that does not hang.
 const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Flags of `cargo xtask compare`.
@@ -117,18 +111,11 @@ impl Args {
         } else {
             &self.backends
         };
-        let mut backends: Vec<BackendName> = Vec::new();
-        for backend in wanted {
-            if !backends.contains(backend) {
-                backends.push(*backend);
-            }
-        }
-        backends
+        backends::each_once(wanted.iter().copied())
     }
 
     /// The settings of a run of `backends` whose children run at `priority`.
     fn settings(&self, backends: Vec<BackendName>, priority: String) -> Settings {
-        // The baseline and each backend, once per workload.
         let rust_rows = 2 * (backends.len() as u32 + 1);
         let samples = self.samples.unwrap_or(if self.quick {
             QUICK_SAMPLES
@@ -140,7 +127,6 @@ impl Args {
             samples,
             python_samples: (samples / 4).clamp(1, MAX_PYTHON_SAMPLES),
             discarded_rounds: 1,
-            // The benches' quick mode (`ONEOFF_BENCH_QUICK`), and a shorter one for `--quick`.
             bench_warm_up_ms: if self.quick { 30 } else { 200 },
             bench_measurement_ms: if self.quick { 60 } else { 500 },
             bench_samples: if self.quick { 10 } else { 20 },
@@ -212,9 +198,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs every measurement: cold samples, warm figures, the matrix, the drivers; a loopback
-/// server answers the `fetch` processes for the whole run, bounded in connections and lifetime,
-/// and stopped at its end.
+/// Runs every measurement: cold samples, warm figures, the matrix, the drivers, with a loopback
+/// server for the `fetch` processes, bounded in connections and lifetime.
 fn measure(
     builds: &[Built],
     python: Option<&Python>,
@@ -276,12 +261,9 @@ fn timed<T>(seconds: &mut f64, stage: impl FnOnce() -> T) -> T {
 /// The nice value the measured children start with, where the OS lets us raise it.
 const NICE: i32 = -10;
 
-/// Raises this thread's scheduling priority, which the children it starts inherit, and says
-/// what it is now (the report records it). On a shared machine, other people's builds
-/// otherwise take the CPU from a cold sample at random moments and move the medians from one
-/// run to the next; at a higher priority the children get the CPU first whenever they are
-/// runnable (cache and memory contention remain). Without the permission (not root, no
-/// CAP_SYS_NICE) nothing changes. Raised after the builds, which run at the user's priority.
+/// Raises this thread's scheduling priority, which its children inherit, so that other work on
+/// a shared machine takes the CPU from a cold sample less often; says what it is now. Without
+/// the permission (not root, no CAP_SYS_NICE) nothing changes.
 fn raise_priority() -> String {
     match rustix::process::setpriority_process(None, NICE) {
         Ok(()) => format!("nice {NICE}"),

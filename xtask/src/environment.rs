@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cmd::Cmd;
 
 /// Crates that decide the figures but that no backend crate names directly: smol's and
-/// async-std's executors, and the async-io reactor (also the work's timer). The runtimes
-/// themselves are found in `Cargo.lock`: every dependency of a backend crate.
+/// async-std's executors, and the async-io reactor.
 const BEHIND_THE_RUNTIMES: &[&str] = &["async-executor", "async-global-executor", "async-io"];
 
 /// Our crates that `oneoff` depends on and that are no backend.
@@ -60,10 +59,15 @@ pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
         (Err(err), _) | (_, Err(err)) => format!("unknown ({err:#})"),
     };
     Ok(Environment {
-        host: first_line("/proc/sys/kernel/hostname")
+        host: read_value("/proc/sys/kernel/hostname", |line| Some(line))
             .or_else(|| std::env::var("HOSTNAME").ok())
             .unwrap_or_else(|| "unknown".into()),
-        cpu: cpu_model().unwrap_or_else(|| "unknown".into()),
+        cpu: read_value("/proc/cpuinfo", |line| {
+            line.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, model)| model)
+        })
+        .unwrap_or_else(|| "unknown".into()),
         cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
         os: os(),
         rustc: Cmd::new(rustc)
@@ -78,30 +82,17 @@ pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
     })
 }
 
-fn first_line(path: &str) -> Option<String> {
+/// The first line of the file at `path` that `pick` finds a value in, trimmed and unquoted.
+fn read_value(path: &str, pick: impl Fn(&str) -> Option<&str>) -> Option<String> {
     let text = fs::read_to_string(path).ok()?;
-    Some(text.lines().next()?.trim().to_owned()).filter(|line| !line.is_empty())
-}
-
-fn cpu_model() -> Option<String> {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
-    cpuinfo.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        (key.trim() == "model name").then(|| value.trim().to_owned())
-    })
+    let value = text.lines().find_map(pick)?.trim().trim_matches('"');
+    Some(value.to_owned()).filter(|value| !value.is_empty())
 }
 
 fn os() -> String {
-    let name = fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|release| {
-            release.lines().find_map(|line| {
-                line.strip_prefix("PRETTY_NAME=")
-                    .map(|name| name.trim_matches('"').to_owned())
-            })
-        })
+    let name = read_value("/etc/os-release", |line| line.strip_prefix("PRETTY_NAME="))
         .unwrap_or_else(|| std::env::consts::OS.to_owned());
-    match first_line("/proc/sys/kernel/osrelease") {
+    match read_value("/proc/sys/kernel/osrelease", |line| Some(line)) {
         Some(kernel) => format!("{name}, kernel {kernel}, {}", std::env::consts::ARCH),
         None => format!("{name}, {}", std::env::consts::ARCH),
     }
@@ -135,10 +126,8 @@ struct LockedPackage {
     dependencies: Vec<String>,
 }
 
-/// The versions of the runtime crates in the lockfile: every dependency of a backend crate
-/// (an `async-oneoff-*` crate the facade depends on, other than [`NOT_BACKENDS`]), so that a new
-/// backend's runtime is recorded with no edit here, and [`BEHIND_THE_RUNTIMES`]. A crate
-/// locked at several versions lists them all.
+/// The versions of the runtime crates in the lockfile: every dependency of a backend crate (so
+/// that a new backend's runtime needs no edit here) and [`BEHIND_THE_RUNTIMES`], each version.
 fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     let text = fs::read_to_string(lockfile)
         .with_context(|| format!("could not read {}", lockfile.display()))?;

@@ -1,11 +1,8 @@
-//! `cargo xtask footprint`: what each backend adds to a program. For every backend feature of
-//! the facade (read from its one list of backends) it builds a minimal program that runs one
-//! future through `oneoff::run` with that feature alone, plus one with the facade's default
-//! features, and the same "get one async result" program written directly against the peers a
-//! user would otherwise pick (`pollster::block_on`, `futures_lite::future::block_on`, a tokio
-//! `rt` current-thread `block_on`), each from a clean target directory, in release mode with
-//! symbols stripped, and reports the binary size added over a std-only program, the clean build
-//! time and the number of crates compiled, all in one run.
+//! `cargo xtask footprint`: what each backend adds to a program. It builds a minimal program
+//! that runs one future through `oneoff::run` with each backend feature alone, with the default
+//! features, and directly on the peers a user would otherwise pick, each in release mode from a
+//! clean target directory, and reports the binary size added over a std-only program, the clean
+//! build time and the crates compiled.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -30,95 +27,60 @@ pub(crate) struct Args {
     out: PathBuf,
 }
 
-/// A program measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Program {
-    /// No oneoff at all: the baseline.
-    StdOnly,
-    /// The facade with its default features, as `async-oneoff = "0.1"` gives it.
-    Default,
-    /// The facade with one backend feature alone (`default-features = false`).
-    Feature(&'static str),
-    /// No oneoff: the same program written against a peer directly.
-    Direct(Peer),
+/// A program measured: its name, its dependency line and the expression that gets its answer.
+#[derive(Debug)]
+struct Program {
+    name: String,
+    dependency: String,
+    answer: &'static str,
 }
 
-/// A crate users reach for instead of oneoff to get one async result from sync code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Peer {
-    Pollster,
-    FuturesLite,
-    TokioRt,
-}
+/// The crates users reach for instead of oneoff, used directly: the program's name, its
+/// dependency at the version the workspace locks, and its expression.
+const PEERS: [(&str, &str, &str); 3] = [
+    (
+        "direct-pollster",
+        "pollster = \"1.0\"",
+        "pollster::block_on(async { std::hint::black_box(42) })",
+    ),
+    (
+        "direct-futures-lite",
+        "futures-lite = \"2.6\"",
+        "futures_lite::future::block_on(async { std::hint::black_box(42) })",
+    ),
+    (
+        "direct-tokio-rt",
+        "tokio = { version = \"1.54\", default-features = false, features = [\"rt\"] }",
+        "tokio::runtime::Builder::new_current_thread()\n        .build()\n        \
+         .unwrap()\n        .block_on(async { std::hint::black_box(42) })",
+    ),
+];
 
-impl Peer {
-    const ALL: [Peer; 3] = [Peer::Pollster, Peer::FuturesLite, Peer::TokioRt];
-
-    /// Its dependency line, at the version the workspace locks.
-    fn dependency(self) -> &'static str {
-        match self {
-            Peer::Pollster => "pollster = \"1.0\"\n",
-            Peer::FuturesLite => "futures-lite = \"2.6\"\n",
-            Peer::TokioRt => {
-                "tokio = { version = \"1.54\", default-features = false, features = [\"rt\"] }\n"
-            }
-        }
-    }
-
-    /// The expression that runs `async { std::hint::black_box(42) }` to completion.
-    fn block_on(self) -> &'static str {
-        match self {
-            Peer::Pollster => "pollster::block_on(async { std::hint::black_box(42) })",
-            Peer::FuturesLite => {
-                "futures_lite::future::block_on(async { std::hint::black_box(42) })"
-            }
-            Peer::TokioRt => {
-                "tokio::runtime::Builder::new_current_thread()\n        .build()\n        \
-                 .unwrap()\n        .block_on(async { std::hint::black_box(42) })"
-            }
-        }
-    }
-}
-
-impl Program {
-    fn name(self) -> &'static str {
-        match self {
-            Program::StdOnly => "std-only",
-            Program::Default => "default",
-            Program::Feature(feature) => feature,
-            Program::Direct(Peer::Pollster) => "direct-pollster",
-            Program::Direct(Peer::FuturesLite) => "direct-futures-lite",
-            Program::Direct(Peer::TokioRt) => "direct-tokio-rt",
-        }
-    }
-
-    /// Its dependency line, if it has one.
-    fn dependency(self, facade: &Path) -> Option<String> {
-        let features = match self {
-            Program::StdOnly => return None,
-            Program::Direct(peer) => return Some(peer.dependency().to_owned()),
-            Program::Default => String::new(),
-            Program::Feature(feature) => {
-                format!(", default-features = false, features = [{feature:?}]")
-            }
-        };
-        Some(format!(
-            "async-oneoff = {{ path = {facade:?}{features} }}\n"
-        ))
-    }
-}
-
-/// The programs to build: the baseline, the default features, then each backend feature
-/// asked for (all by default), each once, then the peers used directly.
-fn programs(only: &[BackendName]) -> Vec<Program> {
-    let mut programs = vec![Program::StdOnly, Program::Default];
+/// The programs to build: the std-only baseline, the facade (at `facade`) with its defaults,
+/// with each backend feature asked for (all by default) alone, then the [`PEERS`].
+fn programs(only: &[BackendName], facade: &Path) -> Vec<Program> {
+    let oneoff = |name: &str, features: String| Program {
+        name: name.to_owned(),
+        dependency: format!("async-oneoff = {{ path = {facade:?}{features} }}"),
+        answer: "oneoff::run(async { std::hint::black_box(42) }).unwrap()",
+    };
+    let std_only = Program {
+        name: "std-only".to_owned(),
+        dependency: String::new(),
+        answer: "std::hint::black_box(42)",
+    };
+    let mut programs = vec![std_only, oneoff("default", String::new())];
     for feature in backends::features() {
-        let wanted = only.is_empty() || only.iter().any(|b| b.feature() == feature);
-        if wanted {
-            programs.push(Program::Feature(feature));
+        if only.is_empty() || only.iter().any(|b| b.feature() == feature) {
+            let alone = format!(", default-features = false, features = [{feature:?}]");
+            programs.push(oneoff(feature, alone));
         }
     }
-    programs.extend(Peer::ALL.map(Program::Direct));
+    programs.extend(PEERS.map(|(name, dependency, answer)| Program {
+        name: name.to_owned(),
+        dependency: dependency.to_owned(),
+        answer,
+    }));
     programs
 }
 
@@ -150,22 +112,21 @@ pub(crate) fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Measures the programs for `only` (all backends when empty) and writes `footprint.json` and
-/// `footprint.md` into `out`.
+/// Measures the programs for `only` and writes `footprint.json` and `footprint.md` into `out`.
 fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprint>> {
     let work = root.join("target/oneoff/footprint");
     let mut results = Vec::new();
     let mut baseline = None;
-    for program in programs(only) {
+    for program in programs(only, &root.join("crates/async-oneoff")) {
         eprintln!(
             "footprint: building {} from a clean target directory ...",
-            program.name()
+            program.name
         );
-        let dir = write_program(root, &work, program)?;
-        let (binary_bytes, clean_build, crates_compiled) = build(&dir, program.name())?;
+        let dir = write_program(root, &work, &program)?;
+        let (binary_bytes, clean_build, crates_compiled) = build(&dir, &program.name)?;
         let base = *baseline.get_or_insert(binary_bytes);
         results.push(Footprint {
-            program: program.name().to_owned(),
+            program: program.name,
             binary_bytes,
             added_bytes: binary_bytes as i64 - base as i64,
             clean_build_secs: clean_build.as_secs_f64(),
@@ -182,29 +143,22 @@ fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprin
 }
 
 /// Writes the program's own one-package workspace, pinned to the repository's `Cargo.lock`.
-fn write_program(root: &Path, work: &Path, program: Program) -> Result<PathBuf> {
-    let dir = work.join(program.name());
+fn write_program(root: &Path, work: &Path, program: &Program) -> Result<PathBuf> {
+    let Program {
+        name,
+        dependency,
+        answer,
+    } = program;
+    let dir = work.join(name);
     fs::create_dir_all(dir.join("src"))?;
-    let crate_name = format!("footprint-{}", program.name());
-    let dependency = program
-        .dependency(&root.join("crates/async-oneoff"))
-        .unwrap_or_default();
-    // `oneoff::run` uses the one backend the program enables (the default one for `default`).
-    let answer = match program {
-        Program::StdOnly => "std::hint::black_box(42)".to_owned(),
-        Program::Default | Program::Feature(_) => {
-            "oneoff::run(async { std::hint::black_box(42) }).unwrap()".to_owned()
-        }
-        Program::Direct(peer) => peer.block_on().to_owned(),
-    };
     let main = format!(
         "fn main() {{\n    let answer = {answer};\n    std::process::exit(answer - 42);\n}}\n"
     );
     fs::write(
         dir.join("Cargo.toml"),
         format!(
-            "[package]\nname = {crate_name:?}\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\n{dependency}\n[profile.release]\nstrip = true\n\n[workspace]\n"
+            "[package]\nname = \"footprint-{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\n{dependency}\n\n[profile.release]\nstrip = true\n\n[workspace]\n"
         ),
     )?;
     fs::write(dir.join("src/main.rs"), main)?;
@@ -218,8 +172,7 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
     if target.exists() {
         fs::remove_dir_all(&target)?;
     }
-    // The target directory is named, so that a CARGO_TARGET_DIR in the environment (a shared
-    // build cache) cannot turn the clean build into a cached one.
+    // Named, so that a CARGO_TARGET_DIR in the environment cannot make the build a cached one.
     let ran = Cmd::new(env!("CARGO"))
         .args([
             "build",
@@ -291,34 +244,29 @@ mod tests {
 
     #[test]
     fn a_program_per_backend_feature_after_the_baselines() {
-        let all = programs(&[]);
-        assert_eq!(all[..2], [Program::StdOnly, Program::Default]);
-        let peers = all.len() - Peer::ALL.len();
-        let features: Vec<&str> = all[2..peers].iter().map(|p| p.name()).collect();
-        assert_eq!(features, backends::features());
-        assert_eq!(all[peers..], Peer::ALL.map(Program::Direct));
+        let names = |only: &[BackendName]| -> Vec<String> {
+            let programs = programs(only, Path::new("/x"));
+            programs.into_iter().map(|p| p.name).collect()
+        };
+        let all = names(&[]);
+        assert_eq!(all[..2], ["std-only", "default"]);
+        let peers = all.len() - PEERS.len();
+        assert_eq!(all[2..peers], backends::features());
+        assert_eq!(all[peers..], PEERS.map(|peer| peer.0));
         let tokio_mt = backends::parse("tokio-mt").unwrap();
-        assert_eq!(
-            programs(&[tokio_mt])[..3],
-            [
-                Program::StdOnly,
-                Program::Default,
-                Program::Feature("tokio")
-            ]
-        );
+        assert_eq!(names(&[tokio_mt])[..3], ["std-only", "default", "tokio"]);
     }
 
     #[test]
     fn a_backend_program_has_that_feature_alone() {
-        let line = Program::Feature("smol")
-            .dependency(Path::new("/x/oneoff"))
-            .unwrap();
+        let all = programs(&[], Path::new("/x/oneoff"));
+        let smol = all.iter().find(|p| p.name == "smol").unwrap();
         assert_eq!(
-            line,
-            "async-oneoff = { path = \"/x/oneoff\", default-features = false, features = [\"smol\"] }\n"
+            smol.dependency,
+            "async-oneoff = { path = \"/x/oneoff\", default-features = false, features = [\"smol\"] }"
         );
-        assert!(Program::StdOnly.dependency(Path::new("/x")).is_none());
-        let tokio = Program::Direct(Peer::TokioRt).dependency(Path::new("/x"));
-        assert!(tokio.unwrap().contains("features = [\"rt\"]"));
+        assert!(all[0].dependency.is_empty());
+        let tokio = &all.last().unwrap().dependency;
+        assert!(tokio.contains("features = [\"rt\"]"));
     }
 }

@@ -64,9 +64,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// `cargo xtask bench-report`: the benches' own report (`oneoff_benches::write_report`, beside
-/// the run records the benches write), built in the profile `cargo bench` used, so that it
-/// reuses that build.
+/// `cargo xtask bench-report`: the benches' own report, built in the profile `cargo bench` used,
+/// so that it reuses that build.
 fn bench_report() -> anyhow::Result<()> {
     let summary = cmd::Cmd::new(workspace::cargo())
         .args([
@@ -93,8 +92,7 @@ fn refuse(err: clap::Error) -> ExitCode {
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
         _ => {
-            // clap spreads one error over several lines (possible values, a tip, the usage,
-            // a pointer to --help); keep what explains the error, on one line.
+            // Keep what explains the error, without the usage and the pointer to --help.
             let rendered = err.render().to_string();
             let said: Vec<&str> = rendered
                 .lines()

@@ -12,14 +12,6 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
-/// The target directory cargo uses for this workspace (`CARGO_TARGET_DIR`, else `target/`).
-pub(crate) fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => root().join("target"),
-    }
-}
-
 /// The cargo that runs xtask, so that children build with the same toolchain.
 pub(crate) fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())

@@ -1,12 +1,7 @@
 //! One cell of the reactor compatibility matrix: a future that needs something of a runtime,
-//! run on one backend, with the [`Outcome`] a user would meet. The parent runs each cell in its
-//! own process under a timeout and calls a silent deadlock [`Outcome::Hung`].
-//!
-//! The two `fetch` cases run `fetch(arg)` against the parent's loopback server on a network
-//! stack that is not the backend's choice: `tokio::net`, whose sockets need tokio's reactor,
-//! and `async-io`'s, which drives its own where no runtime does. One case runs
-//! `tokio::time::sleep` again, in `Backend::run_tokio_compat`: the same future that is
-//! `Error::NeedsTokio` on the backends that are not tokio runs there too.
+//! run on one backend, with the [`Outcome`] a user would meet. The `fetch` cases use a network
+//! stack that is not the backend's choice: `tokio::net`, which needs tokio's reactor, and
+//! `async-io`'s, which drives its own.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -79,8 +74,7 @@ fn attempt(backend: Backend, case: Case, server: SocketAddr) -> Outcome {
     }
 }
 
-/// `fetch(ANSWER)` on the case's network stack; its answer, `ANSWER * 100`, counts as the
-/// case's `ANSWER`.
+/// `fetch(ANSWER)` on the case's network stack; the right answer counts as `ANSWER`.
 fn fetch(backend: Backend, case: Case, addr: SocketAddr) -> Outcome {
     let fetched = backend.run(async move {
         match case {
@@ -103,8 +97,7 @@ async fn neutral() -> u64 {
     ANSWER
 }
 
-/// A tokio current-thread runtime with I/O and timers, as `#[tokio::main(flavor =
-/// "current_thread")]` and `#[tokio::test]` build it.
+/// A tokio current-thread runtime with I/O and timers, as `#[tokio::test]` builds it.
 fn current_thread() -> Result<tokio::runtime::Runtime, Outcome> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -112,9 +105,8 @@ fn current_thread() -> Result<tokio::runtime::Runtime, Outcome> {
         .map_err(|err| Outcome::Error(format!("could not start tokio: {err}")))
 }
 
-/// Spawns a task from inside the future with `oneoff::spawn`, on a runner, so that a backend
-/// that spawns only onto a kept executor (futures-executor's `LocalPool`) shows it; the spawned
-/// task returns half the answer, the future doubles it.
+/// Spawns a task returning half the answer with `oneoff::spawn` and doubles it, on a runner (a
+/// backend may spawn only onto a kept executor).
 fn spawn(backend: Backend) -> Outcome {
     let runner = match backend.runner() {
         Ok(runner) => runner,

@@ -1,6 +1,6 @@
-//! One cold sample: a one-shot run of one workload in a process that has done nothing else.
-//! `work(arg)` writes its two lines as it goes; `fetch(arg)` writes the answer it received as
-//! one line the moment it has it. The parent stamps the arrival of the first line.
+//! One cold sample: a one-shot run of one workload in a process that has done nothing else,
+//! writing its lines as it goes (`fetch`: the answer, the moment it has it), so that the parent
+//! stamps the first one's arrival.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -14,10 +14,10 @@ use oneoff_probe::ColdReport;
 use oneoff_workloads::fetch::fetch_std;
 use oneoff_workloads::{DONE, STARTED, work_with};
 
-use crate::{Failed, checked, native_stack, proc_status};
+use crate::Failed;
 
-/// Runs the sample and reports: `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`; on
-/// `backend`, or without one the baseline. Fails when the run or the round trip does.
+/// Runs `work(arg)` with `delay_ns`, or `fetch(arg)` from `fetch`, on `backend` or (without
+/// one) as the baseline, and reports.
 pub(crate) fn run(
     backend: Option<Backend>,
     arg: u64,
@@ -37,7 +37,7 @@ pub(crate) fn run(
         }
         (None, Some(addr)) => {
             let connect = Instant::now();
-            let answer = checked(fetch_std(addr, arg), addr, arg)?;
+            let answer = fetch_std(addr, arg).map_err(|err| failed_fetch(addr, arg, err))?;
             line(&mut Stamped(&stamps), &answer.to_string());
             report.result = answer;
             report.round_trip_ns = stamps.first_begun(connect).map(nanos);
@@ -51,10 +51,9 @@ pub(crate) fn run(
             report.result = ran.output;
         }
         (Some(backend), Some(addr)) => {
-            let stack = native_stack(backend);
+            let stack = oneoff_workloads::fetch::Stack::native(backend.info().io());
             let ran = one_shot(backend, async {
                 let fetched = oneoff_workloads::fetch::fetch_on(stack, addr, arg).await;
-                // Written the moment it is received, so that the parent stamps its arrival.
                 if let Ok(answer) = &fetched {
                     line(&mut Stamped(&stamps), &answer.to_string());
                 }
@@ -62,7 +61,7 @@ pub(crate) fn run(
             })?;
             ran.fill(&mut report);
             report.round_trip_ns = stamps.first_begun(ran.first_poll).map(nanos);
-            report.result = checked(ran.output, addr, arg)?;
+            report.result = ran.output.map_err(|err| failed_fetch(addr, arg, err))?;
             report.stack = Some(stack.name().to_owned());
         }
     }
@@ -103,8 +102,7 @@ fn one_shot<F: Future>(backend: Backend, future: F) -> Result<OneShot<F::Output>
     let output = backend.run(async {
         first_poll = Some(Instant::now());
         let output = future.await;
-        // Read before the clock stops: reading /proc takes tens of µs, which would otherwise
-        // count as teardown.
+        // Before the clock stops: reading /proc takes tens of µs, not teardown's.
         threads_during = proc_status("Threads:");
         done = Some(Instant::now());
         output
@@ -118,6 +116,19 @@ fn one_shot<F: Future>(backend: Backend, future: F) -> Result<OneShot<F::Output>
         returned,
         threads_during,
     })
+}
+
+/// Why `fetch(arg)` from `addr` gave no answer, in one line (the parent checks the answers).
+fn failed_fetch(addr: SocketAddr, arg: u64, err: io::Error) -> String {
+    format!("fetch({arg}) from {addr} failed: {err}")
+}
+
+/// A number from `/proc/self/status` (Linux): `Threads:` or `VmHWM:` (peak RSS, KiB);
+/// elsewhere `None` rather than a guess.
+fn proc_status(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|line| line.strip_prefix(field))?;
+    line.split_whitespace().next()?.parse().ok()
 }
 
 fn line(out: &mut impl Write, text: &str) {
@@ -168,5 +179,15 @@ impl Write for Stamped<'_> {
         io::stdout().flush()?;
         self.0.flushed.borrow_mut().push(Instant::now());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn reads_this_process() {
+        assert!(super::proc_status("Threads:").unwrap() >= 1);
+        assert!(super::proc_status("VmHWM:").unwrap() > 0);
     }
 }

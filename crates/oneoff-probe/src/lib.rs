@@ -1,11 +1,8 @@
 //! What `cargo xtask compare` and its measurement binary, `oneoff-probe`, say to each other: the
-//! [`Request`] a probe process is started with (its one argument, as JSON) and the one JSON line
-//! it ends its standard output with ([`ColdReport`], a matrix cell's [`Outcome`], or
-//! [`Drivers`]). Both sides use these types, so the protocol is written once and no label is
-//! matched as a string. Backends are [`BackendName`]s: every backend of oneoff's one list,
-//! whether a build has it or not, so that xtask names them without compiling their runtimes. The
-//! binary's measuring code is in `src/main.rs` and beside it; `docs/compare.md` says what each
-//! figure means.
+//! [`Request`] a probe process is started with (its one argument, as JSON) and the JSON line it
+//! ends its stdout with ([`ColdReport`], a matrix cell's [`Outcome`], or [`Drivers`]), one set of
+//! types for both sides. A [`BackendName`] names any backend of oneoff's one list, so that xtask
+//! names them without compiling their runtimes.
 //!
 //! # Examples
 //!
@@ -22,10 +19,8 @@
 //!
 //! ## Feature flags
 //!
-//! `measure` (default): what the binary measures with (the runtimes, the workloads and the
-//! facade's defaults). xtask depends on the library alone, without it. `cargo xtask compare`
-//! builds the binary once per backend with `--features async-oneoff/<backend feature>`, so that
-//! this crate keeps no list of backends.
+//! `measure` (default): what the binary measures with. xtask depends on the library alone;
+//! compare builds the binary once per backend with `--features async-oneoff/<backend feature>`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -33,8 +28,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A backend of oneoff's one list (`oneoff::for_each_backend!`), enabled in this build or not:
-/// its name and the facade's feature that enables it.
+/// A backend of oneoff's one list (`oneoff::for_each_backend!`), enabled in this build or not.
 ///
 /// # Examples
 ///
@@ -125,9 +119,8 @@ impl<'de> Deserialize<'de> for BackendName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
-    /// One cold one-shot run of `work(arg)` with its delay, or of `fetch(arg)` from the loopback
-    /// server at `fetch`, on `backend` (without one, the baseline: no async code at all), with
-    /// its in-process figures: a [`ColdReport`].
+    /// One cold one-shot run of `work(arg)`, or of `fetch(arg)` from the loopback server at
+    /// `fetch`, on `backend` (without one, the baseline: no async code): a [`ColdReport`].
     Cold {
         /// The backend; without it, the baseline.
         backend: Option<BackendName>,
@@ -138,8 +131,7 @@ pub enum Request {
         /// Run `fetch(arg)` from the loopback server at this address instead of `work(arg)`.
         fetch: Option<SocketAddr>,
     },
-    /// One cell of the reactor compatibility matrix, whose fetch cases connect to `fetch`: an
-    /// [`Outcome`].
+    /// One cell of the reactor compatibility matrix: an [`Outcome`].
     Cell {
         /// The backend to run the case on.
         backend: BackendName,
@@ -168,8 +160,8 @@ impl Request {
     }
 }
 
-/// What a cold process saw inside; durations in nanoseconds, `None` where a figure does not
-/// apply (the baseline starts no runtime) or the OS does not say (threads and RSS off Linux).
+/// What a cold process saw inside, in nanoseconds; `None` where a figure does not apply or the
+/// OS does not say.
 ///
 /// # Examples
 ///
@@ -196,13 +188,12 @@ pub struct ColdReport {
     pub threads_after: Option<u64>,
     /// Peak resident set size of the whole process, in KiB.
     pub peak_rss_kib: Option<u64>,
-    /// `fetch`: the network stack the round trip ran on (`tokio::net`, `async-io`, ...;
-    /// `std::net` for the baseline).
+    /// `fetch`: the network stack the round trip ran on (`std::net` for the baseline).
     pub stack: Option<String>,
 }
 
-/// The I/O driver each runtime that picks one at start-up (compio: `io_uring` or `polling`;
-/// monoio: `io_uring` or `legacy`) starts on this machine, by the backend's name.
+/// The I/O driver each runtime that picks one at start-up (compio, monoio) starts on, by the
+/// backend's name.
 ///
 /// # Examples
 ///
@@ -212,8 +203,7 @@ pub struct ColdReport {
 /// ```
 pub type Drivers = BTreeMap<String, String>;
 
-/// A case of the reactor compatibility matrix, in the order of its columns: a future that needs
-/// something of a runtime.
+/// A case of the reactor compatibility matrix: a future that needs something of a runtime.
 ///
 /// # Examples
 ///
@@ -261,39 +251,25 @@ impl Case {
         Case::AsyncIoFetch,
     ];
 
-    /// Its column title in Markdown.
-    pub fn title(self) -> &'static str {
+    /// Its column titles: in full for Markdown, and short for the terminal, where ten columns
+    /// share 120.
+    pub fn titles(self) -> (&'static str, &'static str) {
         match self {
-            Case::Neutral => "runtime-neutral future",
-            Case::TokioSleep => "tokio::time::sleep",
-            Case::TokioSleepCompat => "tokio::time::sleep with compat",
-            Case::AsyncIoTimer => "async-io timer",
-            Case::Spawn => "spawn from inside, with oneoff::spawn",
-            Case::NestedInTokio => "one-shot inside tokio current-thread",
-            Case::InSpawnBlocking => "inside spawn_blocking",
-            Case::TokioFetch => "fetch on tokio::net",
-            Case::AsyncIoFetch => "fetch on async-io",
-        }
-    }
-
-    /// Its column title in the terminal, whose ten columns must fit in 120 (short words wrap).
-    pub fn short(self) -> &'static str {
-        match self {
-            Case::Neutral => "neutral future",
-            Case::TokioSleep => "tokio sleep",
-            Case::TokioSleepCompat => "tokio sleep, compat",
-            Case::AsyncIoTimer => "async-io timer",
-            Case::Spawn => "spawn inside",
-            Case::NestedInTokio => "nested in tokio",
-            Case::InSpawnBlocking => "in spawn_blocking",
-            Case::TokioFetch => "tokio::net fetch",
-            Case::AsyncIoFetch => "async-io fetch",
+            Case::Neutral => ("runtime-neutral future", "neutral future"),
+            Case::TokioSleep => ("tokio::time::sleep", "tokio sleep"),
+            Case::TokioSleepCompat => ("tokio::time::sleep with compat", "tokio sleep, compat"),
+            Case::AsyncIoTimer => ("async-io timer", "async-io timer"),
+            Case::Spawn => ("spawn from inside, with oneoff::spawn", "spawn inside"),
+            Case::NestedInTokio => ("one-shot inside tokio current-thread", "nested in tokio"),
+            Case::InSpawnBlocking => ("inside spawn_blocking", "in spawn_blocking"),
+            Case::TokioFetch => ("fetch on tokio::net", "tokio::net fetch"),
+            Case::AsyncIoFetch => ("fetch on async-io", "async-io fetch"),
         }
     }
 }
 
-/// How a matrix cell went, as a user would meet it. [`Outcome::Hung`] and [`Outcome::Died`] are
-/// the parent's word for a cell process that gave no verdict.
+/// How a matrix cell went, as a user would meet it; [`Outcome::Hung`] and [`Outcome::Died`] are
+/// the parent's, for a process that gave no verdict.
 ///
 /// # Examples
 ///

@@ -1,7 +1,6 @@
-//! `compare.svg`: what the verdict rests on, one panel per situation: each candidate's figure as
-//! a bar (its median) with its spread as a line through it, on a linear scale of its own, the
-//! pick in dark green, the candidates within noise of it in light green, the others in grey.
-//! Drawn with plotters' SVG backend, which writes text as SVG `<text>` and needs no font files.
+//! `compare.svg`: what the verdict rests on, a panel per situation: each candidate's median as a
+//! bar with its spread as a line, the pick dark green, what is within noise of it light green,
+//! the others grey. Plotters' SVG backend needs no font files.
 
 use std::path::Path;
 

@@ -1,34 +1,29 @@
-//! Cold samples: one fresh process per sample, a one-shot run of `work(arg)` or `fetch(arg)`
-//! in it, rows interleaved round by round, each sample checked before its figures count, and
-//! each row summarised beside its baseline.
+//! Cold samples: a fresh process per sample, rows interleaved round by round, each sample
+//! checked before it counts, each row summarised beside its baseline.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use oneoff_probe::{ColdReport, Request};
 use oneoff_workloads::{DONE, STARTED, stats};
 use serde::Serialize;
 
-use super::probes::{Build, Launcher};
+use super::probes::{Build, Launcher, report};
 use super::settings::{Kind, Subject, Workload};
 use super::spread::Spread;
 use crate::cmd::Ran;
 use oneoff_probe::BackendName;
 
-/// Seeds the shuffled order of the cold samples, so that the same flags give the same
-/// schedule.
+/// Seeds the shuffled order of the cold samples: the same flags give the same schedule.
 const SCHEDULE_SEED: u64 = 0x5eed;
 
 /// One checked cold sample.
 #[derive(Debug, Clone)]
 pub(crate) struct Sample {
-    /// The round it was taken in: the baseline's sample of the same round was taken moments
-    /// apart, under the same load.
+    /// Its round: the baseline's sample of the same round ran moments apart, under the same load.
     pub(crate) round: u32,
-    /// From just before the process was started to the arrival of its first line: `work`'s
-    /// "Coroutine has started", `fetch`'s answer.
+    /// From just before the process started to the arrival of its first line.
     pub(crate) first_line: Duration,
-    /// From just before the process was started to its exit: the whole process.
+    /// From just before the process started to its exit.
     pub(crate) process: Duration,
     /// What the process saw inside.
     pub(crate) inside: ColdReport,
@@ -43,8 +38,7 @@ pub(crate) struct Row {
     pub(crate) error: Option<String>,
 }
 
-/// The cold rows: the baseline and each backend on `work`, Python's when it is there, then
-/// the baseline and each backend on `fetch` (Python runs `work` only).
+/// The cold rows: the baseline, each backend and Python's (`work` only), on each workload.
 pub(crate) fn rows(backends: &[BackendName], python: bool) -> Vec<Row> {
     let mut rows = Vec::new();
     for workload in [Workload::Work, Workload::Fetch] {
@@ -67,8 +61,7 @@ pub(crate) fn rows(backends: &[BackendName], python: bool) -> Vec<Row> {
     rows
 }
 
-/// How many processes [`measure`] starts for `rows`, and how many of them connect to the
-/// loopback server.
+/// How many processes [`measure`] starts for `rows`, and how many of them fetch.
 pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
     let s = launch.settings;
     let count = |row: &Row| {
@@ -88,12 +81,10 @@ pub(crate) fn processes(rows: &[Row], launch: &Launcher<'_>) -> (u64, u64) {
     (all, fetches)
 }
 
-/// Cold samples of every row, interleaved: each round starts one process per row, so that
-/// drift of the machine (another build, frequency changes) spreads over all rows alike, in an
-/// order shuffled every round, so that no row always follows the same one (a fixed order put
-/// the baseline right after the Python processes in every Python round, which made it look
-/// 60 µs slower than futures-lite). The shuffle is seeded: the same flags give the same
-/// schedule. The first rounds are discarded. A row stops at its first failed sample.
+/// Cold samples of every row: each round starts one process per row, so that the machine's
+/// drift spreads over all rows alike, in a seeded order shuffled every round, so that no row
+/// always follows the same one. The first rounds are discarded; a row stops at its first failed
+/// sample.
 pub(crate) fn measure(
     launch: &Launcher<'_>,
     rows: &mut [Row],
@@ -151,21 +142,16 @@ fn spread(round: u32, rounds: u32, wanted: u32) -> bool {
     share(round + 1) > share(round)
 }
 
-/// Checks one cold sample: the process succeeded, printed the lines of its workload and then
-/// its report, and the workload returned arg * 100. `work` prints its two lines in order;
-/// `fetch` prints the answer it received.
+/// Checks one cold sample: the process succeeded, printed its workload's lines (`work`'s two in
+/// order, `fetch`'s answer) then its report, and the workload returned arg * 100.
 pub(crate) fn check(
     ran: &Ran,
     workload: Workload,
     arg: u64,
     expected: u64,
 ) -> Result<Sample, String> {
-    if !ran.success() {
-        return Err(format!("the process failed ({})", ran.failure()));
-    }
-    let Some((report, work)) = ran.lines.split_last() else {
-        return Err("the process printed nothing".into());
-    };
+    let inside: ColdReport = report(ran)?;
+    let work = &ran.lines[..ran.lines.len() - 1];
     let printed: Vec<&str> = work.iter().map(|line| line.text.as_str()).collect();
     let answer = expected.to_string();
     let (wanted, name, order): (Vec<&str>, _, _) = match workload {
@@ -177,8 +163,6 @@ pub(crate) fn check(
             "{name}({arg}) printed {printed:?}, expected {wanted:?}{order}"
         ));
     }
-    let inside: ColdReport = serde_json::from_str(&report.text)
-        .map_err(|err| format!("unreadable report {:?}: {err}", report.text))?;
     if inside.result != expected {
         return Err(format!(
             "{name}({arg}) returned {}, expected {expected}",
@@ -193,8 +177,8 @@ pub(crate) fn check(
     })
 }
 
-/// One cold row summarised: is the result right, and what did start-up, teardown and the
-/// footprint cost (median, 10th and 90th percentile over the samples).
+/// One cold row summarised: is the result right, and what start-up, teardown and the footprint
+/// cost.
 #[derive(Debug, Serialize)]
 pub(crate) struct ColdSummary {
     #[serde(skip)]
@@ -214,14 +198,11 @@ pub(crate) struct ColdSummary {
     pub(crate) samples: usize,
     /// Process start to the first line: `work`'s first line, `fetch`'s answer received.
     pub(crate) first_line_ns: Option<Spread>,
-    /// The median over rounds of this row's first line minus its baseline's in the same round
-    /// (Rust rows: the Rust baseline of the same workload; Python rows: Python without
-    /// asyncio).
+    /// The median of this row's first line minus its baseline's in the same round.
     pub(crate) first_line_above_baseline_ns: Option<i64>,
-    /// The 95% confidence interval of that median (`stats::median_interval`), absent under 6
-    /// pairs.
+    /// The 95% confidence interval of that median, absent under 6 pairs.
     pub(crate) first_line_above_baseline_ci_ns: Option<[i64; 2]>,
-    /// Process start to process exit: what hyperfine or `time` measure.
+    /// Process start to process exit.
     pub(crate) process_ns: Option<Spread>,
     /// Runner construction to the future's first poll, inside the process.
     pub(crate) construct_to_first_poll_ns: Option<Spread>,
@@ -241,20 +222,28 @@ pub(crate) struct ColdSummary {
     pub(crate) rss_above_baseline_kib: Option<i64>,
 }
 
-/// Every row summarised, and related to its baseline (of the same kind and workload).
+/// Every row summarised beside its baseline (the same workload's, Rust's or Python's).
 pub(crate) fn summarise(rows: &[Row], expected: u64) -> Vec<ColdSummary> {
-    let mut summaries: Vec<ColdSummary> = rows.iter().map(|row| summary(row, expected)).collect();
-    relate_to_baselines(&mut summaries, rows);
-    summaries
+    let base_of = |row: &Row| {
+        rows.iter().find(|base| {
+            base.error.is_none()
+                && base.workload == row.workload
+                && base.subject == row.subject.baseline()
+        })
+    };
+    rows.iter()
+        .map(|row| summary(row, base_of(row), expected))
+        .collect()
 }
 
-fn summary(row: &Row, expected: u64) -> ColdSummary {
+fn summary(row: &Row, base: Option<&Row>, expected: u64) -> ColdSummary {
     let ok = row.error.is_none();
     // A failed row shows its message, not figures from the samples before the failure.
     let samples = if ok { &row.samples[..] } else { &[] };
-    let ns = |duration: Duration| u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-    let of = |pick: &dyn Fn(&Sample) -> Option<u64>| {
-        Spread::of(samples.iter().filter_map(pick).collect())
+    let mut paired = base.map_or_else(Vec::new, |base| paired(samples, &base.samples));
+    let rss = |samples: &[Sample]| {
+        let median = over(samples, |s| s.inside.peak_rss_kib)?.median;
+        i64::try_from(median).ok()
     };
     ColdSummary {
         backend: row.subject.backend(),
@@ -266,79 +255,48 @@ fn summary(row: &Row, expected: u64) -> ColdSummary {
         error: row.error.clone(),
         expected_result: expected,
         samples: row.samples.len(),
-        first_line_ns: of(&|s| Some(ns(s.first_line))),
-        first_line_above_baseline_ns: None,
-        first_line_above_baseline_ci_ns: None,
-        process_ns: of(&|s| Some(ns(s.process))),
-        construct_to_first_poll_ns: of(&|s| s.inside.construct_to_first_poll_ns),
-        teardown_ns: of(&|s| s.inside.teardown_ns),
-        timer_ns: of(&|s| s.inside.timer_ns),
-        round_trip_ns: of(&|s| s.inside.round_trip_ns),
-        threads_during: of(&|s| s.inside.threads_during).map(|s| s.median),
-        threads_after: of(&|s| s.inside.threads_after).map(|s| s.median),
-        peak_rss_kib: of(&|s| s.inside.peak_rss_kib),
-        rss_above_baseline_kib: None,
+        first_line_ns: over(samples, |s| Some(nanos(s.first_line))),
+        first_line_above_baseline_ns: stats::median(&mut paired),
+        first_line_above_baseline_ci_ns: stats::median_interval(&mut paired)
+            .map(|(low, high)| [low, high]),
+        process_ns: over(samples, |s| Some(nanos(s.process))),
+        construct_to_first_poll_ns: over(samples, |s| s.inside.construct_to_first_poll_ns),
+        teardown_ns: over(samples, |s| s.inside.teardown_ns),
+        timer_ns: over(samples, |s| s.inside.timer_ns),
+        round_trip_ns: over(samples, |s| s.inside.round_trip_ns),
+        threads_during: over(samples, |s| s.inside.threads_during).map(|s| s.median),
+        threads_after: over(samples, |s| s.inside.threads_after).map(|s| s.median),
+        peak_rss_kib: over(samples, |s| s.inside.peak_rss_kib),
+        rss_above_baseline_kib: base.and_then(|base| Some(rss(samples)? - rss(&base.samples)?)),
     }
 }
 
-/// Fills in the differences to each row's baseline. The first-line difference is the median of
-/// paired differences (this row's sample minus the baseline's sample of the same round), which
-/// a change of the machine's load during the run moves far less than a difference of medians
-/// would; beside it, that median's 95% interval.
-fn relate_to_baselines(summaries: &mut [ColdSummary], rows: &[Row]) {
-    let base_of = |kind: Kind| match kind {
-        Kind::Baseline | Kind::Backend => Kind::Baseline,
-        Kind::PythonBaseline | Kind::Python => Kind::PythonBaseline,
-    };
-    // Each baseline's kind and workload, its first line by round, and its median peak RSS.
-    type Base = (Kind, Workload, HashMap<u32, Duration>, Option<u64>);
-    let bases: Vec<Base> = summaries
+/// The spread of what `pick` reads of each sample.
+fn over(samples: &[Sample], pick: impl Fn(&Sample) -> Option<u64>) -> Option<Spread> {
+    Spread::of(samples.iter().filter_map(pick).collect())
+}
+
+/// Each sample's first line minus the baseline's of the same round: a change of the machine's
+/// load during the run moves their median far less than it moves a difference of medians.
+fn paired(samples: &[Sample], base: &[Sample]) -> Vec<i64> {
+    let signed = |s: &Sample| i64::try_from(s.first_line.as_nanos()).unwrap_or(i64::MAX);
+    samples
         .iter()
-        .zip(rows)
-        .filter(|(summary, _)| summary.ok && base_of(summary.kind) == summary.kind)
-        .map(|(summary, row)| {
-            let by_round = row
-                .samples
-                .iter()
-                .map(|s| (s.round, s.first_line))
-                .collect();
-            let rss = summary.peak_rss_kib.map(|rss| rss.median);
-            (summary.kind, summary.workload, by_round, rss)
+        .filter_map(|s| {
+            let same_round = base.binary_search_by_key(&s.round, |b| b.round).ok()?;
+            Some(signed(s) - signed(&base[same_round]))
         })
-        .collect();
-    for (summary, row) in summaries.iter_mut().zip(rows) {
-        let kind = base_of(summary.kind);
-        let Some((.., first_lines, rss)) = bases
-            .iter()
-            .find(|b| (b.0, b.1) == (kind, summary.workload))
-        else {
-            continue;
-        };
-        if summary.ok {
-            let signed = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-            let mut paired: Vec<i64> = row
-                .samples
-                .iter()
-                .filter_map(|s| Some(signed(s.first_line) - signed(*first_lines.get(&s.round)?)))
-                .collect();
-            summary.first_line_above_baseline_ns = stats::median(&mut paired);
-            summary.first_line_above_baseline_ci_ns =
-                stats::median_interval(&mut paired).map(|(low, high)| [low, high]);
-        }
-        summary.rss_above_baseline_kib = summary.peak_rss_kib.zip(*rss).and_then(|(own, base)| {
-            Some(i64::try_from(own.median).ok()? - i64::try_from(base).ok()?)
-        });
-    }
+        .collect()
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::Cmd;
-
-    fn sh(script: &str) -> Ran {
-        Cmd::new("sh").args(["-c", script]).run().unwrap()
-    }
+    use crate::cmd::sh;
 
     const REPORT: &str = r#"{"result":10000,"construct_to_first_poll_ns":5,"timer_ns":7,"teardown_ns":3,"threads_during":2,"threads_after":1,"peak_rss_kib":3000}"#;
 

@@ -1,6 +1,5 @@
-//! The reactor compatibility matrix: each backend, in its own build, running futures that need
-//! something of a runtime (`oneoff_probe::Case`), each cell its own process under the cell
-//! timeout; a process that gives no verdict is `hung` or `died`.
+//! The reactor compatibility matrix: each backend in its own build on each `oneoff_probe::Case`,
+//! each cell a process under the cell timeout.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -30,8 +29,7 @@ impl MatrixRow {
     }
 }
 
-/// How many processes [`measure`] starts for `backends`, and how many connect to the loopback
-/// server (one per `fetch` cell).
+/// How many processes [`measure`] starts for `backends`, and how many of them fetch.
 pub(crate) fn processes(backends: &[BackendName]) -> (u64, u64) {
     let fetches = [Case::TokioFetch, Case::AsyncIoFetch].len();
     let rows = backends.len() as u64;
@@ -77,11 +75,7 @@ fn outcome(ran: &Ran) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::Cmd;
-
-    fn sh(script: &str) -> Ran {
-        Cmd::new("sh").args(["-c", script]).run().unwrap()
-    }
+    use crate::cmd::{Cmd, sh};
 
     #[test]
     fn cells_read_verdicts_and_deaths() {

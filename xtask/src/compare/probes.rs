@@ -1,13 +1,8 @@
-//! The measurement binaries in each build a user makes, and how their processes are started.
-//!
-//! The builds: the probe with the facade's default features (the baseline rows'), and one per
-//! backend feature (the defaults plus that feature: what a user with that one feature gets;
-//! cargo finds the default backend's the same as the defaults' and builds it once), each copied
-//! to a path of its own right after its build (cargo keeps one `oneoff-probe`, which the next
-//! build overwrites); then the bench targets whose benchmarks give the warm figures, all
-//! backends in one build. All in one cargo profile, so that the runtimes compile once. Every
-//! measured child is started the same way: in the user's environment rather than the one cargo
-//! made for xtask, under a time limit.
+//! The measurement binaries and how their processes are started: the probe with the facade's
+//! defaults (the baselines') and with each backend feature added, each copied to a path of its
+//! own (the next build overwrites cargo's); the bench targets of the warm figures, every backend
+//! in one build; all in one cargo profile, so that the runtimes compile once. Every measured
+//! child starts in the user's environment, not the one cargo made for xtask, under a time limit.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -74,8 +69,7 @@ pub(crate) struct Built {
     pub(crate) bytes: u64,
 }
 
-/// Builds the probe for `backends` and the bench targets of the warm figures, announcing each
-/// cargo command as "n of N", and returns them.
+/// Builds the probe for `backends` and the bench targets of the warm figures.
 pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::Result<Vec<Built>> {
     let mut probes = vec![Build::Default];
     probes.extend(backends.iter().map(|backend| Build::of(*backend)));
@@ -156,8 +150,7 @@ fn cargo(profile: ProbeProfile, args: &[&str]) -> anyhow::Result<Ran> {
     Ok(ran)
 }
 
-/// The executable of the target `name` that cargo reported building: its path comes from cargo
-/// itself, so CARGO_TARGET_DIR and friends hold.
+/// The executable of the target `name`, as cargo reported it (so CARGO_TARGET_DIR holds).
 fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
     ran.lines
         .iter()
@@ -168,9 +161,8 @@ fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("cargo built {name} but named no executable"))
 }
 
-/// Copies a probe's executable to `<target>/oneoff/probes/<profile>/<build>/`: copied, not
-/// linked, since the next build replaces cargo's file under the same name; copied beside it and
-/// renamed over it, so that a run beside this one that is executing the old file keeps it.
+/// Copies a probe's executable to `<target>/oneoff/probes/<profile>/<build>/`, beside it first
+/// and renamed over it, so that a run beside this one executing the old file keeps it.
 fn keep(
     profile: ProbeProfile,
     build: Build,
@@ -204,8 +196,7 @@ fn keep(
 /// A python3 found on PATH.
 #[derive(Debug, Serialize)]
 pub(crate) struct Python {
-    /// The interpreter itself (not a launcher such as a pyenv shim, whose own start-up would
-    /// be counted as Python's).
+    /// The interpreter itself, not a launcher (a pyenv shim) whose start-up would count.
     pub(crate) executable: PathBuf,
     /// Its version.
     pub(crate) version: String,
@@ -237,15 +228,12 @@ pub(crate) fn find_python() -> Result<Python, String> {
     }
 }
 
-/// How every measured child is started: the builds, the user's `LD_LIBRARY_PATH`, the settings,
-/// Python, and the progress bar that each finished child moves on.
+/// How every measured child is started, and the progress bar each finished child moves on.
 pub(crate) struct Launcher<'a> {
     executables: BTreeMap<Build, PathBuf>,
     library_path: Option<OsString>,
-    /// Where the benches write their figures: a fresh folder of this run's own under
-    /// `<target>/oneoff/`, removed when the run ends (`compare.json` keeps every sample), so that
-    /// a user's `cargo bench` results are left alone and two runs at once do not read each
-    /// other's.
+    /// Where the benches write their figures: a fresh folder of this run's own, removed at its
+    /// end, so that neither a user's `cargo bench` results nor another run's are read.
     pub(crate) criterion: tempfile::TempDir,
     pub(crate) python: Option<&'a Python>,
     pub(crate) settings: &'a Settings,
@@ -263,21 +251,19 @@ impl<'a> Launcher<'a> {
             .iter()
             .map(|b| (b.build, b.executable.clone()))
             .collect();
-        // `<target>/oneoff/probes/<profile>/<build>/oneoff-probe`.
-        let target = built
+        // The default probe's `<target>/oneoff/probes/<profile>/default/oneoff-probe`.
+        let oneoff = built
             .first()
-            .and_then(|b| b.executable.ancestors().nth(5))
-            .map_or_else(workspace::target_dir, Path::to_owned);
-        let oneoff = target.join("oneoff");
-        fs::create_dir_all(&oneoff)
-            .with_context(|| format!("could not create {}", oneoff.display()))?;
+            .and_then(|b| b.executable.ancestors().nth(4))
+            .context("no probe was built")?;
+        let target = oneoff.parent().expect("oneoff sits in the target folder");
         let criterion = tempfile::Builder::new()
             .prefix("criterion-")
-            .tempdir_in(&oneoff)
+            .tempdir_in(oneoff)
             .with_context(|| format!("could not create a folder in {}", oneoff.display()))?;
         Ok(Launcher {
             executables,
-            library_path: users_library_path(&target),
+            library_path: users_library_path(target),
             criterion,
             python,
             settings,
@@ -325,6 +311,14 @@ impl<'a> Launcher<'a> {
     }
 }
 
+/// The report of a child that succeeded: its last line of stdout, as JSON.
+pub(crate) fn report<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
+    if !ran.success() {
+        return Err(format!("the process failed ({})", ran.failure()));
+    }
+    parse_last(ran)
+}
+
 /// The child's report: its last line of stdout, as JSON.
 pub(crate) fn parse_last<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
     let line = ran.last_line().unwrap_or_default();
@@ -332,9 +326,7 @@ pub(crate) fn parse_last<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, S
 }
 
 /// `LD_LIBRARY_PATH` as the user had it, without what `cargo run` added for xtask (the target
-/// folders and the toolchain's libraries). With cargo's entries the dynamic loader searches four
-/// more folders for each library at every start, which added about 10% to a cold sample
-/// (against hyperfine's figure in a plain shell).
+/// folders and the toolchain's libraries), which the loader would search at every start.
 fn users_library_path(target: &Path) -> Option<OsString> {
     let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
     let toolchains =

@@ -1,7 +1,6 @@
-//! The report as text: for the terminal, and as Markdown for `compare.md`. Both show the verdict
-//! first, then the same tables from the same rows; the terminal's fit in
-//! [`WIDTH`](super::text::WIDTH) columns (cells wrap, the matrix shows short labels explained
-//! under it), the Markdown keeps every message whole.
+//! The report as text, for the terminal and as Markdown (`compare.md`): the verdict first, then
+//! the same tables from the same rows; the terminal's matrix shows short labels, explained
+//! under it.
 
 use oneoff_probe::Case;
 
@@ -89,8 +88,8 @@ fn cold_rows(report: &Report, workload: Workload) -> impl Iterator<Item = &ColdS
         .filter(move |row| row.workload == workload)
 }
 
-/// Results and cold start-up of `workload`. `fetch`'s table has its in-process round trip
-/// where `work`'s has runtime start (the same call in both); `compare.json` has both for both.
+/// Results and cold start-up of `workload`; `fetch`'s table has its round trip where `work`'s
+/// has runtime start.
 fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
     let s = &report.settings;
     let heading = match workload {
@@ -163,8 +162,8 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
     style.table(w, &header, rows.collect());
 }
 
-/// The warm figures of `variants`, a row per backend and Python's, each `median
-/// (fastest–slowest)`, with what `TokioCompat` added after each variant that has it.
+/// The warm figures of `variants`, a row per backend and Python's, with what `TokioCompat`
+/// added after each variant that has it.
 fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant]) {
     let has_added = |v: &Variant| {
         report
@@ -200,8 +199,7 @@ fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant
     style.table(w, &header, rows.collect());
 }
 
-/// Per-call cost, warm: the benches' `yield1` figures, every backend in one build, beside
-/// Python's `asyncio.run` and `asyncio.Runner`.
+/// Per-call cost, warm: the benches' `yield1` figures, beside Python's.
 fn warm(w: &mut String, report: &Report, style: Style) {
     let s = &report.settings;
     style.heading(
@@ -218,8 +216,7 @@ fn warm(w: &mut String, report: &Report, style: Style) {
     warm_table(w, report, style, &variants);
 }
 
-/// The portal's round trip and what tokio compatibility adds to a call, from the benches,
-/// beside Python's `run_coroutine_threadsafe`.
+/// The portal's round trip and what tokio compatibility adds to a call, beside Python's.
 fn reach(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
@@ -272,8 +269,8 @@ fn footprint(w: &mut String, report: &Report, style: Style) {
     style.table(w, &header, rows.collect());
 }
 
-/// The reactor compatibility matrix: full messages in Markdown, short labels in the terminal
-/// with a legend under the table.
+/// The reactor compatibility matrix: full messages in Markdown, short labels and a legend in
+/// the terminal.
 fn matrix(w: &mut String, report: &Report, style: Style) {
     style.heading(
         w,
@@ -285,8 +282,8 @@ fn matrix(w: &mut String, report: &Report, style: Style) {
     );
     let mut header = vec!["backend"];
     header.extend(Case::ALL.iter().map(|case| match style {
-        Style::Terminal => case.short(),
-        Style::Markdown => case.title(),
+        Style::Terminal => case.titles().1,
+        Style::Markdown => case.titles().0,
     }));
     let rows = report.matrix.rows.iter().map(|row| {
         let mut cells = vec![row.backend.name().to_owned()];

@@ -1,6 +1,5 @@
-//! The report: the verdict, every figure summarised with its spread, every failure named, with
-//! the environment and settings beside them. This is what `compare.json` holds; the tables,
-//! `compare.md` and the chart are drawn from it.
+//! The report, as `compare.json` holds it: the verdict, every figure with its spread, every
+//! failure, the environment and settings. The tables and the chart are drawn from it.
 
 use oneoff_probe::{Case, Drivers, Outcome};
 use serde::Serialize;
@@ -14,13 +13,7 @@ use super::verdict::{Answer, Candidate, Situation};
 use super::warm::WarmRow;
 use crate::environment::Environment;
 
-/// Names the shape of `compare.json`, so that scripts can tell when it changes (3: the `fetch`
-/// rows, each row's `workload`, the drivers and the loopback server; 4: the portal's round
-/// trip and the calls in `TokioCompat`; 5: the verdict, every warm figure with its rounds and
-/// spread, warm rows by `calls` and `build` instead of `config`, cells as typed outcomes, cold
-/// spreads with their 10th percentile, no "every detector" rows; 6: the warm figures from the
-/// benches, one row per backend, each figure with its `samples`, no warm `fetch` rows, the
-/// builds with their cargo command).
+/// Names the shape of `compare.json`, so that scripts can tell when it changes.
 pub(crate) const SCHEMA: &str = "oneoff-compare/6";
 
 /// The whole report.
@@ -37,8 +30,7 @@ pub(crate) struct Report {
     pub(crate) builds: Vec<Built>,
     /// How long each stage of the run took.
     pub(crate) took: Stages,
-    /// Results and cold start-up, one row per subject and workload, each workload's baseline
-    /// first.
+    /// Results and cold start-up, per subject and workload, each workload's baseline first.
     pub(crate) cold: Vec<ColdSummary>,
     /// Warm per-call cost.
     pub(crate) warm: Vec<WarmRow>,
@@ -59,7 +51,6 @@ pub(crate) struct Report {
 /// How long each stage took, in seconds.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub(crate) struct Stages {
-    /// Building (or finding fresh) the measurement binary in every build.
     pub(crate) build_s: f64,
     pub(crate) cold_s: f64,
     pub(crate) warm_s: f64,
@@ -69,7 +60,7 @@ pub(crate) struct Stages {
 /// The loopback server's bounds and what it served.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub(crate) struct ServerUse {
-    /// The most connections it would accept: what the planned `fetch` processes can make.
+    /// The most connections it would accept: one per planned `fetch` process.
     pub(crate) max_connections: u64,
     /// How long it would answer at most, in seconds.
     pub(crate) lifetime_s: u64,
@@ -184,8 +175,7 @@ fn candidates(
         Situation::OneCall => backends(Workload::Work)
             .filter_map(above_baseline)
             .collect(),
-        // tokio's own I/O, natively: the backends whose matrix row runs a fetch on `tokio::net`,
-        // by their fetch from a cold process (on `tokio::net`, their own stack).
+        // The backends whose matrix row runs a fetch on `tokio::net`, by their own fetch.
         Situation::NeedsTokio => backends(Workload::Fetch)
             .filter(|row| {
                 let cells = matrix

@@ -158,6 +158,14 @@ impl Subject {
         }
     }
 
+    /// The row every row of this subject is measured against: Rust's baseline or Python's.
+    pub(crate) fn baseline(self) -> Subject {
+        match self {
+            Subject::Baseline | Subject::Backend(_) => Subject::Baseline,
+            _ => Subject::PythonPlain,
+        }
+    }
+
     /// The backend, for a backend's row.
     pub(crate) fn backend(self) -> Option<BackendName> {
         match self {

@@ -1,18 +1,14 @@
-//! How a figure and its spread are summarised: a cold figure over its samples ([`Spread`]: the
-//! median and the 10th and 90th percentiles), a warm figure over its samples ([`Figure`]: the
-//! median and the range, unsteady when the range is wider than [`UNSTEADY`]), and whether two
-//! figures are within each other's noise.
+//! A figure and its spread: a cold one ([`Spread`], percentiles), a warm one ([`Figure`], the
+//! range), and whether two figures are within each other's noise.
 
 use oneoff_workloads::stats;
 use serde::Serialize;
 
 /// A warm figure whose slowest sample took more than this many times its fastest is unsteady:
-/// the machine changed under it (another process, a change of CPU frequency or of a virtual
-/// CPU's state), so its median is not shown as clean.
+/// the machine changed under it, so its median is not shown as clean.
 pub(crate) const UNSTEADY: f64 = 1.5;
 
-/// A cold figure over its samples, in nanoseconds (or KiB, or a count): nearest-rank
-/// percentiles of `oneoff_workloads::stats`.
+/// A cold figure over its samples (ns, KiB or a count): the median, 10th and 90th percentiles.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub(crate) struct Spread {
     pub(crate) median: u64,
@@ -31,8 +27,7 @@ impl Spread {
     }
 }
 
-/// A warm figure over its samples (a bench's samples, each a batch of calls; Python's rounds,
-/// each a process), nanoseconds per call.
+/// A warm figure over its samples, nanoseconds per call: the median and the range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Figure {
     /// The median over the samples.
@@ -41,8 +36,7 @@ pub(crate) struct Figure {
     pub(crate) min: f64,
     /// The slowest sample.
     pub(crate) max: f64,
-    /// Whether the samples disagree by more than [`UNSTEADY`] (only for figures above zero: a
-    /// difference of two calls can be near or below it).
+    /// Whether the samples disagree by more than [`UNSTEADY`] (not for a difference).
     pub(crate) unsteady: bool,
     /// Every sample's figure, in the order they ran (none for a difference).
     pub(crate) samples: Vec<f64>,
@@ -63,8 +57,7 @@ impl Figure {
         })
     }
 
-    /// What `self` adds to `plain`: the difference of the medians, spread from the fastest of
-    /// `self` less the slowest of `plain` to the other way round.
+    /// What `self` adds to `plain`: the medians' difference, spread to the extremes' differences.
     pub(crate) fn minus(&self, plain: &Figure) -> Figure {
         Figure {
             median: self.median - plain.median,
@@ -100,7 +93,6 @@ mod tests {
             (110.0, 100.0, 120.0)
         );
         assert!(!steady.unsteady);
-        // One run of compare read tokio-mt's one-shot call at 1,455,995 ns, the next at 142,012.
         let unsteady = Figure::of(vec![142_012.0, 1_455_995.0, 150_000.0]).unwrap();
         assert!(unsteady.unsteady);
         assert_eq!(unsteady.median, 150_000.0);

@@ -1,6 +1,5 @@
-//! Text for the report's two outputs: tables, headings and lists written for a terminal (no
-//! line wider than [`WIDTH`], long cells wrapped between words) or as Markdown (every message
-//! whole), and the number formats every table uses. Nothing here knows what a report holds.
+//! Tables, headings and lists for a terminal (no line wider than [`WIDTH`], cells wrapped
+//! between words) or as Markdown (every message whole), and the tables' number formats.
 
 use std::fmt::Write;
 
@@ -16,9 +15,7 @@ pub(crate) enum Style {
 }
 
 impl Style {
-    /// Writes a table of `header` and `rows`. In the terminal, each column is as wide as its
-    /// widest cell or header word where the table fits in [`WIDTH`]; otherwise as
-    /// [`column_widths`] shares the room out, and cells and headers wrap between words.
+    /// Writes a table of `header` and `rows`; in the terminal, in the [`column_widths`].
     pub(crate) fn table(self, out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
         let header: Vec<String> = header.iter().map(|title| (*title).to_owned()).collect();
         let mut table = Table::new();
@@ -81,11 +78,9 @@ impl Style {
     }
 }
 
-/// The width of each column's content in the terminal, and whether it had to be fitted into
-/// [`WIDTH`]. Unfitted, each column is as wide as its widest cell or header word. Fitted, each
-/// column starts as wide as its longest word (cell or header), so that no word is cut, and the
-/// room left is given out a little at a time where it saves a line: each step widens the
-/// column whose tallest cell loses a line for the fewest extra characters.
+/// Each column's width in the terminal, and whether it had to be fitted into [`WIDTH`]: then
+/// each starts as wide as its longest word, and the room left goes, a step at a time, to the
+/// column whose tallest cell loses a line for the fewest characters.
 fn column_widths(header: &[String], rows: &[Vec<String>]) -> (Vec<usize>, bool) {
     let chars = |text: &str| text.chars().count();
     let column = |index: usize| rows.iter().filter_map(move |row| row.get(index));

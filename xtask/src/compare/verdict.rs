@@ -1,7 +1,6 @@
 //! The answer first: for each situation a user is in, the backend this run recommends and the
-//! figure that decides it. A candidate is ranked above another only when their spreads do not
-//! overlap; the candidates whose spread overlaps the best one's are named as within noise of it
-//! rather than ranked.
+//! figure that decides it. Candidates whose spread overlaps the best one's are named as within
+//! noise of it, not ranked.
 
 use serde::Serialize;
 
@@ -34,73 +33,54 @@ impl Situation {
         Situation::SmallestFootprint,
     ];
 
-    /// The situation as a user would put it.
-    pub(crate) fn question(self) -> &'static str {
-        match self {
-            Situation::OneCall => "one call from a cold process",
-            Situation::ManyCalls => "many calls",
-            Situation::NeedsTokio => "the future needs tokio",
-            Situation::SharedAcrossThreads => "several threads share one async world",
-            Situation::SmallestFootprint => "the smallest footprint",
-        }
+    /// What the chart's panel shows, in a line.
+    pub(crate) fn axis(self) -> &'static str {
+        self.texts().2
     }
 
-    /// The figure that decides it, and the spread beside it.
-    pub(crate) fn figure(self) -> &'static str {
+    /// The situation as a user would put it, the figure that decides it (and the spread beside
+    /// it), what the chart's panel shows, and the figure's unit.
+    fn texts(self) -> (&'static str, &'static str, &'static str, Unit) {
         match self {
-            Situation::OneCall => {
+            Situation::OneCall => (
+                "one call from a cold process",
                 "work(arg) started in a fresh process, over the no-async baseline: the median of \
-                 paired differences, with its 95% interval"
-            }
-            Situation::ManyCalls => {
+                 paired differences, with its 95% interval",
+                "start to first line of work(arg) in a fresh process, over the no-async baseline \
+                 (line: 95% interval of the median)",
+                Unit::Microseconds,
+            ),
+            Situation::ManyCalls => (
+                "many calls",
                 "a kept runner's call of a future that yields once, ns per call (the benches' \
-                 yield1/<backend>/reused): the median over its samples, with their range"
-            }
-            Situation::NeedsTokio => {
+                 yield1/<backend>/reused): the median over its samples, with their range",
+                "a kept runner's call, future yields once (line: fastest to slowest sample)",
+                Unit::Nanoseconds,
+            ),
+            Situation::NeedsTokio => (
+                "the future needs tokio",
                 "fetch(arg) on tokio::net started in a fresh process, over the std::net baseline, \
                  on each backend that runs tokio's I/O natively (the matrix): the median of paired \
                  differences, with its 95% interval. Elsewhere TokioCompat runs it, at the cost \
-                 in the table of TokioCompat"
-            }
-            Situation::SharedAcrossThreads => {
-                "a BlockingPortal's round trip from another thread, ns per call (the benches' \
-                 portal/<backend>/call): the median over its samples, with their range"
-            }
-            Situation::SmallestFootprint => {
-                "peak memory of a one-call process over the no-async baseline, KiB: the median, \
-                 with the 10th and 90th percentiles (binary size: cargo xtask footprint)"
-            }
-        }
-    }
-
-    /// What the chart's panel shows, in a line.
-    pub(crate) fn axis(self) -> &'static str {
-        match self {
-            Situation::OneCall => {
-                "start to first line of work(arg) in a fresh process, over the no-async baseline \
-                 (line: 95% interval of the median)"
-            }
-            Situation::ManyCalls => {
-                "a kept runner's call, future yields once (line: fastest to slowest sample)"
-            }
-            Situation::NeedsTokio => {
+                 in the table of TokioCompat",
                 "fetch(arg) on tokio::net in a fresh process, over the std::net baseline (line: \
-                 95% interval of the median)"
-            }
-            Situation::SharedAcrossThreads => {
-                "a BlockingPortal call from another thread (line: fastest to slowest sample)"
-            }
-            Situation::SmallestFootprint => {
-                "peak memory of a one-call process over the no-async baseline (line: 10th to 90th percentile)"
-            }
-        }
-    }
-
-    fn unit(self) -> Unit {
-        match self {
-            Situation::OneCall | Situation::NeedsTokio => Unit::Microseconds,
-            Situation::SmallestFootprint => Unit::Kibibytes,
-            _ => Unit::Nanoseconds,
+                 95% interval of the median)",
+                Unit::Microseconds,
+            ),
+            Situation::SharedAcrossThreads => (
+                "several threads share one async world",
+                "a BlockingPortal's round trip from another thread, ns per call (the benches' \
+                 portal/<backend>/call): the median over its samples, with their range",
+                "a BlockingPortal call from another thread (line: fastest to slowest sample)",
+                Unit::Nanoseconds,
+            ),
+            Situation::SmallestFootprint => (
+                "the smallest footprint",
+                "peak memory of a one-call process over the no-async baseline, KiB: the median, \
+                 with the 10th and 90th percentiles (binary size: cargo xtask footprint)",
+                "peak memory of a one-call process over the no-async baseline (line: 10th to 90th percentile)",
+                Unit::Kibibytes,
+            ),
         }
     }
 }
@@ -169,9 +149,9 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// Decides `situation` among `candidates`: the lowest median, and beside it every candidate
-    /// whose spread overlaps its spread.
+    /// Decides `situation` among `candidates`: the lowest median, and what overlaps its spread.
     pub(crate) fn decide(situation: Situation, mut candidates: Vec<Candidate>) -> Answer {
+        let (question, figure, _, unit) = situation.texts();
         candidates.sort_by(|a, b| a.median.total_cmp(&b.median));
         let best = candidates.first();
         let within_noise = best.map_or_else(Vec::new, |best| {
@@ -183,17 +163,17 @@ impl Answer {
         });
         Answer {
             situation,
-            question: situation.question(),
-            figure: situation.figure(),
-            unit: situation.unit(),
+            question,
+            figure,
+            unit,
             pick: best.map(|best| best.name.clone()),
             within_noise,
             candidates,
         }
     }
 
-    /// The answer in a sentence (after the question): the pick, its figure and spread, what is
-    /// within noise of it, and the next best where it was ranked.
+    /// The answer in a sentence: the pick, its figure and spread, what is within noise of it,
+    /// and the next best.
     pub(crate) fn sentence(&self) -> String {
         let Some(best) = self.candidates.first() else {
             return "not measured in this run".to_owned();

@@ -1,8 +1,6 @@
-//! Warm per-call figures, measured where `cargo bench` measures them: the benches' own
-//! benchmarks (criterion, `benches/benches/yield.rs` and `portal.rs`), run by compare with every
-//! backend in one process per bench target, into a criterion folder of compare's own; each
-//! figure is the median of the benchmark's samples, with their range as its spread. Beside them,
-//! Python's reference in rounds of processes, each the median of a few batches.
+//! Warm per-call figures, from the benches' own benchmarks (`benches/benches/yield.rs` and
+//! `portal.rs`), one process per bench target: each figure is the median of a benchmark's
+//! samples, their range its spread. Beside them, Python's reference, in rounds of processes.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::probes::{Build, Launcher, parse_last};
+use super::probes::{Build, Launcher, report};
 use super::settings::{Kind, Subject, Variant, Workload};
 use super::spread::Figure;
 use oneoff_probe::BackendName;
@@ -32,8 +30,7 @@ pub(crate) struct WarmRow {
     pub(crate) error: Option<String>,
     /// Each call's median over its samples, and its spread.
     pub(crate) per_call_ns: BTreeMap<Variant, Figure>,
-    /// What `TokioCompat` added to a ready call (`Figure::minus`), on the backends that do not
-    /// provide tokio (on tokio's own it adds nothing, and the benches do not time it).
+    /// What `TokioCompat` added to a ready call, on the backends that do not provide tokio.
     pub(crate) tokio_compat_added_ns: BTreeMap<Variant, Figure>,
 }
 
@@ -63,8 +60,7 @@ pub(crate) fn measure(
     Ok(rows)
 }
 
-/// The regular expression of criterion's filter: exactly the benchmarks of `backends` that the
-/// report reads.
+/// Criterion's filter: exactly the benchmarks of `backends` that the report reads.
 fn filter(backends: &[BackendName]) -> String {
     let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
     let ids: Vec<String> = Variant::ALL
@@ -77,9 +73,8 @@ fn filter(backends: &[BackendName]) -> String {
     format!("^({})$", ids.join("|"))
 }
 
-/// Runs each bench target once with the filter of `backends`, criterion's settings of this run
-/// and this run's own criterion folder (a fresh one, so that no figure of an earlier run, or of
-/// a run beside this one, is read); returns the failure of each target that failed.
+/// Runs each bench target once on `backends`, into this run's own criterion folder; returns
+/// the failure of each target that failed.
 fn run_benches(
     launch: &Launcher<'_>,
     backends: &[BackendName],
@@ -98,7 +93,6 @@ fn run_benches(
             .args([filter(backends)])
             .env("CRITERION_HOME", Some(launch.criterion.path().as_os_str()))
             .timeout(Duration::from_secs(1800))
-            // Criterion names each benchmark as it reports it: show which one is done.
             .each_line(move |line| {
                 if let Some(id) = line.split_whitespace().next().filter(|w| w.contains('/')) {
                     progress.set_message(format!("warm, the benches: {id}"));
@@ -112,8 +106,7 @@ fn run_benches(
     Ok(failed)
 }
 
-/// A backend's row from the benches' samples; a figure a row needs and the benches did not
-/// measure fails it.
+/// A backend's row from the benches' samples; a figure it needs that is missing fails it.
 fn from_benches(
     criterion: &Path,
     backend: BackendName,
@@ -185,15 +178,11 @@ fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
     let mut error = None;
     for _ in 0..s.python_warm_rounds {
         let ran = launch.run(launch.python("warm", &["0", "0", &reps, &target]))?;
-        let reported = if ran.success() {
-            parse_last(&ran)
-        } else {
-            Err(format!("the process failed ({})", ran.failure()))
-        };
-        match reported {
+        match report(&ran) {
             Ok(round) => rounds.push(round),
             Err(failure) => {
                 error = Some(failure);
+                rounds.clear();
                 break;
             }
         }
@@ -201,12 +190,9 @@ fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
     let per_call_ns = Variant::ALL
         .iter()
         .filter_map(|v| {
-            Some((
-                *v,
-                Figure::of(rounds.iter().filter_map(|r| r.get(v).copied()).collect())?,
-            ))
+            let figure = Figure::of(rounds.iter().filter_map(|r| r.get(v).copied()).collect())?;
+            Some((*v, figure))
         })
-        .filter(|_| error.is_none())
         .collect();
     Ok(WarmRow {
         name: Subject::PythonRun.name(Workload::Work),
