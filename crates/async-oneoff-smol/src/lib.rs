@@ -183,33 +183,38 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for Run<'_, F> {
     type Output = F::Output;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(output);
         }
         if this.tasks.is_none() {
-            let one_shot = || ONE_SHOT.try_with(|runner| runner.borrow().clone());
-            let executor = match this.kept {
-                Some(kept) => kept
-                    .must_drive(cx.waker())
-                    .then(|| Arc::clone(&kept.executor)),
-                None => match one_shot().ok().flatten() {
-                    Some(runner) if runner.must_drive(cx.waker()) => {
-                        Some(Arc::clone(&runner.executor))
-                    }
-                    _ => None,
-                },
-            };
-            if let Some(executor) = executor {
-                *this.tasks = Some(Box::pin(async move { executor.run(pending()).await }));
-            }
+            *this.tasks = executor_to_drive(*this.kept, cx.waker())
+                .map(|executor| Box::pin(async move { executor.run(pending()).await }) as _);
         }
         if let Some(tasks) = this.tasks {
             let _ = tasks.as_mut().poll(cx);
         }
         Poll::Pending
+    }
+}
+
+/// The executor that a run of `kept` (or, for `None`, of the one-shot runner its future made)
+/// must drive from this wait on, if [`Inner::must_drive`] says so.
+#[inline(never)]
+fn executor_to_drive(kept: Option<&Inner>, waker: &Waker) -> Option<Arc<Executor<'static>>> {
+    let one_shot = || {
+        ONE_SHOT
+            .try_with(|runner| runner.borrow().clone())
+            .ok()
+            .flatten()
+    };
+    match kept {
+        Some(kept) => kept.must_drive(waker).then(|| Arc::clone(&kept.executor)),
+        None => one_shot()
+            .filter(|runner| runner.must_drive(waker))
+            .map(|runner| Arc::clone(&runner.executor)),
     }
 }
 
@@ -247,7 +252,7 @@ impl OneOffRunner for Smol {
         Ok(Smol::default())
     }
 
-    #[inline]
+    #[inline(always)]
     fn drive<F: Future>(&self, _entered: Entered, future: F) -> Result<F::Output, Error> {
         let _ = KEPT.try_with(|kept| {
             if kept.borrow().as_ptr() != Arc::as_ptr(&self.inner) {
