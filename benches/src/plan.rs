@@ -1,8 +1,8 @@
-//! A group's benchmarks in a shuffled order: the floor first, then every oneoff/direct pair at
-//! a random place (a oneoff variant without a direct twin alone), its two halves in a random
-//! order, so that no variant always runs after the same one (a oneoff variant that always ran right before its direct twin read up to ×1.7
-//! slower by order alone). The order is seeded: the seed is printed and recorded, and
-//! `ONEOFF_BENCH_SEED` repeats it.
+//! A group's benchmarks in a shuffled order: the floor first, then every oneoff/direct pair at a
+//! random place (a oneoff variant without a direct twin alone), its two halves in a random order,
+//! so that no variant always runs after the same one (a oneoff variant that always ran right before
+//! its direct twin read up to ×1.7 slower by order alone). The order is seeded: the seed is printed
+//! and recorded, and `ONEOFF_BENCH_SEED` repeats it.
 
 use std::future::Future;
 use std::hint::black_box;

@@ -13,9 +13,10 @@
 /// ```
 ///
 /// `Runner` is the backend's runner type, re-exported at the facade's root under its own name,
-/// which is also its variant's name in [`Backend`](crate::Backend). The runner type of an entry exists only when its feature is on, so a callback puts
-/// `#[cfg(feature = "cargo-feature")]` on whatever names it. Within one feature, the first
-/// entry is that feature's default runner (`tokio` before `tokio-mt`).
+/// which is also its variant's name in [`Backend`](crate::Backend). The runner type of an entry
+/// exists only when its feature is on, so a callback puts `#[cfg(feature = "cargo-feature")]` on
+/// whatever names it. Within one feature, the first entry is that feature's default runner (`tokio`
+/// before `tokio-mt`).
 ///
 /// # Examples
 ///
