@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
@@ -379,17 +379,40 @@ impl Stop {
     }
 }
 
-/// `future` with the tokio context of the calling code, if it has one, set around every poll:
-/// a spawned task keeps the tokio context of the code that spawned it on whichever thread the
-/// backend polls it.
-pub(crate) fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    let handle = Handle::try_current().ok();
-    async move {
-        let mut future = pin!(future);
-        poll_fn(|cx| {
-            let _context = handle.as_ref().map(Handle::enter);
-            future.as_mut().poll(cx)
-        })
-        .await
+/// `future` with the tokio context of the calling code, if it has one, set around every poll
+/// and around its drop: a spawned task keeps the tokio context of the code that spawned it on
+/// whichever thread the backend polls it, or drops it (a leftover's destructors may use tokio).
+pub(crate) fn carry<F: Future>(future: F) -> Carried<F> {
+    Carried {
+        handle: Handle::try_current().ok(),
+        future: Some(Box::pin(future)),
+    }
+}
+
+/// What [`carry`] returns.
+pub(crate) struct Carried<F> {
+    handle: Option<Handle>,
+    /// Boxed, so that the drop below can take it out of a pinned `Carried`.
+    future: Option<Pin<Box<F>>>,
+}
+
+impl<F: Future> Future for Carried<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let _context = this.handle.as_ref().map(Handle::enter);
+        let future = this
+            .future
+            .as_mut()
+            .expect("not polled after it is dropped");
+        future.as_mut().poll(cx)
+    }
+}
+
+impl<F> Drop for Carried<F> {
+    fn drop(&mut self) {
+        let _context = self.handle.as_ref().map(Handle::enter);
+        self.future = None;
     }
 }

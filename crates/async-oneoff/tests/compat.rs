@@ -9,7 +9,7 @@
 use std::future::pending;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use oneoff::{OneOffRunner, TokioCompat};
 use oneoff_workloads::watchdog;
@@ -98,6 +98,49 @@ mod cases {
 
     /// The tasks `R` holds when its runner is dropped (those it drops then) are dropped where
     /// tokio's context is set, so that their destructors may use tokio.
+    /// A leftover task that an executor thread is polling when the runner is dropped
+    /// (async-std's, whose polls run beside the caller) is dropped by that thread after its
+    /// poll: inside tokio's context too. Its first poll blocks its thread for 200 ms, so that
+    /// the runner's drop falls in it.
+    pub(crate) fn a_leftover_polled_at_the_runner_s_drop_is_dropped_inside_tokio<
+        R: OneOffRunner,
+    >() {
+        if !R::CAN_SPAWN {
+            return;
+        }
+        let runner = TokioCompat::<R>::new().unwrap();
+        let (guard, dropped, had_tokio) = drop_guard();
+        let polled = Arc::new(AtomicBool::new(false));
+        let in_task = Arc::clone(&polled);
+        runner
+            .block_on(async move {
+                let task = oneoff::spawn(async move {
+                    let _guard = guard;
+                    in_task.store(true, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(200));
+                    pending::<()>().await
+                });
+                task.unwrap().detach();
+                while !polled.load(Ordering::SeqCst) {
+                    oneoff_workloads::yield_times(1).await;
+                }
+            })
+            .unwrap();
+        drop(runner);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !dropped.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "a leftover task outlived its runner"
+        );
+        assert!(
+            had_tokio.load(Ordering::SeqCst),
+            "a leftover task was dropped outside tokio's context"
+        );
+    }
+
     pub(crate) fn leftover_tasks_are_dropped_inside_tokio<R: OneOffRunner>() {
         if !R::CAN_SPAWN {
             return;
@@ -114,13 +157,20 @@ mod cases {
             })
             .unwrap();
         drop(runner);
-        // Backends whose tasks outlive the runner (a global executor, monoio's) drop nothing.
-        if dropped.load(Ordering::SeqCst) {
-            assert!(
-                had_tokio.load(Ordering::SeqCst),
-                "a leftover task was dropped outside tokio's context"
-            );
+        // Cancelled by the runner's drop; dropped then, or, where an executor thread was
+        // polling the task at that moment (async-std), by that thread right after its poll.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !dropped.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
         }
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "a leftover task outlived its runner"
+        );
+        assert!(
+            had_tokio.load(Ordering::SeqCst),
+            "a leftover task was dropped outside tokio's context"
+        );
     }
 
     /// Under `Runtime::enter` of a current-thread runtime, which drives its timers only inside
@@ -282,6 +332,7 @@ macro_rules! each_backend {
                 one_shot_cancels_its_tokio_tasks,
                 dropping_a_runner_cancels_its_tokio_tasks,
                 leftover_tasks_are_dropped_inside_tokio,
+                a_leftover_polled_at_the_runner_s_drop_is_dropped_inside_tokio,
                 under_an_idle_current_thread_runtime,
                 under_a_multi_thread_runtime,
             );
