@@ -87,7 +87,7 @@ struct Inner {
     executor: Arc<Executor<'static>>,
     /// Whether the executor came from [`Smol::with_executor`].
     adopted: bool,
-    /// How many tasks spawned onto the executor through oneoff have not ended (see [`Guarded`]).
+    /// How many tasks spawned onto the executor through oneoff have not ended (see [`Counted`]).
     tasks: Arc<AtomicUsize>,
     /// The wakers of runs that waited while no task was alive: a [`spawn`] wakes them all, so
     /// that a task that one thread's run leaves is driven for a run on another thread that
@@ -342,13 +342,13 @@ pin_project_lite::pin_project! {
     /// A task spawned through oneoff: counted in its runner's live tasks until its future is
     /// dropped, through [`oneoff_core::report_drop_panic`], since smol drops it where a panic
     /// would abort the process.
-    struct Guarded<F> {
+    struct Counted<F> {
         #[pin]
         future: Option<F>,
         alive: Arc<AtomicUsize>,
     }
 
-    impl<F> PinnedDrop for Guarded<F> {
+    impl<F> PinnedDrop for Counted<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             oneoff_core::report_drop_panic(Smol::NAME, || this.future.set(None));
@@ -357,7 +357,7 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F: Future> Future for Guarded<F> {
+impl<F: Future> Future for Counted<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -416,7 +416,7 @@ where
     runner.tasks.fetch_add(1, Ordering::SeqCst);
     let alive = Arc::clone(&runner.tasks);
     let future = Some(future);
-    let task = runner.executor.spawn(Guarded { future, alive });
+    let task = runner.executor.spawn(Counted { future, alive });
     runner.wake_idle();
     Ok(task)
 }

@@ -11,12 +11,19 @@
 //! - `cell`: one cell of the reactor compatibility matrix (`cell.rs`), an `Outcome`.
 //! - `drivers`: the I/O driver compio's and monoio's runtimes start on, `Drivers`.
 //!
+//! # Examples
+//!
 //! ```text
 //! $ oneoff-probe '{"cold":{"backend":"smol","arg":100,"delay_ns":1000000,"fetch":null}}'
 //! Coroutine has started
 //! Coroutine is done
 //! {"result":10000,"construct_to_first_poll_ns":2210,"timer_ns":1064311,...}
 //! ```
+//!
+//! ## Feature flags
+//!
+//! `measure` (see the library), and one backend feature of the facade a build, which `cargo
+//! xtask compare` picks.
 
 mod cell;
 mod cold;

@@ -198,9 +198,11 @@ pub(crate) struct ColdSummary {
     pub(crate) samples: usize,
     /// Process start to the first line: `work`'s first line, `fetch`'s answer received.
     pub(crate) first_line_ns: Option<Spread>,
-    /// The median of this row's first line minus its baseline's in the same round.
+    /// The median of this row's first line minus its baseline's in the same round (Rust rows:
+    /// the Rust baseline of the same workload; Python rows: Python without asyncio).
     pub(crate) first_line_above_baseline_ns: Option<i64>,
-    /// The 95% confidence interval of that median, absent under 6 pairs.
+    /// The 95% confidence interval of that median (`stats::median_interval`), absent under 6
+    /// pairs.
     pub(crate) first_line_above_baseline_ci_ns: Option<[i64; 2]>,
     /// Process start to process exit.
     pub(crate) process_ns: Option<Spread>,
