@@ -139,3 +139,29 @@ fn a_runner_can_be_caught_unwinding_and_stays_usable() {
     let task = runner.block_on(async { spawn(async { 8 }) }).unwrap();
     assert_eq!(runner.block_on(task.unwrap()).unwrap(), 8);
 }
+
+/// A thread names the runner of its run in progress, and keeps the last kept runner's name
+/// between runs: runs of two runners and a one-shot run, in turn on one thread, each spawn onto
+/// their own executor, and dropping one runner cancels its tasks alone.
+#[test]
+fn runs_of_several_runners_on_one_thread_spawn_onto_their_own() {
+    watchdog("smol runners in turn", LIMIT, || {
+        let (a, b) = (Smol::new().unwrap(), Smol::new().unwrap());
+        let (a_dropped, a_forever) = forever();
+        let (b_dropped, b_forever) = forever();
+        let first = a.block_on(async { spawn(async { 1 }) }).unwrap().unwrap();
+        b.block_on(async { spawn(b_forever).unwrap().detach() })
+            .unwrap();
+        let one_shot = Smol::run(async { spawn(async { 10 }).unwrap().await }).unwrap();
+        a.block_on(async { spawn(a_forever).unwrap().detach() })
+            .unwrap();
+        let second = a.block_on(async { spawn(async { 2 }) }).unwrap().unwrap();
+        drop(b);
+        assert!(b_dropped.load(Ordering::SeqCst), "b's task outlived b");
+        assert!(!a_dropped.load(Ordering::SeqCst), "a's task went with b");
+        assert_eq!(one_shot, 10);
+        assert_eq!(a.block_on(async { first.await + second.await }).unwrap(), 3);
+        drop(a);
+        assert!(a_dropped.load(Ordering::SeqCst), "a's task outlived a");
+    });
+}
