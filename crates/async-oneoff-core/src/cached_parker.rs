@@ -60,12 +60,9 @@ impl Drop for CacheWatch {
 pub fn block_on_cached<F: Future>(
     cache: &'static LocalKey<Cell<ParkerCache>>,
     watch: &'static LocalKey<CacheWatch>,
-    block_on: impl FnOnce(Pin<&mut F>) -> F::Output,
+    block_on: impl FnOnce(F) -> F::Output,
     future: F,
 ) -> F::Output {
-    // Pinned here and passed by reference: a `block_on` moves what it is given, and a pointer
-    // moves without the stall of reloading a struct just stored field by field.
-    let future = pin!(future);
     match cache.get() {
         ParkerCache::Watched => block_on(future),
         ParkerCache::Unwatched => {
@@ -73,7 +70,7 @@ pub fn block_on_cached<F: Future>(
             watch_the_cache(cache, watch);
             output
         }
-        ParkerCache::Destroyed => park_locally(future),
+        ParkerCache::Destroyed => park_locally(pin!(future)),
     }
 }
 

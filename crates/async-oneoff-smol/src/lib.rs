@@ -27,7 +27,7 @@
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
 use std::mem;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
@@ -229,6 +229,9 @@ thread_local! {
 /// reactor, as for any thread outside `smol::block_on`.
 #[inline(always)]
 fn block_on<T>(future: impl Future<Output = T>) -> T {
+    // Pinned here and passed by reference: `smol::block_on` moves what it is given, and a
+    // pointer moves without the stall of reloading a struct just stored field by field.
+    let future = pin!(future);
     oneoff_core::block_on_cached(
         &PARKER,
         &PARKER_WATCH,
