@@ -45,6 +45,24 @@ fn drop_guard() -> (Dropped, Arc<AtomicBool>, Arc<AtomicBool>) {
     (guard, dropped, had_tokio)
 }
 
+/// Asserts that a leftover task's guard was dropped, and inside tokio's context: at the runner's
+/// drop, or, where an executor thread was polling the task at that moment (async-std), by that
+/// thread right after its poll (waited for, 5 s at most).
+fn dropped_inside_tokio(dropped: &AtomicBool, had_tokio: &AtomicBool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !dropped.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "a leftover task outlived its runner"
+    );
+    assert!(
+        had_tokio.load(Ordering::SeqCst),
+        "a leftover task was dropped outside tokio's context"
+    );
+}
+
 /// A task spawned with `tokio::spawn` that never finishes, holding `guard`.
 async fn leave_a_tokio_task(guard: Dropped) {
     drop(tokio::spawn(async move {
@@ -96,8 +114,6 @@ mod cases {
         );
     }
 
-    /// The tasks `R` holds when its runner is dropped (those it drops then) are dropped where
-    /// tokio's context is set, so that their destructors may use tokio.
     /// A leftover task that an executor thread is polling when the runner is dropped
     /// (async-std's, whose polls run beside the caller) is dropped by that thread after its
     /// poll: inside tokio's context too. Its first poll blocks its thread for 200 ms, so that
@@ -127,20 +143,11 @@ mod cases {
             })
             .unwrap();
         drop(runner);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !dropped.load(Ordering::SeqCst) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        assert!(
-            dropped.load(Ordering::SeqCst),
-            "a leftover task outlived its runner"
-        );
-        assert!(
-            had_tokio.load(Ordering::SeqCst),
-            "a leftover task was dropped outside tokio's context"
-        );
+        dropped_inside_tokio(&dropped, &had_tokio);
     }
 
+    /// The tasks `R` holds when its runner is dropped (those it drops then) are dropped where
+    /// tokio's context is set, so that their destructors may use tokio.
     pub(crate) fn leftover_tasks_are_dropped_inside_tokio<R: OneOffRunner>() {
         if !R::CAN_SPAWN {
             return;
@@ -157,20 +164,7 @@ mod cases {
             })
             .unwrap();
         drop(runner);
-        // Cancelled by the runner's drop; dropped then, or, where an executor thread was
-        // polling the task at that moment (async-std), by that thread right after its poll.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !dropped.load(Ordering::SeqCst) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        assert!(
-            dropped.load(Ordering::SeqCst),
-            "a leftover task outlived its runner"
-        );
-        assert!(
-            had_tokio.load(Ordering::SeqCst),
-            "a leftover task was dropped outside tokio's context"
-        );
+        dropped_inside_tokio(&dropped, &had_tokio);
     }
 
     /// Under `Runtime::enter` of a current-thread runtime, which drives its timers only inside
