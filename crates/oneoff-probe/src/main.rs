@@ -8,7 +8,8 @@
 //!   server, on the backend's own network stack), writing the work's lines as it goes (the parent
 //!   stamps the first line's arrival), then a `ColdReport`. Without a backend, the baseline: the
 //!   same lines around a thread sleep, or the same round trip on blocking `std::net`.
-//! - `cell`: one cell of the reactor compatibility matrix (`cell.rs`), an `Outcome`.
+//! - `cell`: one cell of the reactor compatibility matrix (`oneoff_workloads::matrix::run`), an
+//!   `Outcome`.
 //! - `drivers`: the I/O driver compio's and monoio's runtimes start on, `Drivers`.
 //!
 //! # Examples
@@ -25,7 +26,6 @@
 //! `measure` (see the library), and one backend feature of the facade a build, which `cargo
 //! xtask compare` picks.
 
-mod cell;
 mod cold;
 
 use std::process::ExitCode;
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
             case,
             fetch,
         } => match backend.enabled() {
-            Ok(backend) => emit(&cell::run(backend, case, fetch)),
+            Ok(backend) => emit(&oneoff_workloads::matrix::run(backend, case, fetch)),
             Err(err) => Err(err.into()),
         },
         Request::Drivers => drivers().and_then(|drivers| emit(&drivers)),

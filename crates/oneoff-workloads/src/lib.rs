@@ -28,9 +28,17 @@
 //!
 //! `fetch-tokio`, `fetch-async-io`, `fetch-async-std`, `fetch-compio`, `fetch-monoio`: the
 //! [`fetch`] client on that network stack. The loopback server needs none.
+//!
+//! `matrix`: the reactor compatibility matrix's cases and outcomes, as data (what `cargo xtask
+//! compare` reads); `matrix-run`: also the function that runs a case on a backend of the facade
+//! (what compare's probe and `tests/matrix.rs` call).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fetch;
+
+#[cfg(feature = "matrix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "matrix")))]
+pub mod matrix;
 
 pub mod stats;
 

@@ -1,22 +1,34 @@
-//! One cell of the reactor compatibility matrix: a future that needs something of a runtime,
-//! run on one backend, with the [`Outcome`] a user would meet. The `fetch` cases use a network
-//! stack that is not the backend's choice: `tokio::net`, which needs tokio's reactor, and
-//! `async-io`'s, which drives its own.
+//! One cell of the matrix: a case run on one backend, with the [`Outcome`] a user would meet.
+//! The `fetch` cases use a network stack that is not the backend's choice: `tokio::net`, which
+//! needs tokio's reactor, and `async-io`'s, which drives its own.
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::Duration;
 
 use oneoff::Backend;
-use oneoff_probe::{Case, Outcome};
-use oneoff_workloads::fetch::{answer, fetch_async_io, fetch_tokio};
-use oneoff_workloads::{woken_from_thread, yield_times};
+
+use super::{Case, Outcome};
+use crate::fetch::{answer, fetch_async_io, fetch_tokio};
+use crate::{woken_from_thread, yield_times};
 
 /// What every case's future returns when it went well.
 const ANSWER: u64 = 42;
 
-/// Runs `case` on `backend` and says how it went; the `fetch` cases connect to `server`.
-pub(crate) fn run(backend: Backend, case: Case, server: SocketAddr) -> Outcome {
+/// Runs `case` on `backend` and says how it went; the `fetch` cases connect to `server`. A
+/// panic of the case is caught and named ([`Outcome::panicked`]); a hang is the caller's to
+/// bound (compare runs each cell in a process with a time limit, the tests under a watchdog).
+///
+/// # Examples
+///
+/// ```
+/// use oneoff_workloads::matrix::{Case, Outcome, run};
+///
+/// let nowhere = "127.0.0.1:9".parse().unwrap();
+/// let backend = oneoff::Backend::ALL[0];
+/// assert_eq!(run(backend, Case::Neutral, nowhere), Outcome::Ok);
+/// ```
+pub fn run(backend: Backend, case: Case, server: SocketAddr) -> Outcome {
     match catch_unwind(AssertUnwindSafe(|| attempt(backend, case, server))) {
         Ok(outcome) => outcome,
         Err(payload) => {
@@ -122,52 +134,5 @@ fn spawn(backend: Backend) -> Outcome {
         Ok(Err(oneoff::Error::Unsupported { .. })) => Outcome::NotApplicable,
         Ok(inner) => outcome(inner),
         Err(err) => outcome(Err(err)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use oneoff_workloads::fetch::LoopbackServer;
-    use oneoff_workloads::watchdog;
-
-    use super::*;
-
-    /// `case` reads `ok` on every backend of this build, each under a watchdog.
-    fn ok_on_every_backend(case: Case) {
-        let server = LoopbackServer::start(100, Duration::from_secs(60)).expect("a server");
-        let addr = server.addr();
-        for backend in Backend::ALL {
-            let backend = *backend;
-            let name = format!("{case:?} on {backend}");
-            let outcome = watchdog(&name, Duration::from_secs(60), move || {
-                run(backend, case, addr)
-            });
-            assert_eq!(outcome, Outcome::Ok, "{name}");
-        }
-    }
-
-    #[test]
-    fn async_io_fetch_runs_on_every_backend() {
-        ok_on_every_backend(Case::AsyncIoFetch);
-    }
-
-    #[test]
-    fn tokio_sleep_with_compat_runs_on_every_backend() {
-        ok_on_every_backend(Case::TokioSleepCompat);
-    }
-
-    #[test]
-    fn every_build_runs_the_neutral_case() {
-        ok_on_every_backend(Case::Neutral);
-    }
-
-    #[test]
-    fn a_nested_call_is_refused_by_name() {
-        let outcome = run(
-            Backend::ALL[0],
-            Case::NestedInTokio,
-            "127.0.0.1:9".parse().unwrap(),
-        );
-        assert_eq!(outcome.label(), "error: nested", "{outcome}");
     }
 }
