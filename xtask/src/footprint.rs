@@ -193,7 +193,7 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
     let mut packages: Vec<String> = ran
         .lines
         .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter_map(|message| message["package_id"].as_str().map(str::to_owned))
         .collect();

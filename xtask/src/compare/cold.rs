@@ -151,8 +151,7 @@ pub(crate) fn check(
     expected: u64,
 ) -> Result<Sample, String> {
     let inside: ColdReport = report(ran)?;
-    let work = &ran.lines[..ran.lines.len() - 1];
-    let printed: Vec<&str> = work.iter().map(|line| line.text.as_str()).collect();
+    let printed = &ran.lines[..ran.lines.len() - 1];
     let answer = expected.to_string();
     let (wanted, name, order): (Vec<&str>, _, _) = match workload {
         Workload::Work => (vec![STARTED, DONE], "work", " in that order"),
@@ -171,7 +170,7 @@ pub(crate) fn check(
     }
     Ok(Sample {
         round: 0,
-        first_line: work[0].at,
+        first_line: ran.first_line.expect("the work printed a line"),
         process: ran.wall,
         inside,
     })
@@ -337,7 +336,7 @@ mod tests {
         let ran = sh(&format!("echo 10000; echo '{FETCHED}'"));
         let sample = check(&ran, Workload::Fetch, 100, 10_000).unwrap();
         assert_eq!(sample.inside.round_trip_ns, Some(40_000));
-        assert_eq!(sample.first_line, ran.lines[0].at);
+        assert_eq!(Some(sample.first_line), ran.first_line);
         let ran = sh(&format!("echo 10001; echo '{FETCHED}'"));
         let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
         assert_eq!(err, r#"fetch(100) printed ["10001"], expected ["10000"]"#);

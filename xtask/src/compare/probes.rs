@@ -154,7 +154,7 @@ fn cargo(profile: ProbeProfile, args: &[&str]) -> anyhow::Result<Ran> {
 fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
     ran.lines
         .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter(|message| message["target"]["name"] == name)
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
