@@ -8,7 +8,7 @@ use oneoff_workloads::{DONE, STARTED, stats};
 use serde::Serialize;
 
 use super::probes::{Build, Launcher, report};
-use super::settings::{Kind, Subject, Workload};
+use super::settings::{Subject, Workload};
 use super::spread::Spread;
 use crate::cmd::Ran;
 use oneoff_probe::BackendName;
@@ -180,10 +180,9 @@ pub(crate) fn check(
 /// cost.
 #[derive(Debug, Serialize)]
 pub(crate) struct ColdSummary {
-    #[serde(skip)]
-    pub(crate) backend: Option<BackendName>,
     pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
+    #[serde(rename = "kind")]
+    pub(crate) subject: Subject,
     pub(crate) workload: Workload,
     /// `fetch`: the network stack it ran on (the backend's own, or `std::net`).
     pub(crate) stack: Option<String>,
@@ -247,9 +246,8 @@ fn summary(row: &Row, base: Option<&Row>, expected: u64) -> ColdSummary {
         i64::try_from(median).ok()
     };
     ColdSummary {
-        backend: row.subject.backend(),
         name: row.subject.name(row.workload),
-        kind: row.subject.kind(),
+        subject: row.subject,
         workload: row.workload,
         stack: samples.iter().find_map(|s| s.inside.stack.clone()),
         ok,

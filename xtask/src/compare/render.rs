@@ -135,7 +135,8 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
     ];
     let rows = cold_rows(report, workload).map(|row| {
         let driver = row
-            .backend
+            .subject
+            .backend()
             .and_then(|backend| report.drivers.get(backend.name()));
         let stack = row.stack.as_ref().map(|stack| match driver {
             Some(driver) => format!(" ({stack}, {driver})"),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::cold::ColdSummary;
 use super::matrix::MatrixRow;
 use super::probes::{Built, Python};
-use super::settings::{Kind, Settings, Variant, Workload};
+use super::settings::{Settings, Variant, Workload};
 use super::spread::Figure;
 use super::verdict::{Answer, Candidate, Situation};
 use super::warm::WarmRow;
@@ -138,17 +138,16 @@ fn failures(cold: &[ColdSummary], warm: &[WarmRow]) -> (Vec<String>, Vec<String>
     let (mut failures, mut notes) = (Vec::new(), Vec::new());
     let cold_rows = cold
         .iter()
-        .map(|row| (row.name, row.kind, "cold run", &row.error));
+        .map(|row| (row.name, row.subject, "cold run", &row.error));
     let warm_rows = warm
         .iter()
-        .map(|row| (row.name, row.kind, "warm run", &row.error));
-    for (name, kind, what, error) in cold_rows.chain(warm_rows) {
+        .map(|row| (row.name, row.subject, "warm run", &row.error));
+    for (name, subject, what, error) in cold_rows.chain(warm_rows) {
         let Some(error) = error else { continue };
-        match kind {
-            Kind::Backend | Kind::Baseline => failures.push(format!("{name}: {what}: {error}")),
-            Kind::Python | Kind::PythonBaseline => {
-                notes.push(format!("reference row {name}: {what}: {error}"));
-            }
+        if subject.is_python() {
+            notes.push(format!("reference row {name}: {what}: {error}"));
+        } else {
+            failures.push(format!("{name}: {what}: {error}"));
         }
     }
     (failures, notes)
@@ -162,12 +161,13 @@ fn candidates(
     matrix: &[MatrixRow],
 ) -> Vec<Candidate> {
     let backends = |workload| {
-        cold.iter()
-            .filter(move |row| row.kind == Kind::Backend && row.ok && row.workload == workload)
+        cold.iter().filter(move |row| {
+            row.subject.backend().is_some() && row.ok && row.workload == workload
+        })
     };
     let warm_figure = |variant| {
         warm.iter()
-            .filter(|row| row.kind == Kind::Backend)
+            .filter(|row| row.subject.backend().is_some())
             .filter_map(move |row| Some(from_figure(row.name, row.per_call_ns.get(&variant)?)))
             .collect()
     };
@@ -180,7 +180,7 @@ fn candidates(
             .filter(|row| {
                 let cells = matrix
                     .iter()
-                    .find(|cells| Some(cells.backend) == row.backend);
+                    .find(|cells| Some(cells.backend) == row.subject.backend());
                 cells.is_some_and(|cells| *cells.cell(Case::TokioFetch) == Outcome::Ok)
             })
             .filter_map(above_baseline)
