@@ -46,22 +46,20 @@ pub(crate) fn run(
         }
         (Some(backend), None) => {
             let delay = Duration::from_nanos(delay_ns);
-            let ran = one_shot(backend, work_with(arg, delay, Stamped(&stamps)))?;
-            ran.fill(&mut report);
-            report.result = ran.output;
+            let work = work_with(arg, delay, Stamped(&stamps));
+            (report.result, _) = one_shot(backend, &mut report, work)?;
         }
         (Some(backend), Some(addr)) => {
             let stack = oneoff_workloads::fetch::Stack::native(backend.info().io());
-            let ran = one_shot(backend, async {
+            let (fetched, first_poll) = one_shot(backend, &mut report, async {
                 let fetched = oneoff_workloads::fetch::fetch_on(stack, addr, arg).await;
                 if let Ok(answer) = &fetched {
                     line(&mut Stamped(&stamps), &answer.to_string());
                 }
                 fetched
             })?;
-            ran.fill(&mut report);
-            report.round_trip_ns = stamps.first_begun(ran.first_poll).map(nanos);
-            report.result = ran.output.map_err(|err| failed_fetch(addr, arg, err))?;
+            report.round_trip_ns = stamps.first_begun(first_poll).map(nanos);
+            report.result = fetched.map_err(|err| failed_fetch(addr, arg, err))?;
             report.stack = Some(stack.name().to_owned());
         }
     }
@@ -73,49 +71,28 @@ pub(crate) fn run(
     Ok(report)
 }
 
-/// A one-shot run, with the moments that the figures are measured between.
-struct OneShot<T> {
-    output: T,
-    called: Instant,
-    first_poll: Instant,
-    done: Instant,
-    returned: Instant,
-    threads_during: Option<u64>,
-}
-
-impl<T> OneShot<T> {
-    /// Writes runtime start, teardown and the threads during the call into `report`.
-    fn fill(&self, report: &mut ColdReport) {
-        report.construct_to_first_poll_ns = Some(nanos(self.first_poll - self.called));
-        report.teardown_ns = Some(nanos(self.returned - self.done));
-        report.threads_during = self.threads_during;
-    }
-}
-
-/// Runs `future` one-shot on `backend`, stamping the call, the first poll, the end of the
-/// future and the return.
-fn one_shot<F: Future>(backend: Backend, future: F) -> Result<OneShot<F::Output>, oneoff::Error> {
-    let mut first_poll = None;
-    let mut done = None;
-    let mut threads_during = None;
+/// Runs `future` one-shot on `backend`, writing runtime start, teardown and the threads during
+/// the call into `report`; returns the output and the first poll's moment.
+fn one_shot<F: Future>(
+    backend: Backend,
+    report: &mut ColdReport,
+    future: F,
+) -> Result<(F::Output, Instant), oneoff::Error> {
+    let (mut first_poll, mut done) = (None, None);
     let called = Instant::now();
     let output = backend.run(async {
         first_poll = Some(Instant::now());
         let output = future.await;
         // Before the clock stops: reading /proc takes tens of µs, not teardown's.
-        threads_during = proc_status("Threads:");
+        report.threads_during = proc_status("Threads:");
         done = Some(Instant::now());
         output
     })?;
     let returned = Instant::now();
-    Ok(OneShot {
-        output,
-        called,
-        first_poll: first_poll.expect("the future ran, so it was polled"),
-        done: done.expect("the future completed"),
-        returned,
-        threads_during,
-    })
+    let first_poll = first_poll.expect("the future ran, so it was polled");
+    report.construct_to_first_poll_ns = Some(nanos(first_poll - called));
+    report.teardown_ns = Some(nanos(returned - done.expect("the future completed")));
+    Ok((output, first_poll))
 }
 
 /// Why `fetch(arg)` from `addr` gave no answer, in one line (the parent checks the answers).
