@@ -78,7 +78,7 @@ pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::
     let benches = Variant::bench_targets();
     let steps = probes.len() + 1;
     let mut built = Vec::new();
-    for (index, build) in probes.iter().enumerate() {
+    for (step, build) in (1..).zip(probes) {
         let mut args = vec![
             "build",
             "--package",
@@ -91,29 +91,38 @@ pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::
             feature = format!("async-oneoff/{name}");
             args.extend(["--features", &feature]);
         }
-        announce(index + 1, steps, &format!("the probe ({})", build.name()));
-        let ran = cargo(profile, &args)?;
-        let cargo_made = executable(&ran, "oneoff-probe")?;
-        built.push(keep(profile, *build, &args, &cargo_made)?);
+        announce(step, steps, &format!("the probe ({})", build.name()));
+        let cargo_made = executable(&cargo(profile, &args)?, "oneoff-probe")?;
+        let kept = keep(profile, build, &cargo_made)?;
+        built.push(Built::new(profile, build, &args, kept)?);
     }
     let mut args = vec!["bench", "--no-run", "--package", "oneoff-benches"];
     args.extend(benches.iter().flat_map(|bench| ["--bench", bench]));
-    announce(
-        steps,
-        steps,
-        &format!("the benches ({})", benches.join(", ")),
-    );
+    let what = format!("the benches ({})", benches.join(", "));
+    announce(steps, steps, &what);
     let ran = cargo(profile, &args)?;
     for bench in benches {
         let executable = executable(&ran, bench)?;
-        built.push(Built {
-            build: Build::Bench(bench),
-            cargo: shown(profile, &args),
-            bytes: fs::metadata(&executable)?.len(),
-            executable,
-        });
+        built.push(Built::new(profile, Build::Bench(bench), &args, executable)?);
     }
     Ok(built)
+}
+
+impl Built {
+    /// `build`, made by cargo with `args` in `profile`, at `executable`.
+    fn new(
+        profile: ProbeProfile,
+        build: Build,
+        args: &[&str],
+        executable: PathBuf,
+    ) -> anyhow::Result<Built> {
+        Ok(Built {
+            build,
+            cargo: shown(profile, args),
+            bytes: fs::metadata(&executable)?.len(),
+            executable,
+        })
+    }
 }
 
 fn announce(step: usize, steps: usize, what: &str) {
@@ -163,12 +172,7 @@ fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
 
 /// Copies a probe's executable to `<target>/oneoff/probes/<profile>/<build>/`, beside it first
 /// and renamed over it, so that a run beside this one executing the old file keeps it.
-fn keep(
-    profile: ProbeProfile,
-    build: Build,
-    args: &[&str],
-    cargo_made: &Path,
-) -> anyhow::Result<Built> {
+fn keep(profile: ProbeProfile, build: Build, cargo_made: &Path) -> anyhow::Result<PathBuf> {
     // `<target>/<profile>/oneoff-probe`.
     let target = cargo_made.ancestors().nth(2).context("a target folder")?;
     let executable = target
@@ -185,12 +189,7 @@ fn keep(
             let (from, to) = (cargo_made.display(), executable.display());
             format!("could not copy {from} to {to}")
         })?;
-    Ok(Built {
-        build,
-        cargo: shown(profile, args),
-        bytes: fs::metadata(&executable)?.len(),
-        executable,
-    })
+    Ok(executable)
 }
 
 /// A python3 found on PATH.
@@ -331,14 +330,13 @@ fn users_library_path(target: &Path) -> Option<OsString> {
     let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
     let toolchains =
         std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
+    let added = [target.to_owned(), workspace::root().join("target")];
     let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
         .filter(|dir| {
-            !dir.starts_with(target) && !dir.starts_with(workspace::root().join("target"))
-        })
-        .filter(|dir| {
-            !toolchains
-                .as_ref()
-                .is_some_and(|toolchains| dir.starts_with(toolchains))
+            !added
+                .iter()
+                .chain(&toolchains)
+                .any(|folder| dir.starts_with(folder))
         })
         .filter(|dir| !dir.components().any(|part| part.as_os_str() == "rustlib"))
         .collect();
