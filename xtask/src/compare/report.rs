@@ -189,13 +189,8 @@ fn candidates(
             .filter_map(|row| {
                 let (rss, above) = (row.peak_rss_kib?, row.rss_above_baseline_kib? as f64);
                 let base = rss.median as f64 - above;
-                Some(Candidate {
-                    name: row.name.to_owned(),
-                    median: above,
-                    low: rss.p10 as f64 - base,
-                    high: rss.p90 as f64 - base,
-                    unsteady: false,
-                })
+                let (low, high) = (rss.p10 as f64 - base, rss.p90 as f64 - base);
+                Some(Candidate::new(row.name, above, low, high))
             })
             .collect(),
         Situation::ManyCalls => warm_figure(Variant::ReusedYield),
@@ -209,21 +204,12 @@ fn above_baseline(row: &ColdSummary) -> Option<Candidate> {
     let [low, high] = row
         .first_line_above_baseline_ci_ns
         .map_or([median; 2], |ci| ci.map(|ns| ns as f64));
-    Some(Candidate {
-        name: row.name.to_owned(),
-        median,
-        low,
-        high,
-        unsteady: false,
-    })
+    Some(Candidate::new(row.name, median, low, high))
 }
 
 fn from_figure(name: &str, figure: &Figure) -> Candidate {
     Candidate {
-        name: name.to_owned(),
-        median: figure.median,
-        low: figure.min,
-        high: figure.max,
         unsteady: figure.unsteady,
+        ..Candidate::new(name, figure.median, figure.min, figure.max)
     }
 }
