@@ -3,7 +3,7 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::process::{ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -140,19 +140,15 @@ impl Cmd {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let mut text = String::new();
+        let mut stderr = Vec::new();
         if let Some(mut file) = stderr_file {
-            let mut bytes = Vec::new();
-            let _ = file
-                .seek(SeekFrom::Start(0))
-                .and_then(|_| file.read_to_end(&mut bytes));
-            text = String::from_utf8_lossy(&bytes).into_owned();
+            let _ = file.rewind().and_then(|()| file.read_to_end(&mut stderr));
         }
         Ok(Ran {
             status: waited,
             lines,
             first_line,
-            stderr: text,
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
             wall,
             timeout: self.timeout,
         })
