@@ -2,7 +2,6 @@
 //! writing its lines as it goes (`fetch`: the answer, the moment it has it), so that the parent
 //! stamps the first one's arrival.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -24,47 +23,45 @@ pub(crate) fn run(
     delay_ns: u64,
     fetch: Option<SocketAddr>,
 ) -> Result<ColdReport, Failed> {
-    let stamps = Stamps::default();
     let mut report = ColdReport::default();
+    let mut out = Stamped::default();
     match (backend, fetch) {
         (None, None) => {
-            let mut out = Stamped(&stamps);
             line(&mut out, STARTED);
             thread::sleep(Duration::from_nanos(delay_ns));
             line(&mut out, DONE);
             report.result = arg.saturating_mul(100);
+            report.timer_ns = out.timer().map(nanos);
             report.threads_during = proc_status("Threads:");
         }
         (None, Some(addr)) => {
             let connect = Instant::now();
             let answer = fetch_std(addr, arg).map_err(|err| failed_fetch(addr, arg, err))?;
-            line(&mut Stamped(&stamps), &answer.to_string());
+            report.round_trip_ns = Some(nanos(connect.elapsed()));
+            line(&mut io::stdout(), &answer.to_string());
             report.result = answer;
-            report.round_trip_ns = stamps.first_begun(connect).map(nanos);
             report.stack = Some("std::net".to_owned());
             report.threads_during = proc_status("Threads:");
         }
         (Some(backend), None) => {
-            let delay = Duration::from_nanos(delay_ns);
-            let work = work_with(arg, delay, Stamped(&stamps));
+            let work = work_with(arg, Duration::from_nanos(delay_ns), &mut out);
             (report.result, _) = one_shot(backend, &mut report, work)?;
+            report.timer_ns = out.timer().map(nanos);
         }
         (Some(backend), Some(addr)) => {
             let stack = oneoff_workloads::fetch::Stack::native(backend.info().io());
-            let (fetched, first_poll) = one_shot(backend, &mut report, async {
+            let ((fetched, answered), first_poll) = one_shot(backend, &mut report, async {
                 let fetched = oneoff_workloads::fetch::fetch_on(stack, addr, arg).await;
+                let answered = Instant::now();
                 if let Ok(answer) = &fetched {
-                    line(&mut Stamped(&stamps), &answer.to_string());
+                    line(&mut io::stdout(), &answer.to_string());
                 }
-                fetched
+                (fetched, answered)
             })?;
-            report.round_trip_ns = stamps.first_begun(first_poll).map(nanos);
+            report.round_trip_ns = Some(nanos(answered - first_poll));
             report.result = fetched.map_err(|err| failed_fetch(addr, arg, err))?;
             report.stack = Some(stack.name().to_owned());
         }
-    }
-    if fetch.is_none() {
-        report.timer_ns = stamps.timer().map(nanos);
     }
     report.threads_after = proc_status("Threads:");
     report.peak_rss_kib = proc_status("VmHWM:");
@@ -118,43 +115,34 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// When each line of the work began to be written and when it was flushed out.
+/// Stdout that stamps the work's lines going through it: when each began to be written and
+/// when it was flushed out.
 #[derive(Debug, Default)]
-struct Stamps {
-    begun: RefCell<Vec<Instant>>,
-    flushed: RefCell<Vec<Instant>>,
+struct Stamped {
+    begun: Vec<Instant>,
+    flushed: Vec<Instant>,
 }
 
-impl Stamps {
+impl Stamped {
     /// From the first line out to the second line begun: the delay as the work lived it.
     fn timer(&self) -> Option<Duration> {
-        let flushed = *self.flushed.borrow().first()?;
-        let begun = *self.begun.borrow().get(1)?;
-        Some(begun.saturating_duration_since(flushed))
-    }
-
-    /// From `since` to the first line begun: for `fetch`, the answer's arrival.
-    fn first_begun(&self, since: Instant) -> Option<Duration> {
-        let begun = *self.begun.borrow().first()?;
-        Some(begun.saturating_duration_since(since))
+        let (flushed, begun) = (self.flushed.first()?, self.begun.get(1)?);
+        Some(begun.saturating_duration_since(*flushed))
     }
 }
 
-/// Stdout that stamps the lines going through it.
-struct Stamped<'a>(&'a Stamps);
-
-impl Write for Stamped<'_> {
+impl Write for Stamped {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // A line begins with the first write after a flush.
-        if self.0.begun.borrow().len() == self.0.flushed.borrow().len() {
-            self.0.begun.borrow_mut().push(Instant::now());
+        if self.begun.len() == self.flushed.len() {
+            self.begun.push(Instant::now());
         }
         io::stdout().write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         io::stdout().flush()?;
-        self.0.flushed.borrow_mut().push(Instant::now());
+        self.flushed.push(Instant::now());
         Ok(())
     }
 }
