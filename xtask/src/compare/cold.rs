@@ -91,7 +91,6 @@ pub(crate) fn measure(
     fetch: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
     let s = launch.settings;
-    let expected = s.arg.saturating_mul(100);
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let mut schedule = fastrand::Rng::with_seed(SCHEDULE_SEED);
     for round in 0..s.discarded_rounds + s.samples {
@@ -104,7 +103,7 @@ pub(crate) fn measure(
                 continue;
             }
             let ran = launch.run(command(launch, row, fetch))?;
-            match check(&ran, row.workload, s.arg, expected) {
+            match check(&ran, row.workload, s.arg) {
                 Ok(sample) if kept => row.samples.push(Sample { round, ..sample }),
                 Ok(_) => {}
                 Err(error) => row.error = Some(error),
@@ -144,12 +143,8 @@ fn spread(round: u32, rounds: u32, wanted: u32) -> bool {
 
 /// Checks one cold sample: the process succeeded, printed its workload's lines (`work`'s two in
 /// order, `fetch`'s answer) then its report, and the workload returned arg * 100.
-pub(crate) fn check(
-    ran: &Ran,
-    workload: Workload,
-    arg: u64,
-    expected: u64,
-) -> Result<Sample, String> {
+pub(crate) fn check(ran: &Ran, workload: Workload, arg: u64) -> Result<Sample, String> {
+    let expected = arg.saturating_mul(100);
     let inside: ColdReport = report(ran)?;
     let printed = &ran.lines[..ran.lines.len() - 1];
     let answer = expected.to_string();
@@ -305,7 +300,7 @@ mod tests {
     #[test]
     fn accepts_a_good_sample() {
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
-        let sample = check(&ran, Workload::Work, 100, 10_000).unwrap();
+        let sample = check(&ran, Workload::Work, 100).unwrap();
         assert_eq!(sample.inside.teardown_ns, Some(3));
         assert_eq!(sample.inside.timer_ns, Some(7));
     }
@@ -314,15 +309,15 @@ mod tests {
     fn rejects_a_wrong_result_lines_out_of_order_and_a_crash() {
         let report = REPORT.replace("10000", "9999");
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{report}'"));
-        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100).unwrap_err();
         assert_eq!(err, "work(100) returned 9999, expected 10000");
         let ran = sh(&format!("echo '{DONE}'; echo '{STARTED}'; echo '{REPORT}'"));
-        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100).unwrap_err();
         assert!(err.contains("in that order"), "{err}");
         let ran = sh(&format!(
             "echo '{STARTED}'; echo 'error: runtime refused' >&2; exit 1"
         ));
-        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100).unwrap_err();
         assert_eq!(
             err,
             "the process failed (exit status: 1: error: runtime refused)"
@@ -332,21 +327,21 @@ mod tests {
     #[test]
     fn a_fetch_sample_is_its_answer_line_and_the_same_result() {
         let ran = sh(&format!("echo 10000; echo '{FETCHED}'"));
-        let sample = check(&ran, Workload::Fetch, 100, 10_000).unwrap();
+        let sample = check(&ran, Workload::Fetch, 100).unwrap();
         assert_eq!(sample.inside.round_trip_ns, Some(40_000));
         assert_eq!(Some(sample.first_line), ran.first_line);
         let ran = sh(&format!("echo 10001; echo '{FETCHED}'"));
-        let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Fetch, 100).unwrap_err();
         assert_eq!(err, r#"fetch(100) printed ["10001"], expected ["10000"]"#);
         let ran = sh(&format!(
             "echo 10000; echo '{}'",
             FETCHED.replace("10000", "700")
         ));
-        let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Fetch, 100).unwrap_err();
         assert_eq!(err, "fetch(100) returned 700, expected 10000");
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
         assert!(
-            check(&ran, Workload::Fetch, 100, 10_000).is_err(),
+            check(&ran, Workload::Fetch, 100).is_err(),
             "work's lines are not a fetch's"
         );
     }
