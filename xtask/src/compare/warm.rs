@@ -37,11 +37,9 @@ pub(crate) struct WarmRow {
 
 /// How many processes [`measure`] starts: one per bench target, and Python's rounds.
 pub(crate) fn processes(launch: &Launcher<'_>) -> u64 {
-    let python = if launch.python.is_some() {
-        launch.settings.python_warm_rounds
-    } else {
-        0
-    };
+    let python = launch
+        .python
+        .map_or(0, |_| launch.settings.python_warm_rounds);
     Variant::bench_targets().len() as u64 + u64::from(python)
 }
 
