@@ -4,7 +4,6 @@
 //! in one build; all in one cargo profile, so that the runtimes compile once. Every measured
 //! child starts in the user's environment, not the one cargo made for xtask, under a time limit.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -229,7 +228,7 @@ pub(crate) fn find_python() -> Result<Python, String> {
 
 /// How every measured child is started, and the progress bar each finished child moves on.
 pub(crate) struct Launcher<'a> {
-    executables: BTreeMap<Build, PathBuf>,
+    built: &'a [Built],
     library_path: Option<OsString>,
     /// Where the benches write their figures: a fresh folder of this run's own, removed at its
     /// end, so that neither a user's `cargo bench` results nor another run's are read.
@@ -241,15 +240,11 @@ pub(crate) struct Launcher<'a> {
 
 impl<'a> Launcher<'a> {
     pub(crate) fn new(
-        built: &[Built],
+        built: &'a [Built],
         python: Option<&'a Python>,
         settings: &'a Settings,
         progress: ProgressBar,
     ) -> anyhow::Result<Self> {
-        let executables = built
-            .iter()
-            .map(|b| (b.build, b.executable.clone()))
-            .collect();
         // The default probe's `<target>/oneoff/probes/<profile>/default/oneoff-probe`.
         let oneoff = built
             .first()
@@ -261,7 +256,7 @@ impl<'a> Launcher<'a> {
             .tempdir_in(oneoff)
             .with_context(|| format!("could not create a folder in {}", oneoff.display()))?;
         Ok(Launcher {
-            executables,
+            built,
             library_path: users_library_path(target),
             criterion,
             python,
@@ -277,11 +272,12 @@ impl<'a> Launcher<'a> {
 
     /// The executable of `build`, in the user's environment, not the one cargo made for xtask.
     pub(crate) fn measured(&self, build: Build) -> Cmd {
-        let executable = self
-            .executables
-            .get(&build)
+        let built = self
+            .built
+            .iter()
+            .find(|built| built.build == build)
             .unwrap_or_else(|| panic!("the {} build was not made", build.name()));
-        self.in_users_environment(executable)
+        self.in_users_environment(&built.executable)
     }
 
     /// The Python reference script in `mode`, with its arguments.
