@@ -198,11 +198,6 @@ impl Ran {
             None => status.to_string(),
         }
     }
-
-    /// The last line of stdout, where the probe and the Python reference put their report.
-    pub(crate) fn last_line(&self) -> Option<&str> {
-        self.lines.last().map(String::as_str)
-    }
 }
 
 /// Reads `stdout` until it closes or `deadline` passes, stamping the first line's arrival
@@ -276,7 +271,6 @@ mod tests {
         assert!(ran.first_line.is_some_and(|at| at <= ran.wall));
         assert!(!ran.success());
         assert_eq!(ran.failure(), "exit status: 3: oops");
-        assert_eq!(ran.last_line(), Some("two"));
     }
 
     #[test]

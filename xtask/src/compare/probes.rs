@@ -314,9 +314,10 @@ pub(crate) fn report<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, Strin
     parse_last(ran)
 }
 
-/// The child's report: its last line of stdout, as JSON.
+/// The child's report: its last line of stdout (where the probe and the Python reference put
+/// it), as JSON.
 pub(crate) fn parse_last<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
-    let line = ran.last_line().unwrap_or_default();
+    let line = ran.lines.last().map_or("", String::as_str);
     serde_json::from_str(line).map_err(|err| format!("unreadable report {line:?}: {err}"))
 }
 
