@@ -4,6 +4,7 @@
 //! clean target directory, and reports the binary size added over a std-only program, the clean
 //! build time and the crates compiled.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -189,15 +190,13 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
             ran.failure()
         );
     }
-    let mut packages: Vec<String> = ran
+    let packages: BTreeSet<String> = ran
         .lines
         .iter()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter_map(|message| message["package_id"].as_str().map(str::to_owned))
         .collect();
-    packages.sort();
-    packages.dedup();
     let binary = target.join("release").join(format!("footprint-{program}"));
     let size = fs::metadata(&binary)
         .with_context(|| format!("no binary at {}", binary.display()))?
