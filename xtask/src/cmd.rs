@@ -3,7 +3,7 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::process::{ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -29,23 +29,16 @@ pub(crate) struct Cmd {
 pub(crate) struct Ran {
     /// How it exited; `None` when it was killed at its timeout.
     pub(crate) status: Option<ExitStatus>,
-    /// Its stdout, line by line, each with the time since just before it was started.
-    pub(crate) lines: Vec<Line>,
+    /// Its stdout, line by line, without line endings.
+    pub(crate) lines: Vec<String>,
+    /// When the first line arrived, counted from just before it was started.
+    pub(crate) first_line: Option<Duration>,
     /// Its stderr (empty when it was shown to the user instead).
     pub(crate) stderr: String,
     /// From just before it was started to its exit being seen.
     pub(crate) wall: Duration,
     /// The time limit it had.
     pub(crate) timeout: Duration,
-}
-
-/// One line of a child's stdout, without its line ending.
-#[derive(Debug)]
-pub(crate) struct Line {
-    /// When it arrived, counted from just before the child was started.
-    pub(crate) at: Duration,
-    /// The line.
-    pub(crate) text: String,
 }
 
 impl Cmd {
@@ -131,8 +124,9 @@ impl Cmd {
             .spawn()
             .with_context(|| format!("could not start `{shown}`"))?;
         let stdout = child.stdout.take().expect("stdout is piped");
-        let (lines, finished) = read_lines(stdout, started, deadline, self.each_line.as_mut())
-            .with_context(|| format!("could not read the output of `{shown}`"))?;
+        let (lines, first_line, finished) =
+            read_lines(stdout, started, deadline, self.each_line.as_mut())
+                .with_context(|| format!("could not read the output of `{shown}`"))?;
         let waited = if finished {
             child
                 .wait_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -146,18 +140,15 @@ impl Cmd {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let mut text = String::new();
+        let mut stderr = Vec::new();
         if let Some(mut file) = stderr_file {
-            let mut bytes = Vec::new();
-            let _ = file
-                .seek(SeekFrom::Start(0))
-                .and_then(|_| file.read_to_end(&mut bytes));
-            text = String::from_utf8_lossy(&bytes).into_owned();
+            let _ = file.rewind().and_then(|()| file.read_to_end(&mut stderr));
         }
         Ok(Ran {
             status: waited,
             lines,
-            stderr: text,
+            first_line,
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
             wall,
             timeout: self.timeout,
         })
@@ -170,8 +161,7 @@ impl Cmd {
         if !ran.success() {
             bail!("`{shown}` failed: {}", ran.failure());
         }
-        let text: Vec<&str> = ran.lines.iter().map(|line| line.text.as_str()).collect();
-        Ok(text.join("\n").trim().to_owned())
+        Ok(ran.lines.join("\n").trim().to_owned())
     }
 }
 
@@ -208,34 +198,27 @@ impl Ran {
             None => status.to_string(),
         }
     }
-
-    /// The last line of stdout, where the probe and the Python reference put their report.
-    pub(crate) fn last_line(&self) -> Option<&str> {
-        self.lines.last().map(|line| line.text.as_str())
-    }
 }
 
-/// Reads `stdout` until it closes or `deadline` passes, stamping each line (counted from
-/// `started`) when it arrives; says whether it closed in time.
+/// Reads `stdout` until it closes or `deadline` passes, stamping the first line's arrival
+/// (counted from `started`); says whether it closed in time.
 fn read_lines(
     mut stdout: ChildStdout,
     started: Instant,
     deadline: Instant,
     mut each_line: Option<&mut EachLine>,
-) -> io::Result<(Vec<Line>, bool)> {
-    let mut lines = Vec::new();
+) -> io::Result<(Vec<String>, Option<Duration>, bool)> {
+    let (mut lines, mut first_line) = (Vec::new(), None);
     let mut pending: Vec<u8> = Vec::new();
     let mut chunk = [0_u8; 8192];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Ok((lines, false));
+            return Ok((lines, first_line, false));
         }
-        let timeout = Timespec::try_from(left).unwrap_or(Timespec {
-            tv_sec: i64::MAX,
-            tv_nsec: 0,
-        });
-        match poll(&mut [PollFd::new(&stdout, PollFlags::IN)], Some(&timeout)) {
+        // A time too long for a `Timespec` is none: no limit.
+        let timeout = Timespec::try_from(left).ok();
+        match poll(&mut [PollFd::new(&stdout, PollFlags::IN)], timeout.as_ref()) {
             Ok(0) | Err(Errno::INTR) => continue,
             Ok(_) => {}
             Err(err) => return Err(err.into()),
@@ -248,27 +231,27 @@ fn read_lines(
         let at = started.elapsed();
         if read == 0 {
             if !pending.is_empty() {
-                lines.push(line(at, &pending));
+                first_line.get_or_insert(at);
+                lines.push(line(&pending));
             }
-            return Ok((lines, true));
+            return Ok((lines, first_line, true));
         }
         pending.extend_from_slice(&chunk[..read]);
         while let Some(end) = pending.iter().position(|byte| *byte == b'\n') {
-            lines.push(line(at, &pending[..end]));
+            first_line.get_or_insert(at);
+            lines.push(line(&pending[..end]));
             pending.drain(..=end);
             if let Some(each_line) = each_line.as_mut() {
-                each_line(&lines[lines.len() - 1].text);
+                each_line(&lines[lines.len() - 1]);
             }
         }
     }
 }
 
-fn line(at: Duration, bytes: &[u8]) -> Line {
-    let text = String::from_utf8_lossy(bytes);
-    Line {
-        at,
-        text: text.trim_end_matches('\r').to_owned(),
-    }
+fn line(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches('\r')
+        .to_owned()
 }
 
 /// `script` run by `sh`, for tests.
@@ -284,12 +267,10 @@ mod tests {
     #[test]
     fn captures_lines_and_status() {
         let ran = sh("echo one; echo two; echo oops >&2; exit 3");
-        let texts: Vec<_> = ran.lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["one", "two"]);
-        assert!(ran.lines[0].at <= ran.lines[1].at);
+        assert_eq!(ran.lines, ["one", "two"]);
+        assert!(ran.first_line.is_some_and(|at| at <= ran.wall));
         assert!(!ran.success());
         assert_eq!(ran.failure(), "exit status: 3: oops");
-        assert_eq!(ran.last_line(), Some("two"));
     }
 
     #[test]

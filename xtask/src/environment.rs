@@ -49,15 +49,7 @@ pub(crate) struct Environment {
 pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
     let quick = Duration::from_secs(20);
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let git = |args: &[&str]| Cmd::new("git").args(args).dir(root).timeout(quick).read();
-    let git_revision = match (
-        git(&["rev-parse", "--short=12", "HEAD"]),
-        git(&["status", "--porcelain", "--untracked-files=no"]),
-    ) {
-        (Ok(revision), Ok(changes)) if changes.is_empty() => revision,
-        (Ok(revision), Ok(_)) => format!("{revision}-dirty"),
-        (Err(err), _) | (_, Err(err)) => format!("unknown ({err:#})"),
-    };
+    let unknown = |err: anyhow::Error| format!("unknown ({err:#})");
     Ok(Environment {
         host: read_value("/proc/sys/kernel/hostname", |line| Some(line))
             .or_else(|| std::env::var("HOSTNAME").ok())
@@ -74,9 +66,16 @@ pub(crate) fn gather(root: &Path) -> anyhow::Result<Environment> {
             .args(["--version"])
             .timeout(quick)
             .read()
-            .unwrap_or_else(|err| format!("unknown ({err:#})")),
+            .unwrap_or_else(unknown),
         crates: locked_versions(&root.join("Cargo.lock"))?,
-        git_revision,
+        // The revision itself, never a tag's name, `-dirty` after it when a tracked file changed.
+        git_revision: Cmd::new("git")
+            .args(["describe", "--always", "--dirty"])
+            .args(["--abbrev=12", "--exclude=*"])
+            .dir(root)
+            .timeout(quick)
+            .read()
+            .unwrap_or_else(unknown),
         date: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         command: command_line(),
     })
@@ -152,19 +151,15 @@ fn locked_versions(lockfile: &Path) -> anyhow::Result<BTreeMap<String, String>> 
         .filter(|dep| !dep.starts_with("async-oneoff-") && !dep.starts_with("oneoff-"))
         .collect();
     runtimes.extend(BEHIND_THE_RUNTIMES.iter().map(|name| (*name).to_owned()));
-    let mut versions: BTreeMap<String, String> = BTreeMap::new();
-    for package in &lock.package {
-        if runtimes.contains(&package.name) {
-            versions
-                .entry(package.name.clone())
-                .and_modify(|known| {
-                    known.push_str(", ");
-                    known.push_str(&package.version);
-                })
-                .or_insert_with(|| package.version.clone());
-        }
+    let mut versions: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for package in lock.package.iter().filter(|p| runtimes.contains(&p.name)) {
+        let known = versions.entry(package.name.clone()).or_default();
+        known.push(&package.version);
     }
-    Ok(versions)
+    Ok(versions
+        .into_iter()
+        .map(|(name, all)| (name, all.join(", ")))
+        .collect())
 }
 
 #[cfg(test)]

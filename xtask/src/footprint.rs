@@ -4,6 +4,7 @@
 //! clean target directory, and reports the binary size added over a std-only program, the clean
 //! build time and the crates compiled.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub(crate) struct Args {
 /// A program measured: its name, its dependency line and the expression that gets its answer.
 #[derive(Debug)]
 struct Program {
-    name: String,
+    name: &'static str,
     dependency: String,
     answer: &'static str,
 }
@@ -59,13 +60,13 @@ const PEERS: [(&str, &str, &str); 3] = [
 /// The programs to build: the std-only baseline, the facade (at `facade`) with its defaults,
 /// with each backend feature asked for (all by default) alone, then the [`PEERS`].
 fn programs(only: &[BackendName], facade: &Path) -> Vec<Program> {
-    let oneoff = |name: &str, features: String| Program {
-        name: name.to_owned(),
+    let oneoff = |name, features: String| Program {
+        name,
         dependency: format!("async-oneoff = {{ path = {facade:?}{features} }}"),
         answer: "oneoff::run(async { std::hint::black_box(42) }).unwrap()",
     };
     let std_only = Program {
-        name: "std-only".to_owned(),
+        name: "std-only",
         dependency: String::new(),
         answer: "std::hint::black_box(42)",
     };
@@ -77,7 +78,7 @@ fn programs(only: &[BackendName], facade: &Path) -> Vec<Program> {
         }
     }
     programs.extend(PEERS.map(|(name, dependency, answer)| Program {
-        name: name.to_owned(),
+        name,
         dependency: dependency.to_owned(),
         answer,
     }));
@@ -88,7 +89,7 @@ fn programs(only: &[BackendName], facade: &Path) -> Vec<Program> {
 #[derive(Debug, Serialize)]
 pub(crate) struct Footprint {
     /// The backend, or `std-only` for the baseline.
-    pub(crate) program: String,
+    pub(crate) program: &'static str,
     /// Size of the stripped release binary, in bytes.
     pub(crate) binary_bytes: u64,
     /// Bytes over the std-only program.
@@ -103,8 +104,13 @@ pub(crate) struct Footprint {
 pub(crate) fn run(args: Args) -> Result<()> {
     let root = crate::workspace::root();
     let out = root.join(&args.out);
-    let results = measure(&root, &out, &args.backends)?;
-    print!("{}", markdown(&results));
+    let results = measure(&root, &args.backends)?;
+    let markdown = markdown(&results);
+    fs::create_dir_all(&out)?;
+    let json = serde_json::to_string_pretty(&results)?;
+    fs::write(out.join("footprint.json"), json)?;
+    fs::write(out.join("footprint.md"), &markdown)?;
+    print!("{markdown}");
     eprintln!(
         "wrote {} and footprint.md",
         out.join("footprint.json").display()
@@ -112,8 +118,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Measures the programs for `only` and writes `footprint.json` and `footprint.md` into `out`.
-fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprint>> {
+/// Measures the programs for `only`.
+fn measure(root: &Path, only: &[BackendName]) -> Result<Vec<Footprint>> {
     let work = root.join("target/oneoff/footprint");
     let mut results = Vec::new();
     let mut baseline = None;
@@ -123,7 +129,7 @@ fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprin
             program.name
         );
         let dir = write_program(root, &work, &program)?;
-        let (binary_bytes, clean_build, crates_compiled) = build(&dir, &program.name)?;
+        let (binary_bytes, clean_build, crates_compiled) = build(&dir, program.name)?;
         let base = *baseline.get_or_insert(binary_bytes);
         results.push(Footprint {
             program: program.name,
@@ -133,12 +139,6 @@ fn measure(root: &Path, out: &Path, only: &[BackendName]) -> Result<Vec<Footprin
             crates_compiled,
         });
     }
-    fs::create_dir_all(out)?;
-    fs::write(
-        out.join("footprint.json"),
-        serde_json::to_string_pretty(&results)?,
-    )?;
-    fs::write(out.join("footprint.md"), markdown(&results))?;
     Ok(results)
 }
 
@@ -190,15 +190,13 @@ fn build(dir: &Path, program: &str) -> Result<(u64, Duration, usize)> {
             ran.failure()
         );
     }
-    let mut packages: Vec<String> = ran
+    let packages: BTreeSet<String> = ran
         .lines
         .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter_map(|message| message["package_id"].as_str().map(str::to_owned))
         .collect();
-    packages.sort();
-    packages.dedup();
     let binary = target.join("release").join(format!("footprint-{program}"));
     let size = fs::metadata(&binary)
         .with_context(|| format!("no binary at {}", binary.display()))?
@@ -244,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_program_per_backend_feature_after_the_baselines() {
-        let names = |only: &[BackendName]| -> Vec<String> {
+        let names = |only: &[BackendName]| -> Vec<&str> {
             let programs = programs(only, Path::new("/x"));
             programs.into_iter().map(|p| p.name).collect()
         };

@@ -2,7 +2,6 @@
 //! writing its lines as it goes (`fetch`: the answer, the moment it has it), so that the parent
 //! stamps the first one's arrival.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -24,98 +23,73 @@ pub(crate) fn run(
     delay_ns: u64,
     fetch: Option<SocketAddr>,
 ) -> Result<ColdReport, Failed> {
-    let stamps = Stamps::default();
     let mut report = ColdReport::default();
+    let mut out = Stamped::default();
     match (backend, fetch) {
         (None, None) => {
-            let mut out = Stamped(&stamps);
             line(&mut out, STARTED);
             thread::sleep(Duration::from_nanos(delay_ns));
             line(&mut out, DONE);
             report.result = arg.saturating_mul(100);
+            report.timer_ns = out.timer().map(nanos);
             report.threads_during = proc_status("Threads:");
         }
         (None, Some(addr)) => {
             let connect = Instant::now();
             let answer = fetch_std(addr, arg).map_err(|err| failed_fetch(addr, arg, err))?;
-            line(&mut Stamped(&stamps), &answer.to_string());
+            report.round_trip_ns = Some(nanos(connect.elapsed()));
+            line(&mut io::stdout(), &answer.to_string());
             report.result = answer;
-            report.round_trip_ns = stamps.first_begun(connect).map(nanos);
             report.stack = Some("std::net".to_owned());
             report.threads_during = proc_status("Threads:");
         }
         (Some(backend), None) => {
-            let delay = Duration::from_nanos(delay_ns);
-            let ran = one_shot(backend, work_with(arg, delay, Stamped(&stamps)))?;
-            ran.fill(&mut report);
-            report.result = ran.output;
+            let work = work_with(arg, Duration::from_nanos(delay_ns), &mut out);
+            (report.result, _) = one_shot(backend, &mut report, work)?;
+            report.timer_ns = out.timer().map(nanos);
         }
         (Some(backend), Some(addr)) => {
             let stack = oneoff_workloads::fetch::Stack::native(backend.info().io());
-            let ran = one_shot(backend, async {
+            let ((fetched, answered), first_poll) = one_shot(backend, &mut report, async {
                 let fetched = oneoff_workloads::fetch::fetch_on(stack, addr, arg).await;
+                let answered = Instant::now();
                 if let Ok(answer) = &fetched {
-                    line(&mut Stamped(&stamps), &answer.to_string());
+                    line(&mut io::stdout(), &answer.to_string());
                 }
-                fetched
+                (fetched, answered)
             })?;
-            ran.fill(&mut report);
-            report.round_trip_ns = stamps.first_begun(ran.first_poll).map(nanos);
-            report.result = ran.output.map_err(|err| failed_fetch(addr, arg, err))?;
+            report.round_trip_ns = Some(nanos(answered - first_poll));
+            report.result = fetched.map_err(|err| failed_fetch(addr, arg, err))?;
             report.stack = Some(stack.name().to_owned());
         }
-    }
-    if fetch.is_none() {
-        report.timer_ns = stamps.timer().map(nanos);
     }
     report.threads_after = proc_status("Threads:");
     report.peak_rss_kib = proc_status("VmHWM:");
     Ok(report)
 }
 
-/// A one-shot run, with the moments that the figures are measured between.
-struct OneShot<T> {
-    output: T,
-    called: Instant,
-    first_poll: Instant,
-    done: Instant,
-    returned: Instant,
-    threads_during: Option<u64>,
-}
-
-impl<T> OneShot<T> {
-    /// Writes runtime start, teardown and the threads during the call into `report`.
-    fn fill(&self, report: &mut ColdReport) {
-        report.construct_to_first_poll_ns = Some(nanos(self.first_poll - self.called));
-        report.teardown_ns = Some(nanos(self.returned - self.done));
-        report.threads_during = self.threads_during;
-    }
-}
-
-/// Runs `future` one-shot on `backend`, stamping the call, the first poll, the end of the
-/// future and the return.
-fn one_shot<F: Future>(backend: Backend, future: F) -> Result<OneShot<F::Output>, oneoff::Error> {
-    let mut first_poll = None;
-    let mut done = None;
-    let mut threads_during = None;
+/// Runs `future` one-shot on `backend`, writing runtime start, teardown and the threads during
+/// the call into `report`; returns the output and the first poll's moment.
+fn one_shot<F: Future>(
+    backend: Backend,
+    report: &mut ColdReport,
+    future: F,
+) -> Result<(F::Output, Instant), oneoff::Error> {
+    let (mut first_poll, mut done) = (None, None);
     let called = Instant::now();
     let output = backend.run(async {
         first_poll = Some(Instant::now());
         let output = future.await;
         // Before the clock stops: reading /proc takes tens of µs, not teardown's.
-        threads_during = proc_status("Threads:");
+        report.threads_during = proc_status("Threads:");
         done = Some(Instant::now());
         output
     })?;
     let returned = Instant::now();
-    Ok(OneShot {
-        output,
-        called,
-        first_poll: first_poll.expect("the future ran, so it was polled"),
-        done: done.expect("the future completed"),
-        returned,
-        threads_during,
-    })
+    let first_poll = first_poll.expect("the future ran, so it was polled");
+    report.construct_to_first_poll_ns = Some(nanos(first_poll - called));
+    report.teardown_ns = Some(nanos(returned - done.expect("the future completed")));
+    Ok((output, first_poll))
 }
 
 /// Why `fetch(arg)` from `addr` gave no answer, in one line (the parent checks the answers).
@@ -141,43 +115,34 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// When each line of the work began to be written and when it was flushed out.
+/// Stdout that stamps the work's lines going through it: when each began to be written and
+/// when it was flushed out.
 #[derive(Debug, Default)]
-struct Stamps {
-    begun: RefCell<Vec<Instant>>,
-    flushed: RefCell<Vec<Instant>>,
+struct Stamped {
+    begun: Vec<Instant>,
+    flushed: Vec<Instant>,
 }
 
-impl Stamps {
+impl Stamped {
     /// From the first line out to the second line begun: the delay as the work lived it.
     fn timer(&self) -> Option<Duration> {
-        let flushed = *self.flushed.borrow().first()?;
-        let begun = *self.begun.borrow().get(1)?;
-        Some(begun.saturating_duration_since(flushed))
-    }
-
-    /// From `since` to the first line begun: for `fetch`, the answer's arrival.
-    fn first_begun(&self, since: Instant) -> Option<Duration> {
-        let begun = *self.begun.borrow().first()?;
-        Some(begun.saturating_duration_since(since))
+        let (flushed, begun) = (self.flushed.first()?, self.begun.get(1)?);
+        Some(begun.saturating_duration_since(*flushed))
     }
 }
 
-/// Stdout that stamps the lines going through it.
-struct Stamped<'a>(&'a Stamps);
-
-impl Write for Stamped<'_> {
+impl Write for Stamped {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // A line begins with the first write after a flush.
-        if self.0.begun.borrow().len() == self.0.flushed.borrow().len() {
-            self.0.begun.borrow_mut().push(Instant::now());
+        if self.begun.len() == self.flushed.len() {
+            self.begun.push(Instant::now());
         }
         io::stdout().write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         io::stdout().flush()?;
-        self.0.flushed.borrow_mut().push(Instant::now());
+        self.flushed.push(Instant::now());
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use oneoff_workloads::{DONE, STARTED, stats};
 use serde::Serialize;
 
 use super::probes::{Build, Launcher, report};
-use super::settings::{Kind, Subject, Workload};
+use super::settings::{Subject, Workload};
 use super::spread::Spread;
 use crate::cmd::Ran;
 use oneoff_probe::BackendName;
@@ -91,7 +91,6 @@ pub(crate) fn measure(
     fetch: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
     let s = launch.settings;
-    let expected = s.arg.saturating_mul(100);
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let mut schedule = fastrand::Rng::with_seed(SCHEDULE_SEED);
     for round in 0..s.discarded_rounds + s.samples {
@@ -104,7 +103,7 @@ pub(crate) fn measure(
                 continue;
             }
             let ran = launch.run(command(launch, row, fetch))?;
-            match check(&ran, row.workload, s.arg, expected) {
+            match check(&ran, row.workload, s.arg) {
                 Ok(sample) if kept => row.samples.push(Sample { round, ..sample }),
                 Ok(_) => {}
                 Err(error) => row.error = Some(error),
@@ -144,15 +143,10 @@ fn spread(round: u32, rounds: u32, wanted: u32) -> bool {
 
 /// Checks one cold sample: the process succeeded, printed its workload's lines (`work`'s two in
 /// order, `fetch`'s answer) then its report, and the workload returned arg * 100.
-pub(crate) fn check(
-    ran: &Ran,
-    workload: Workload,
-    arg: u64,
-    expected: u64,
-) -> Result<Sample, String> {
+pub(crate) fn check(ran: &Ran, workload: Workload, arg: u64) -> Result<Sample, String> {
+    let expected = arg.saturating_mul(100);
     let inside: ColdReport = report(ran)?;
-    let work = &ran.lines[..ran.lines.len() - 1];
-    let printed: Vec<&str> = work.iter().map(|line| line.text.as_str()).collect();
+    let printed = &ran.lines[..ran.lines.len() - 1];
     let answer = expected.to_string();
     let (wanted, name, order): (Vec<&str>, _, _) = match workload {
         Workload::Work => (vec![STARTED, DONE], "work", " in that order"),
@@ -171,7 +165,7 @@ pub(crate) fn check(
     }
     Ok(Sample {
         round: 0,
-        first_line: work[0].at,
+        first_line: ran.first_line.expect("the work printed a line"),
         process: ran.wall,
         inside,
     })
@@ -181,10 +175,9 @@ pub(crate) fn check(
 /// cost.
 #[derive(Debug, Serialize)]
 pub(crate) struct ColdSummary {
-    #[serde(skip)]
-    pub(crate) backend: Option<BackendName>,
     pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
+    #[serde(rename = "kind")]
+    pub(crate) subject: Subject,
     pub(crate) workload: Workload,
     /// `fetch`: the network stack it ran on (the backend's own, or `std::net`).
     pub(crate) stack: Option<String>,
@@ -248,9 +241,8 @@ fn summary(row: &Row, base: Option<&Row>, expected: u64) -> ColdSummary {
         i64::try_from(median).ok()
     };
     ColdSummary {
-        backend: row.subject.backend(),
         name: row.subject.name(row.workload),
-        kind: row.subject.kind(),
+        subject: row.subject,
         workload: row.workload,
         stack: samples.iter().find_map(|s| s.inside.stack.clone()),
         ok,
@@ -308,7 +300,7 @@ mod tests {
     #[test]
     fn accepts_a_good_sample() {
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
-        let sample = check(&ran, Workload::Work, 100, 10_000).unwrap();
+        let sample = check(&ran, Workload::Work, 100).unwrap();
         assert_eq!(sample.inside.teardown_ns, Some(3));
         assert_eq!(sample.inside.timer_ns, Some(7));
     }
@@ -317,15 +309,15 @@ mod tests {
     fn rejects_a_wrong_result_lines_out_of_order_and_a_crash() {
         let report = REPORT.replace("10000", "9999");
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{report}'"));
-        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100).unwrap_err();
         assert_eq!(err, "work(100) returned 9999, expected 10000");
         let ran = sh(&format!("echo '{DONE}'; echo '{STARTED}'; echo '{REPORT}'"));
-        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100).unwrap_err();
         assert!(err.contains("in that order"), "{err}");
         let ran = sh(&format!(
             "echo '{STARTED}'; echo 'error: runtime refused' >&2; exit 1"
         ));
-        let err = check(&ran, Workload::Work, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Work, 100).unwrap_err();
         assert_eq!(
             err,
             "the process failed (exit status: 1: error: runtime refused)"
@@ -335,21 +327,21 @@ mod tests {
     #[test]
     fn a_fetch_sample_is_its_answer_line_and_the_same_result() {
         let ran = sh(&format!("echo 10000; echo '{FETCHED}'"));
-        let sample = check(&ran, Workload::Fetch, 100, 10_000).unwrap();
+        let sample = check(&ran, Workload::Fetch, 100).unwrap();
         assert_eq!(sample.inside.round_trip_ns, Some(40_000));
-        assert_eq!(sample.first_line, ran.lines[0].at);
+        assert_eq!(Some(sample.first_line), ran.first_line);
         let ran = sh(&format!("echo 10001; echo '{FETCHED}'"));
-        let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Fetch, 100).unwrap_err();
         assert_eq!(err, r#"fetch(100) printed ["10001"], expected ["10000"]"#);
         let ran = sh(&format!(
             "echo 10000; echo '{}'",
             FETCHED.replace("10000", "700")
         ));
-        let err = check(&ran, Workload::Fetch, 100, 10_000).unwrap_err();
+        let err = check(&ran, Workload::Fetch, 100).unwrap_err();
         assert_eq!(err, "fetch(100) returned 700, expected 10000");
         let ran = sh(&format!("echo '{STARTED}'; echo '{DONE}'; echo '{REPORT}'"));
         assert!(
-            check(&ran, Workload::Fetch, 100, 10_000).is_err(),
+            check(&ran, Workload::Fetch, 100).is_err(),
             "work's lines are not a fetch's"
         );
     }

@@ -4,7 +4,6 @@
 //! in one build; all in one cargo profile, so that the runtimes compile once. Every measured
 //! child starts in the user's environment, not the one cargo made for xtask, under a time limit.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -78,7 +77,7 @@ pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::
     let benches = Variant::bench_targets();
     let steps = probes.len() + 1;
     let mut built = Vec::new();
-    for (index, build) in probes.iter().enumerate() {
+    for (step, build) in (1..).zip(probes) {
         let mut args = vec![
             "build",
             "--package",
@@ -91,29 +90,38 @@ pub(crate) fn build(profile: ProbeProfile, backends: &[BackendName]) -> anyhow::
             feature = format!("async-oneoff/{name}");
             args.extend(["--features", &feature]);
         }
-        announce(index + 1, steps, &format!("the probe ({})", build.name()));
-        let ran = cargo(profile, &args)?;
-        let cargo_made = executable(&ran, "oneoff-probe")?;
-        built.push(keep(profile, *build, &args, &cargo_made)?);
+        announce(step, steps, &format!("the probe ({})", build.name()));
+        let cargo_made = executable(&cargo(profile, &args)?, "oneoff-probe")?;
+        let kept = keep(profile, build, &cargo_made)?;
+        built.push(Built::new(profile, build, &args, kept)?);
     }
     let mut args = vec!["bench", "--no-run", "--package", "oneoff-benches"];
     args.extend(benches.iter().flat_map(|bench| ["--bench", bench]));
-    announce(
-        steps,
-        steps,
-        &format!("the benches ({})", benches.join(", ")),
-    );
+    let what = format!("the benches ({})", benches.join(", "));
+    announce(steps, steps, &what);
     let ran = cargo(profile, &args)?;
     for bench in benches {
         let executable = executable(&ran, bench)?;
-        built.push(Built {
-            build: Build::Bench(bench),
-            cargo: shown(profile, &args),
-            bytes: fs::metadata(&executable)?.len(),
-            executable,
-        });
+        built.push(Built::new(profile, Build::Bench(bench), &args, executable)?);
     }
     Ok(built)
+}
+
+impl Built {
+    /// `build`, made by cargo with `args` in `profile`, at `executable`.
+    fn new(
+        profile: ProbeProfile,
+        build: Build,
+        args: &[&str],
+        executable: PathBuf,
+    ) -> anyhow::Result<Built> {
+        Ok(Built {
+            build,
+            cargo: shown(profile, args),
+            bytes: fs::metadata(&executable)?.len(),
+            executable,
+        })
+    }
 }
 
 fn announce(step: usize, steps: usize, what: &str) {
@@ -154,7 +162,7 @@ fn cargo(profile: ProbeProfile, args: &[&str]) -> anyhow::Result<Ran> {
 fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
     ran.lines
         .iter()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line.text).ok())
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter(|message| message["target"]["name"] == name)
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
@@ -163,12 +171,7 @@ fn executable(ran: &Ran, name: &str) -> anyhow::Result<PathBuf> {
 
 /// Copies a probe's executable to `<target>/oneoff/probes/<profile>/<build>/`, beside it first
 /// and renamed over it, so that a run beside this one executing the old file keeps it.
-fn keep(
-    profile: ProbeProfile,
-    build: Build,
-    args: &[&str],
-    cargo_made: &Path,
-) -> anyhow::Result<Built> {
+fn keep(profile: ProbeProfile, build: Build, cargo_made: &Path) -> anyhow::Result<PathBuf> {
     // `<target>/<profile>/oneoff-probe`.
     let target = cargo_made.ancestors().nth(2).context("a target folder")?;
     let executable = target
@@ -185,12 +188,7 @@ fn keep(
             let (from, to) = (cargo_made.display(), executable.display());
             format!("could not copy {from} to {to}")
         })?;
-    Ok(Built {
-        build,
-        cargo: shown(profile, args),
-        bytes: fs::metadata(&executable)?.len(),
-        executable,
-    })
+    Ok(executable)
 }
 
 /// A python3 found on PATH.
@@ -230,7 +228,7 @@ pub(crate) fn find_python() -> Result<Python, String> {
 
 /// How every measured child is started, and the progress bar each finished child moves on.
 pub(crate) struct Launcher<'a> {
-    executables: BTreeMap<Build, PathBuf>,
+    built: &'a [Built],
     library_path: Option<OsString>,
     /// Where the benches write their figures: a fresh folder of this run's own, removed at its
     /// end, so that neither a user's `cargo bench` results nor another run's are read.
@@ -242,15 +240,11 @@ pub(crate) struct Launcher<'a> {
 
 impl<'a> Launcher<'a> {
     pub(crate) fn new(
-        built: &[Built],
+        built: &'a [Built],
         python: Option<&'a Python>,
         settings: &'a Settings,
         progress: ProgressBar,
     ) -> anyhow::Result<Self> {
-        let executables = built
-            .iter()
-            .map(|b| (b.build, b.executable.clone()))
-            .collect();
         // The default probe's `<target>/oneoff/probes/<profile>/default/oneoff-probe`.
         let oneoff = built
             .first()
@@ -262,7 +256,7 @@ impl<'a> Launcher<'a> {
             .tempdir_in(oneoff)
             .with_context(|| format!("could not create a folder in {}", oneoff.display()))?;
         Ok(Launcher {
-            executables,
+            built,
             library_path: users_library_path(target),
             criterion,
             python,
@@ -278,11 +272,12 @@ impl<'a> Launcher<'a> {
 
     /// The executable of `build`, in the user's environment, not the one cargo made for xtask.
     pub(crate) fn measured(&self, build: Build) -> Cmd {
-        let executable = self
-            .executables
-            .get(&build)
+        let built = self
+            .built
+            .iter()
+            .find(|built| built.build == build)
             .unwrap_or_else(|| panic!("the {} build was not made", build.name()));
-        self.in_users_environment(executable)
+        self.in_users_environment(&built.executable)
     }
 
     /// The Python reference script in `mode`, with its arguments.
@@ -319,9 +314,10 @@ pub(crate) fn report<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, Strin
     parse_last(ran)
 }
 
-/// The child's report: its last line of stdout, as JSON.
+/// The child's report: its last line of stdout (where the probe and the Python reference put
+/// it), as JSON.
 pub(crate) fn parse_last<T: for<'de> Deserialize<'de>>(ran: &Ran) -> Result<T, String> {
-    let line = ran.last_line().unwrap_or_default();
+    let line = ran.lines.last().map_or("", String::as_str);
     serde_json::from_str(line).map_err(|err| format!("unreadable report {line:?}: {err}"))
 }
 
@@ -331,14 +327,13 @@ fn users_library_path(target: &Path) -> Option<OsString> {
     let inherited = std::env::var_os("LD_LIBRARY_PATH")?;
     let toolchains =
         std::env::var_os("RUSTUP_HOME").map(|home| PathBuf::from(home).join("toolchains"));
+    let added = [target.to_owned(), workspace::root().join("target")];
     let kept: Vec<PathBuf> = std::env::split_paths(&inherited)
         .filter(|dir| {
-            !dir.starts_with(target) && !dir.starts_with(workspace::root().join("target"))
-        })
-        .filter(|dir| {
-            !toolchains
-                .as_ref()
-                .is_some_and(|toolchains| dir.starts_with(toolchains))
+            !added
+                .iter()
+                .chain(&toolchains)
+                .any(|folder| dir.starts_with(folder))
         })
         .filter(|dir| !dir.components().any(|part| part.as_os_str() == "rustlib"))
         .collect();

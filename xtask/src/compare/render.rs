@@ -135,7 +135,8 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
     ];
     let rows = cold_rows(report, workload).map(|row| {
         let driver = row
-            .backend
+            .subject
+            .backend()
             .and_then(|backend| report.drivers.get(backend.name()));
         let stack = row.stack.as_ref().map(|stack| match driver {
             Some(driver) => format!(" ({stack}, {driver})"),
@@ -152,7 +153,7 @@ fn cold(w: &mut String, report: &Report, style: Style, workload: Workload) {
             row.first_line_above_baseline_ns
                 .map_or("-".into(), |ns| match ns {
                     0 => "0".into(),
-                    _ => format!("{}{}", sign(ns), us(ns.unsigned_abs())),
+                    _ => format!("{}{}", sign(ns as f64), us(ns.unsigned_abs())),
                 }),
             spread_us(row.process_ns),
             spread_us(inside(row)),
@@ -191,7 +192,7 @@ fn warm_table(w: &mut String, report: &Report, style: Style, variants: &[Variant
         cells.extend(columns.iter().map(|(variant, is_added)| match is_added {
             false => figure_cell(row.per_call_ns.get(variant), per_call),
             true => figure_cell(row.tokio_compat_added_ns.get(variant), |ns| {
-                format!("{}{}", if ns < 0.0 { "-" } else { "+" }, per_call(ns.abs()))
+                format!("{}{}", sign(ns), per_call(ns.abs()))
             }),
         }));
         cells
@@ -260,9 +261,8 @@ fn footprint(w: &mut String, report: &Report, style: Style) {
             optional(row.threads_during),
             optional(row.threads_after),
             optional(row.peak_rss_kib.map(|rss| rss.median)),
-            row.rss_above_baseline_kib.map_or("-".into(), |kib| {
-                format!("{}{}", sign(kib), kib.unsigned_abs())
-            }),
+            row.rss_above_baseline_kib
+                .map_or("-".into(), |kib| format!("{kib:+}")),
             spread_us(row.timer_ns),
         ]
     });

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::cold::ColdSummary;
 use super::matrix::MatrixRow;
 use super::probes::{Built, Python};
-use super::settings::{Kind, Settings, Variant, Workload};
+use super::settings::{Settings, Variant, Workload};
 use super::spread::Figure;
 use super::verdict::{Answer, Candidate, Situation};
 use super::warm::WarmRow;
@@ -138,17 +138,16 @@ fn failures(cold: &[ColdSummary], warm: &[WarmRow]) -> (Vec<String>, Vec<String>
     let (mut failures, mut notes) = (Vec::new(), Vec::new());
     let cold_rows = cold
         .iter()
-        .map(|row| (row.name, row.kind, "cold run", &row.error));
+        .map(|row| (row.name, row.subject, "cold run", &row.error));
     let warm_rows = warm
         .iter()
-        .map(|row| (row.name, row.kind, "warm run", &row.error));
-    for (name, kind, what, error) in cold_rows.chain(warm_rows) {
+        .map(|row| (row.name, row.subject, "warm run", &row.error));
+    for (name, subject, what, error) in cold_rows.chain(warm_rows) {
         let Some(error) = error else { continue };
-        match kind {
-            Kind::Backend | Kind::Baseline => failures.push(format!("{name}: {what}: {error}")),
-            Kind::Python | Kind::PythonBaseline => {
-                notes.push(format!("reference row {name}: {what}: {error}"));
-            }
+        if subject.is_python() {
+            notes.push(format!("reference row {name}: {what}: {error}"));
+        } else {
+            failures.push(format!("{name}: {what}: {error}"));
         }
     }
     (failures, notes)
@@ -162,12 +161,13 @@ fn candidates(
     matrix: &[MatrixRow],
 ) -> Vec<Candidate> {
     let backends = |workload| {
-        cold.iter()
-            .filter(move |row| row.kind == Kind::Backend && row.ok && row.workload == workload)
+        cold.iter().filter(move |row| {
+            row.subject.backend().is_some() && row.ok && row.workload == workload
+        })
     };
     let warm_figure = |variant| {
         warm.iter()
-            .filter(|row| row.kind == Kind::Backend)
+            .filter(|row| row.subject.backend().is_some())
             .filter_map(move |row| Some(from_figure(row.name, row.per_call_ns.get(&variant)?)))
             .collect()
     };
@@ -180,7 +180,7 @@ fn candidates(
             .filter(|row| {
                 let cells = matrix
                     .iter()
-                    .find(|cells| Some(cells.backend) == row.backend);
+                    .find(|cells| Some(cells.backend) == row.subject.backend());
                 cells.is_some_and(|cells| *cells.cell(Case::TokioFetch) == Outcome::Ok)
             })
             .filter_map(above_baseline)
@@ -189,13 +189,8 @@ fn candidates(
             .filter_map(|row| {
                 let (rss, above) = (row.peak_rss_kib?, row.rss_above_baseline_kib? as f64);
                 let base = rss.median as f64 - above;
-                Some(Candidate {
-                    name: row.name.to_owned(),
-                    median: above,
-                    low: rss.p10 as f64 - base,
-                    high: rss.p90 as f64 - base,
-                    unsteady: false,
-                })
+                let (low, high) = (rss.p10 as f64 - base, rss.p90 as f64 - base);
+                Some(Candidate::new(row.name, above, low, high))
             })
             .collect(),
         Situation::ManyCalls => warm_figure(Variant::ReusedYield),
@@ -209,21 +204,12 @@ fn above_baseline(row: &ColdSummary) -> Option<Candidate> {
     let [low, high] = row
         .first_line_above_baseline_ci_ns
         .map_or([median; 2], |ci| ci.map(|ns| ns as f64));
-    Some(Candidate {
-        name: row.name.to_owned(),
-        median,
-        low,
-        high,
-        unsteady: false,
-    })
+    Some(Candidate::new(row.name, median, low, high))
 }
 
 fn from_figure(name: &str, figure: &Figure) -> Candidate {
     Candidate {
-        name: name.to_owned(),
-        median: figure.median,
-        low: figure.min,
-        high: figure.max,
         unsteady: figure.unsteady,
+        ..Candidate::new(name, figure.median, figure.min, figure.max)
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use oneoff_probe::BackendName;
+use crate::backends::{self, BackendName};
 
 /// The cargo profile the measurement binaries (the probe's and the benches') are built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -77,9 +77,7 @@ impl Variant {
 
     /// The bench targets of [`Variant::ALL`], each once: what compare builds and runs.
     pub(crate) fn bench_targets() -> Vec<&'static str> {
-        let mut targets: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
-        targets.dedup();
-        targets
+        backends::each_once(Variant::ALL.iter().map(|v| v.bench().0))
     }
 
     /// Its title in the report's tables.
@@ -106,7 +104,8 @@ pub(crate) enum Workload {
     Fetch,
 }
 
-/// What a row measures: the probe without async code, a backend, or Python.
+/// What a row measures: the probe without async code, a backend, or Python; compare.json names
+/// its kind: `baseline`, `backend`, `python-baseline` or `python`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Subject {
     /// The probe with no async code: for `work`, the same two lines around a thread sleep;
@@ -122,20 +121,6 @@ pub(crate) enum Subject {
     PythonRunner,
 }
 
-/// The kinds of rows; reference rows (Python) never fail the command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum Kind {
-    /// The Rust process that runs no async code.
-    Baseline,
-    /// A oneoff backend.
-    Backend,
-    /// The Python process that runs no asyncio.
-    PythonBaseline,
-    /// Python's asyncio.
-    Python,
-}
-
 impl Subject {
     /// The row's name in the report (a backend's rows of both workloads share its name).
     pub(crate) fn name(self, workload: Workload) -> &'static str {
@@ -146,15 +131,6 @@ impl Subject {
             (Subject::PythonPlain, _) => "python (no asyncio)",
             (Subject::PythonRun, _) => "python asyncio.run",
             (Subject::PythonRunner, _) => "python asyncio.Runner",
-        }
-    }
-
-    pub(crate) fn kind(self) -> Kind {
-        match self {
-            Subject::Baseline => Kind::Baseline,
-            Subject::Backend(_) => Kind::Backend,
-            Subject::PythonPlain => Kind::PythonBaseline,
-            Subject::PythonRun | Subject::PythonRunner => Kind::Python,
         }
     }
 
@@ -174,8 +150,21 @@ impl Subject {
         }
     }
 
+    /// Whether it is a reference row, Python's: those never fail the command.
     pub(crate) fn is_python(self) -> bool {
-        matches!(self.kind(), Kind::Python | Kind::PythonBaseline)
+        !matches!(self, Subject::Baseline | Subject::Backend(_))
+    }
+}
+
+/// A subject by its kind.
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(match self {
+            Subject::Baseline => "baseline",
+            Subject::Backend(_) => "backend",
+            Subject::PythonPlain => "python-baseline",
+            Subject::PythonRun | Subject::PythonRunner => "python",
+        })
     }
 }
 

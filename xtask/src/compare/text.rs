@@ -140,8 +140,8 @@ fn options(width: usize) -> textwrap::Options<'static> {
     textwrap::Options::new(width).word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
-pub(crate) fn sign(value: i64) -> &'static str {
-    if value < 0 { "-" } else { "+" }
+pub(crate) fn sign(value: f64) -> &'static str {
+    if value < 0.0 { "-" } else { "+" }
 }
 
 pub(crate) fn optional(value: Option<u64>) -> String {

@@ -132,6 +132,19 @@ pub(crate) struct Candidate {
     pub(crate) unsteady: bool,
 }
 
+impl Candidate {
+    /// `name` with its `median` and the spread from `low` to `high`, steady.
+    pub(crate) fn new(name: &str, median: f64, low: f64, high: f64) -> Candidate {
+        Candidate {
+            name: name.to_owned(),
+            median,
+            low,
+            high,
+            unsteady: false,
+        }
+    }
+}
+
 /// The verdict for one situation.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Answer {
@@ -211,16 +224,6 @@ impl Answer {
 mod tests {
     use super::*;
 
-    fn candidate(name: &str, median: f64, low: f64, high: f64) -> Candidate {
-        Candidate {
-            name: name.to_owned(),
-            median,
-            low,
-            high,
-            unsteady: false,
-        }
-    }
-
     /// Two backends inside each other's spread are not ranked: the one with the lower median is
     /// named, and the other as within noise of it, never as second.
     #[test]
@@ -228,9 +231,9 @@ mod tests {
         let answer = Answer::decide(
             Situation::ManyCalls,
             vec![
-                candidate("smol", 31.0, 28.0, 40.0),
-                candidate("futures-lite", 30.0, 25.0, 33.0),
-                candidate("tokio", 150.0, 140.0, 160.0),
+                Candidate::new("smol", 31.0, 28.0, 40.0),
+                Candidate::new("futures-lite", 30.0, 25.0, 33.0),
+                Candidate::new("tokio", 150.0, 140.0, 160.0),
             ],
         );
         assert_eq!(answer.pick.as_deref(), Some("futures-lite"));
@@ -246,11 +249,11 @@ mod tests {
 
     #[test]
     fn a_clear_winner_is_ranked_and_an_unsteady_one_says_so() {
-        let mut fast = candidate("tokio", 6_000.0, 5_000.0, 20_000.0);
+        let mut fast = Candidate::new("tokio", 6_000.0, 5_000.0, 20_000.0);
         fast.unsteady = true;
         let answer = Answer::decide(
             Situation::OneCall,
-            vec![candidate("smol", 80_000.0, 70_000.0, 90_000.0), fast],
+            vec![Candidate::new("smol", 80_000.0, 70_000.0, 90_000.0), fast],
         );
         assert_eq!(answer.pick.as_deref(), Some("tokio"));
         assert!(answer.within_noise.is_empty());

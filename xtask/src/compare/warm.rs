@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::probes::{Build, Launcher, report};
-use super::settings::{Kind, Subject, Variant, Workload};
+use super::settings::{Subject, Variant, Workload};
 use super::spread::Figure;
 use oneoff_probe::BackendName;
 
@@ -24,7 +24,8 @@ const COMPAT: [(Variant, Variant); 2] = [
 #[derive(Debug, Serialize)]
 pub(crate) struct WarmRow {
     pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
+    #[serde(rename = "kind")]
+    pub(crate) subject: Subject,
     /// Whether every figure a row needs was measured.
     pub(crate) ok: bool,
     pub(crate) error: Option<String>,
@@ -36,11 +37,9 @@ pub(crate) struct WarmRow {
 
 /// How many processes [`measure`] starts: one per bench target, and Python's rounds.
 pub(crate) fn processes(launch: &Launcher<'_>) -> u64 {
-    let python = if launch.python.is_some() {
-        launch.settings.python_warm_rounds
-    } else {
-        0
-    };
+    let python = launch
+        .python
+        .map_or(0, |_| launch.settings.python_warm_rounds);
     Variant::bench_targets().len() as u64 + u64::from(python)
 }
 
@@ -141,7 +140,7 @@ fn from_benches(
         .collect();
     WarmRow {
         name: backend.name(),
-        kind: Kind::Backend,
+        subject: Subject::Backend(backend),
         ok: error.is_none(),
         error: error.map(|e| e.trim_end().to_owned()),
         per_call_ns,
@@ -196,7 +195,7 @@ fn python(launch: &Launcher<'_>) -> anyhow::Result<WarmRow> {
         .collect();
     Ok(WarmRow {
         name: Subject::PythonRun.name(Workload::Work),
-        kind: Kind::Python,
+        subject: Subject::PythonRun,
         ok: error.is_none(),
         error,
         per_call_ns,

@@ -13,7 +13,7 @@ use crate::compare::cold::{self, Sample};
 use crate::compare::matrix::MatrixRow;
 use crate::compare::probes::{Build, Built, Python};
 use crate::compare::report::{Measured, ServerUse, Stages};
-use crate::compare::settings::{Kind, Settings};
+use crate::compare::settings::{Settings, Subject};
 use crate::compare::warm::WarmRow;
 use crate::environment::Environment;
 use oneoff_probe::BackendName;
@@ -25,19 +25,21 @@ const LONG: &str = "cannot block on a future with futures-lite from inside a run
 /// The warm rows of every backend and Python: `ns(backend's index, sample)` nanoseconds in every
 /// sample of every variant (Python's row is the last index).
 fn warm_rows(ns: impl Fn(usize, usize) -> f64) -> Vec<WarmRow> {
-    let rows = BackendName::ALL.iter().map(|b| (b.name(), Kind::Backend));
-    let python = ("python asyncio.run", Kind::Python);
+    let rows = BackendName::ALL
+        .iter()
+        .map(|b| (b.name(), Subject::Backend(*b)));
+    let python = ("python asyncio.run", Subject::PythonRun);
     let rows = rows
         .chain([python])
         .enumerate()
-        .map(|(index, (name, kind))| {
+        .map(|(index, (name, subject))| {
             let figure = || Figure::of((0..5).map(|sample| ns(index, sample)).collect()).unwrap();
             let per_call_ns: BTreeMap<Variant, Figure> =
                 Variant::ALL.iter().map(|v| (*v, figure())).collect();
             let added = per_call_ns[&Variant::CompatReusedReady].minus(&figure());
             WarmRow {
                 name,
-                kind,
+                subject,
                 ok: true,
                 error: None,
                 per_call_ns,
