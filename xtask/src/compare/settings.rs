@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backends::{self, BackendName};
+use oneoff_probe::BackendName;
 
 /// The cargo profile the measurement binaries (the probe's and the benches') are built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -77,7 +77,9 @@ impl Variant {
 
     /// The bench targets of [`Variant::ALL`], each once: what compare builds and runs.
     pub(crate) fn bench_targets() -> Vec<&'static str> {
-        backends::each_once(Variant::ALL.iter().map(|v| v.bench().0))
+        let mut targets: Vec<&str> = Variant::ALL.iter().map(|v| v.bench().0).collect();
+        targets.dedup();
+        targets
     }
 
     /// Its title in the report's tables.
