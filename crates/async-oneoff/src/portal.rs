@@ -38,8 +38,8 @@ pub const PORTAL_THREAD: &str = "oneoff-portal";
 /// run, so calls wait concurrently on every backend: one call waiting on I/O never holds up
 /// another, also on `FuturesLite` and `Pollster`, which drive one future at a time. The backend
 /// decides what the calls may use: tokio's reactor and timer on `Tokio` (and on any backend
-/// through [`TokioCompat`](crate::TokioCompat)), `async-io`'s on smol's, `oneoff::spawn` where
-/// the backend can spawn. What `R` itself starts is documented on `R`.
+/// through [`TokioCompat`]), `async-io`'s on smol's, `oneoff::spawn` where the backend can
+/// spawn. What `R` itself starts is documented on `R`.
 ///
 /// **Sharing.** The portal is `Send + Sync` and cheap to clone (an `Arc`): every clone talks to
 /// the same thread.
@@ -92,6 +92,14 @@ pub const PORTAL_THREAD: &str = "oneoff-portal";
 /// portal.close()?;
 /// # Ok::<(), oneoff::Error>(())
 /// ```
+///
+// `TokioCompat` is in the build only with its feature; without it, the link goes to the feature
+// list.
+#[cfg_attr(feature = "tokio-compat", doc = "[`TokioCompat`]: crate::TokioCompat")]
+#[cfg_attr(
+    not(feature = "tokio-compat"),
+    doc = "[`TokioCompat`]: crate#feature-flags"
+)]
 pub struct BlockingPortal<R> {
     inner: Arc<PortalThread>,
     _runner: PhantomData<fn() -> R>,
