@@ -24,7 +24,7 @@ static BENCH: BackendInfo = BackendInfo::new("bench", Escape::Await, NativeIo::N
 /// A replica of `oneoff_core::enter` with `#[inline]`, to measure what inlining it across the
 /// crate boundary would save: the two foreign probes stay calls into tokio and async-std.
 #[inline]
-fn enter_inlined(backend: &'static BackendInfo) -> Option<Guard> {
+fn enter_inlined(backend: &'static BackendInfo) -> Option<EnteredReplica> {
     if RUNNING.get().is_some()
         || tokio::runtime::Handle::try_current().is_ok()
         || async_std::task::try_current().is_some()
@@ -32,13 +32,13 @@ fn enter_inlined(backend: &'static BackendInfo) -> Option<Guard> {
         return None;
     }
     RUNNING.set(Some(backend));
-    Some(Guard)
+    Some(EnteredReplica)
 }
 
 /// The replica's guard, clearing the mark like `oneoff_core::Entered`.
-struct Guard;
+struct EnteredReplica;
 
-impl Drop for Guard {
+impl Drop for EnteredReplica {
     #[inline]
     fn drop(&mut self) {
         RUNNING.set(None);

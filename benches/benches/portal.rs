@@ -161,9 +161,9 @@ fn portal(c: &mut Criterion) {
 
 /// `TokioCompat<B>` beside `B`, reused and one-shot, on a ready future, for every backend that
 /// does not provide tokio.
-struct Compat<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
+struct Compats<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
 
-impl EachRunner for Compat<'_, '_> {
+impl EachRunner for Compats<'_, '_> {
     fn runner<B: OneOffRunner + 'static>(&mut self) {
         if !B::PROVIDES_TOKIO {
             bench_compat::<B>(self.0);
@@ -218,7 +218,7 @@ fn compat(c: &mut Criterion) {
             b.iter(|| runner.block_on(tokio_spawn()).expect("run"))
         });
     }
-    for_each_runner(&mut Compat(&mut group));
+    for_each_runner(&mut Compats(&mut group));
     group.finish();
 }
 

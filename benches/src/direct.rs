@@ -278,18 +278,18 @@ pub trait EachRunner {
 
 /// Picks [`EachBackend::twin`] for a runner that implements [`Direct`] and
 /// [`EachBackend::alone`] for one that does not. Rust has no specialisation, so the choice is
-/// made by method resolution on a concrete type: `(&Pick::<R>).visit(..)` finds [`WithTwin`]'s
-/// `visit` on `&Pick<R>` itself when `R: Direct`, and only otherwise takes one more borrow to
-/// reach [`WithoutTwin`]'s (autoref specialisation). It works because the list's runners are
-/// concrete types; in a generic function it would always pick `alone`.
-struct Pick<R>(PhantomData<R>);
+/// made by method resolution on a concrete type: `(&PickTwin::<R>).visit(..)` finds
+/// [`WithTwin`]'s `visit` on `&PickTwin<R>` itself when `R: Direct`, and only otherwise takes
+/// one more borrow to reach [`WithoutTwin`]'s (autoref specialisation). It works because the
+/// list's runners are concrete types; in a generic function it would always pick `alone`.
+struct PickTwin<R>(PhantomData<R>);
 
 /// The choice for a runner with a twin.
 trait WithTwin {
     fn visit(&self, each: &mut impl EachBackend);
 }
 
-impl<R: Direct> WithTwin for Pick<R> {
+impl<R: Direct> WithTwin for PickTwin<R> {
     fn visit(&self, each: &mut impl EachBackend) {
         each.twin::<R>();
     }
@@ -304,16 +304,16 @@ trait WithoutTwin {
     fn visit(&self, each: &mut impl EachBackend);
 }
 
-impl<R: OneOffRunner + 'static> WithoutTwin for &Pick<R> {
+impl<R: OneOffRunner + 'static> WithoutTwin for &PickTwin<R> {
     fn visit(&self, each: &mut impl EachBackend) {
         each.alone::<R>();
     }
 }
 
-/// `visit!(Runner, each)`: `each.twin::<Runner>()` or `each.alone::<Runner>()` (see [`Pick`]).
+/// `visit!(Runner, each)`: `each.twin::<Runner>()` or `each.alone::<Runner>()` (see [`PickTwin`]).
 macro_rules! visit {
     ($runner:ty, $each:expr) => {
-        (&Pick::<$runner>(PhantomData)).visit($each)
+        (&PickTwin::<$runner>(PhantomData)).visit($each)
     };
 }
 

@@ -14,21 +14,21 @@ use crate::config::quick;
 use oneoff::OneOffRunner;
 
 use crate::direct::{Direct, EachBackend, floor, for_each_backend};
-use crate::record::{Measured, Record, Session, unix_ns};
+use crate::record::{MeasuredBench, Record, Session, unix_ns};
 
 /// Registers one benchmark in a group when it runs.
-type Job<'a> = Box<dyn for<'g> FnOnce(&mut BenchmarkGroup<'g, WallTime>) + 'a>;
+type Registration<'a> = Box<dyn for<'g> FnOnce(&mut BenchmarkGroup<'g, WallTime>) + 'a>;
 
 /// One benchmark of the plan.
 struct Bench<'a> {
     backend: String,
     variant: String,
-    job: Job<'a>,
+    job: Registration<'a>,
 }
 
 /// A oneoff variant and its direct twin, run one right after the other; or the oneoff variant
 /// alone, for a backend without a twin.
-struct Pair<'a> {
+struct BenchPair<'a> {
     oneoff: Bench<'a>,
     direct: Option<Bench<'a>>,
 }
@@ -50,7 +50,7 @@ struct Pair<'a> {
 pub struct Plan<'a> {
     workload: String,
     floor: Option<Bench<'a>>,
-    pairs: Vec<Pair<'a>>,
+    pairs: Vec<BenchPair<'a>>,
     twins: Vec<[String; 2]>,
 }
 
@@ -83,13 +83,13 @@ impl<'a> Plan<'a> {
     /// does not measure what it says must not report a figure.
     pub fn backend<B: Direct, Fut: Future>(&mut self, make: &'a impl Fn() -> Fut) {
         let name = B::NAME;
-        self.pairs.push(Pair {
+        self.pairs.push(BenchPair {
             oneoff: oneshot::<B, _>(make),
             direct: Some(bench(name, "direct-oneshot", move |group, id| {
                 group.bench_function(id, |b| b.iter(|| B::direct_oneshot(black_box(make()))));
             })),
         });
-        self.pairs.push(Pair {
+        self.pairs.push(BenchPair {
             oneoff: reused::<B, _>(make),
             direct: Some(bench(name, "direct-reused", move |group, id| {
                 let kept = B::keep();
@@ -115,7 +115,7 @@ impl<'a> Plan<'a> {
         make: &'a impl Fn() -> Fut,
     ) {
         for oneoff in [oneshot::<B, _>(make), reused::<B, _>(make)] {
-            self.pairs.push(Pair {
+            self.pairs.push(BenchPair {
                 oneoff,
                 direct: None,
             });
@@ -149,7 +149,7 @@ impl<'a> Plan<'a> {
         (oneoff_variant, mut oneoff): (&str, impl FnMut(&mut criterion::Bencher<'_>) + 'a),
         (direct_variant, mut direct): (&str, impl FnMut(&mut criterion::Bencher<'_>) + 'a),
     ) {
-        self.pairs.push(Pair {
+        self.pairs.push(BenchPair {
             oneoff: bench(backend, oneoff_variant, move |group, id| {
                 group.bench_function(id, |b| oneoff(b));
             }),
@@ -166,7 +166,7 @@ impl<'a> Plan<'a> {
         let mut pairs = self.pairs;
         rng.shuffle(&mut pairs);
         let mut order: Vec<Bench<'a>> = self.floor.into_iter().collect();
-        for Pair { oneoff, direct } in pairs {
+        for BenchPair { oneoff, direct } in pairs {
             match direct {
                 Some(direct) if rng.bool() => order.extend([oneoff, direct]),
                 Some(direct) => order.extend([direct, oneoff]),
@@ -197,7 +197,7 @@ impl<'a> Plan<'a> {
             if let Some(written) = session.estimates_written(&id)
                 && Some(written) != before
             {
-                record.measured.push(Measured {
+                record.measured.push(MeasuredBench {
                     id: id.clone(),
                     estimates_mtime_ns: written,
                 });

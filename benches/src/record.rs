@@ -103,7 +103,7 @@ pub(crate) struct Record {
     /// Every benchmark id of the group, in the order they ran (or were skipped by a filter).
     pub(crate) order: Vec<String>,
     /// The benchmarks criterion really ran, each with the time of the estimates it wrote.
-    pub(crate) measured: Vec<Measured>,
+    pub(crate) measured: Vec<MeasuredBench>,
     /// Pairs of ids that are the same call measured twice.
     pub(crate) twins: Vec<[String; 2]>,
     /// The machine and revision it ran on (absent in records written before hosts were).
@@ -172,7 +172,7 @@ impl Record {
 
 /// A benchmark criterion ran, and when it wrote its estimates.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Measured {
+pub(crate) struct MeasuredBench {
     pub(crate) id: String,
     pub(crate) estimates_mtime_ns: u64,
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use oneoff::Backend;
 
-use super::read::{Estimate, Figure, Figures};
+use super::read::{CriterionFigure, Estimate, Figures};
 use crate::record::Record;
 
 /// The rest of a oneoff call may cost at most this ratio of its direct twin...
@@ -39,15 +39,15 @@ const WORKLOADS: &[&str] = &["ready", "yield1", "yield10", "xthread", "work", "s
 
 /// A oneoff variant beside its direct twin.
 #[derive(Debug)]
-pub(crate) struct Pair<'a> {
+pub(crate) struct FigurePair<'a> {
     pub(crate) workload: &'a str,
     pub(crate) backend: &'a str,
     pub(crate) variant: &'a str,
-    pub(crate) oneoff: &'a Figure,
-    pub(crate) direct: &'a Figure,
+    pub(crate) oneoff: &'a CriterionFigure,
+    pub(crate) direct: &'a CriterionFigure,
 }
 
-impl<'a> Pair<'a> {
+impl<'a> FigurePair<'a> {
     /// `<workload>/<backend>/<oneoff variant>` beside `<workload>/<backend>/<direct variant>`,
     /// when both were measured.
     pub(crate) fn find(
@@ -55,9 +55,9 @@ impl<'a> Pair<'a> {
         workload: &'a str,
         backend: &'a str,
         (variant, direct): (&'a str, &str),
-    ) -> Option<Pair<'a>> {
+    ) -> Option<FigurePair<'a>> {
         let get = |v: &str| figures.get(&key(workload, backend, v));
-        Some(Pair {
+        Some(FigurePair {
             workload,
             backend,
             variant,
@@ -160,9 +160,9 @@ pub(crate) struct Analysis<'a> {
     /// The other workloads (`overhead`).
     pub(crate) other: Vec<&'a str>,
     /// Pairs whose two figures come from one recorded run: the ones the target counts.
-    pub(crate) fresh: Vec<Pair<'a>>,
+    pub(crate) fresh: Vec<FigurePair<'a>>,
     /// Pairs whose figures come from two runs, or from no recorded run.
-    pub(crate) stale: Vec<Pair<'a>>,
+    pub(crate) stale: Vec<FigurePair<'a>>,
     pub(crate) check: Check,
     /// Identical twins by workload, both figures from one run.
     pub(crate) twins: BTreeMap<&'a str, Vec<Twin>>,
@@ -183,7 +183,7 @@ impl<'a> Analysis<'a> {
         for &workload in &paired {
             for backend in backends_of(figures, workload) {
                 for &variants in PAIRS {
-                    if let Some(pair) = Pair::find(figures, workload, backend, variants) {
+                    if let Some(pair) = FigurePair::find(figures, workload, backend, variants) {
                         if pair.run().is_some() {
                             fresh.push(pair);
                         } else {
@@ -193,7 +193,7 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        let used: Vec<&str> = fresh.iter().filter_map(Pair::run).collect();
+        let used: Vec<&str> = fresh.iter().filter_map(FigurePair::run).collect();
         let runs: Vec<&Record> = runs
             .iter()
             .filter(|record| used.contains(&record.run.as_str()))
@@ -228,7 +228,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// The fresh pairs that miss the target.
-    pub(crate) fn exceptions(&self) -> Vec<&Pair<'a>> {
+    pub(crate) fn exceptions(&self) -> Vec<&FigurePair<'a>> {
         let check = self.check.ns();
         self.fresh
             .iter()
@@ -328,8 +328,8 @@ mod tests {
     use super::super::read::Interval;
     use super::*;
 
-    fn figure(point: f64, run: Option<&str>) -> Figure {
-        Figure {
+    fn figure(point: f64, run: Option<&str>) -> CriterionFigure {
+        CriterionFigure {
             time: Estimate {
                 point_estimate: point,
                 confidence_interval: Interval {
@@ -342,8 +342,8 @@ mod tests {
         }
     }
 
-    fn pair<'a>(oneoff: &'a Figure, direct: &'a Figure) -> Pair<'a> {
-        Pair {
+    fn pair<'a>(oneoff: &'a CriterionFigure, direct: &'a CriterionFigure) -> FigurePair<'a> {
+        FigurePair {
             workload: "ready",
             backend: "b",
             variant: "oneshot",
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn stale_pairs_are_left_out_of_the_share() {
         let mut figures = Figures::new();
-        let mut put = |b: &str, v: &str, f: Figure| {
+        let mut put = |b: &str, v: &str, f: CriterionFigure| {
             figures.insert(key("ready", b, v), f);
         };
         put("smol", "oneshot", figure(100.0, Some("r")));

@@ -29,7 +29,7 @@ pub(crate) struct Interval {
 
 /// One benchmark's figure and the run that wrote it.
 #[derive(Debug, Clone)]
-pub(crate) struct Figure {
+pub(crate) struct CriterionFigure {
     /// Criterion's median time per iteration.
     pub(crate) time: Estimate,
     /// When criterion wrote it, in Unix nanoseconds.
@@ -40,7 +40,7 @@ pub(crate) struct Figure {
 }
 
 /// Figures by `(workload, backend, variant)`.
-pub(crate) type Figures = BTreeMap<(String, String, String), Figure>;
+pub(crate) type Figures = BTreeMap<(String, String, String), CriterionFigure>;
 
 /// Everything read.
 #[derive(Debug)]
@@ -87,7 +87,7 @@ pub(crate) fn read(criterion: &Path) -> anyhow::Result<Read> {
             .map(|run| (*run).to_owned());
         figures.insert(
             (workload, backend, variant),
-            Figure {
+            CriterionFigure {
                 time: estimates.median,
                 written_ns,
                 run,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::analysis::{
-    Analysis, CHECK, DETECTOR, MAX_GAP_NS, MAX_RATIO, MIN_SHARE, PAIRS, Pair, TWIN_GAP_NS,
+    Analysis, CHECK, DETECTOR, FigurePair, MAX_GAP_NS, MAX_RATIO, MIN_SHARE, PAIRS, TWIN_GAP_NS,
     TWIN_RATIO,
 };
 use super::read::{Estimate, Figures};
@@ -289,7 +289,7 @@ fn workload_table(md: &mut String, figures: &Figures, analysis: &Analysis<'_>, w
         let mut row = format!("| {backend} |");
         for &variants in PAIRS {
             let (oneoff, direct) = (get(backend, variants.0), get(backend, variants.1));
-            let ratio = match Pair::find(figures, workload, backend, variants) {
+            let ratio = match FigurePair::find(figures, workload, backend, variants) {
                 Some(pair) => {
                     let mark = match (pair.run(), pair.holds(check)) {
                         (None, _) => " (stale)",
@@ -301,7 +301,7 @@ fn workload_table(md: &mut String, figures: &Figures, analysis: &Analysis<'_>, w
                 }
                 None => "–".to_owned(),
             };
-            let time = |f: Option<&super::read::Figure>| {
+            let time = |f: Option<&super::read::CriterionFigure>| {
                 f.map_or("–".into(), |f| ns(f.time.point_estimate))
             };
             let _ = write!(row, " {} | {} | {} |", time(oneoff), time(direct), ratio);

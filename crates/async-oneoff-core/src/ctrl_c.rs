@@ -65,12 +65,13 @@ mod unix {
     /// The armed run's waker, woken by the watcher.
     static WAKER: Mutex<Option<Waker>> = Mutex::new(None);
     /// Changes of the disposition, one at a time.
-    static STATE: Mutex<State> = Mutex::new(State {
+    static STATE: Mutex<HandlerState> = Mutex::new(HandlerState {
         watching: false,
         replaced: None,
     });
 
-    struct State {
+    /// Whether the watcher runs and which disposition our SIGINT handler replaced.
+    struct HandlerState {
         /// Whether the watcher runs (for the rest of the process once started).
         watching: bool,
         /// The disposition our handler replaced, while our handler is installed.

@@ -107,7 +107,7 @@ impl<T> Task<T> {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        let shared = Shared::new(backend, future);
+        let shared = TaskShared::new(backend, future);
         spawn(Body {
             shared: Arc::clone(&shared),
         })?;
@@ -155,18 +155,19 @@ impl<T> fmt::Debug for Task<T> {
 /// completes, panics or is cancelled through its [`Task`], and never unwinds into the runtime.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Body<F: Future> {
-    shared: Arc<Shared<F>>,
+    shared: Arc<TaskShared<F>>,
 }
 
 /// What a [`Body`], its [`Task`]'s handle and the [`TaskSet`] it was spawned in share.
-struct Shared<F: Future> {
+struct TaskShared<F: Future> {
     backend: &'static str,
-    state: Mutex<State<F::Output>>,
+    state: Mutex<TaskState<F::Output>>,
     /// The task's future until it finishes or is dropped, locked while the body polls it.
     future: Mutex<Option<Pin<Box<F>>>>,
 }
 
-enum State<T> {
+/// Where a task is in its life, and who waits for it.
+enum TaskState<T> {
     /// The body runs; it is woken when the task is cancelled, the joiner when it finishes.
     Running {
         body: Option<Waker>,
@@ -189,11 +190,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<F: Future> Shared<F> {
+impl<F: Future> TaskShared<F> {
     fn new(backend: &'static str, future: F) -> Arc<Self> {
-        Arc::new(Shared {
+        Arc::new(TaskShared {
             backend,
-            state: Mutex::new(State::Running {
+            state: Mutex::new(TaskState::Running {
                 body: None,
                 joiner: None,
             }),
@@ -204,9 +205,9 @@ impl<F: Future> Shared<F> {
     /// Records the task's end, unless it already ended, and wakes whoever awaits it.
     fn finish(&self, output: Result<F::Output, Error>) {
         let mut state = lock(&self.state);
-        if let State::Running { joiner, .. } = &mut *state {
+        if let TaskState::Running { joiner, .. } = &mut *state {
             let joiner = joiner.take();
-            *state = State::Finished(output);
+            *state = TaskState::Finished(output);
             drop(state);
             if let Some(joiner) = joiner {
                 joiner.wake();
@@ -218,9 +219,9 @@ impl<F: Future> Shared<F> {
     /// future at its next poll, and whoever awaits it.
     fn cancel(&self) {
         let mut state = lock(&self.state);
-        if let State::Running { body, joiner } = &mut *state {
+        if let TaskState::Running { body, joiner } = &mut *state {
             let wakers = [body.take(), joiner.take()];
-            *state = State::Cancelled;
+            *state = TaskState::Cancelled;
             drop(state);
             wakers.into_iter().flatten().for_each(Waker::wake);
         }
@@ -241,7 +242,7 @@ impl<F: Future> Future for Body<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let shared = &*self.shared;
         let running = match &mut *lock(&shared.state) {
-            State::Running { body, .. } => {
+            TaskState::Running { body, .. } => {
                 match body {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     _ => *body = Some(cx.waker().clone()),
@@ -327,7 +328,7 @@ impl<F: Future> fmt::Debug for Body<F> {
 }
 
 /// The handle side of a [`Body`].
-struct Joiner<F: Future>(Arc<Shared<F>>);
+struct Joiner<F: Future>(Arc<TaskShared<F>>);
 
 impl<F: Future + Send> TaskHandle<F::Output> for Joiner<F>
 where
@@ -336,18 +337,18 @@ where
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Error>> {
         let mut state = lock(&self.0.state);
         match &mut *state {
-            State::Running { joiner, .. } => {
+            TaskState::Running { joiner, .. } => {
                 match joiner {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     _ => *joiner = Some(cx.waker().clone()),
                 }
                 Poll::Pending
             }
-            State::Finished(_) => match mem::replace(&mut *state, State::Joined) {
-                State::Finished(output) => Poll::Ready(output),
+            TaskState::Finished(_) => match mem::replace(&mut *state, TaskState::Joined) {
+                TaskState::Finished(output) => Poll::Ready(output),
                 _ => unreachable!("matched as finished above"),
             },
-            State::Cancelled | State::Joined => Poll::Ready(Err(Error::Cancelled {
+            TaskState::Cancelled | TaskState::Joined => Poll::Ready(Err(Error::Cancelled {
                 backend: self.0.backend,
             })),
         }
@@ -400,7 +401,7 @@ trait Abort: Send + Sync {
     fn abort(&self);
 }
 
-impl<F> Abort for Shared<F>
+impl<F> Abort for TaskShared<F>
 where
     F: Future + Send,
     F::Output: Send,
@@ -433,7 +434,7 @@ impl TaskSet {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shared = Shared::new(backend, future);
+        let shared = TaskShared::new(backend, future);
         {
             let mut tasks = lock(&self.tasks);
             if tasks.closed {

@@ -56,7 +56,7 @@ const DEFAULT_TIMEOUT_MS: u64 = 60_000;
 /// The function must be `async` and take no arguments; the error says what to write instead.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(Kind::Main, args.into(), item.into()).into()
+    expand(AttrMacro::Main, args.into(), item.into()).into()
 }
 
 /// Runs an async test on a fresh runtime of oneoff's default backend, like `#[tokio::test]`.
@@ -91,7 +91,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(Kind::Test, args.into(), item.into()).into()
+    expand(AttrMacro::Test, args.into(), item.into()).into()
 }
 
 /// Runs one async test body once on every backend enabled in the build of oneoff, as tests
@@ -121,7 +121,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn test_each_backend(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(Kind::EachBackend, args.into(), item.into()).into()
+    expand(AttrMacro::EachBackend, args.into(), item.into()).into()
 }
 
 /// One backend's test of [`macro@test_each_backend`], made from the facade's list of backends
@@ -148,62 +148,62 @@ pub fn __backend_test(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Which attribute is expanding.
+/// Which of oneoff's attribute macros is expanding.
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+enum AttrMacro {
     Main,
     Test,
     EachBackend,
 }
 
-impl Kind {
+impl AttrMacro {
     fn attribute(self) -> &'static str {
         match self {
-            Kind::Main => "#[oneoff::main]",
-            Kind::Test => "#[oneoff::test]",
-            Kind::EachBackend => "#[oneoff::test_each_backend]",
+            AttrMacro::Main => "#[oneoff::main]",
+            AttrMacro::Test => "#[oneoff::test]",
+            AttrMacro::EachBackend => "#[oneoff::test_each_backend]",
         }
     }
 
     /// The options it takes, as written in an error message.
     fn usage(self) -> &'static str {
         match self {
-            Kind::Main => "`backend = Type` and `crate = path`",
-            Kind::Test => "`backend = Type`, `timeout = \"60s\"` and `crate = path`",
-            Kind::EachBackend => "`timeout = \"60s\"` and `crate = path`",
+            AttrMacro::Main => "`backend = Type` and `crate = path`",
+            AttrMacro::Test => "`backend = Type`, `timeout = \"60s\"` and `crate = path`",
+            AttrMacro::EachBackend => "`timeout = \"60s\"` and `crate = path`",
         }
     }
 
     /// What the function is, in an error message.
     fn function(self) -> &'static str {
         match self {
-            Kind::Main => "`async fn main()`",
-            Kind::Test | Kind::EachBackend => "an `async fn` test",
+            AttrMacro::Main => "`async fn main()`",
+            AttrMacro::Test | AttrMacro::EachBackend => "an `async fn` test",
         }
     }
 }
 
 /// The options given in the attribute's parentheses.
 #[derive(Default)]
-struct Options {
+struct AttrOptions {
     backend: Option<Type>,
     timeout_ms: Option<u64>,
     krate: Option<Path>,
 }
 
-fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
+fn expand(kind: AttrMacro, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     let expanded = (|input: ParseStream| parse_options(kind, input))
         .parse2(args)
         .and_then(|options| Ok((options, function(kind, item.clone())?)))
         .map(|(options, function)| match kind {
-            Kind::Main => expand_main(options, function),
-            Kind::Test => expand_test(options, function),
-            Kind::EachBackend => expand_each_backend(options, function),
+            AttrMacro::Main => expand_main(options, function),
+            AttrMacro::Test => expand_test(options, function),
+            AttrMacro::EachBackend => expand_each_backend(options, function),
         });
     expanded.unwrap_or_else(|error| {
         let error = error.to_compile_error();
         // A `fn main` for the error to stand in, so that it is the only error reported.
-        let stand_in = (kind == Kind::Main).then(|| {
+        let stand_in = (kind == AttrMacro::Main).then(|| {
             quote!(
                 fn main() {}
             )
@@ -212,20 +212,20 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     })
 }
 
-fn parse_options(kind: Kind, input: ParseStream) -> syn::Result<Options> {
-    let mut options = Options::default();
+fn parse_options(kind: AttrMacro, input: ParseStream) -> syn::Result<AttrOptions> {
+    let mut options = AttrOptions::default();
     while !input.is_empty() {
         let key = input.call(Ident::parse_any)?;
         let name = key.to_string();
         let known = match (kind, name.as_str()) {
-            (Kind::EachBackend, "backend") => {
+            (AttrMacro::EachBackend, "backend") => {
                 return Err(Error::new(
                     key.span(),
                     "#[oneoff::test_each_backend] runs the test on every enabled backend; for \
                      one backend write #[oneoff::test(backend = oneoff::Smol)]",
                 ));
             }
-            (Kind::Main, "timeout") => {
+            (AttrMacro::Main, "timeout") => {
                 return Err(Error::new(
                     key.span(),
                     "#[oneoff::main] takes no timeout; inside main, run the work with \
@@ -304,7 +304,7 @@ fn timeout_ms(literal: &LitStr) -> syn::Result<u64> {
 }
 
 /// The function under the attribute, if it is one the attribute can run.
-fn function(kind: Kind, item: TokenStream2) -> syn::Result<ItemFn> {
+fn function(kind: AttrMacro, item: TokenStream2) -> syn::Result<ItemFn> {
     let function = match syn::parse2::<Item>(item)? {
         Item::Fn(function) => function,
         other => {
@@ -317,13 +317,13 @@ fn function(kind: Kind, item: TokenStream2) -> syn::Result<ItemFn> {
     let sig = &function.sig;
     if sig.asyncness.is_none() {
         let hint = match kind {
-            Kind::Main => "write `async fn main()`",
+            AttrMacro::Main => "write `async fn main()`",
             // `#[test]` names this attribute where a glob import (`use oneoff::*`) brought it in.
-            Kind::Test => {
+            AttrMacro::Test => {
                 "write `async fn`, or use `#[test]` for a synchronous test (under `use oneoff::*`, \
                  `#[test]` is this attribute: import oneoff's names one by one)"
             }
-            Kind::EachBackend => "write `async fn`, or use `#[test]` for a synchronous test",
+            AttrMacro::EachBackend => "write `async fn`, or use `#[test]` for a synchronous test",
         };
         return Err(Error::new(
             sig.fn_token.span,
@@ -332,8 +332,8 @@ fn function(kind: Kind, item: TokenStream2) -> syn::Result<ItemFn> {
     }
     if !sig.inputs.is_empty() {
         let hint = match kind {
-            Kind::Main => "main takes no arguments: read them with std::env::args()",
-            Kind::Test | Kind::EachBackend => {
+            AttrMacro::Main => "main takes no arguments: read them with std::env::args()",
+            AttrMacro::Test | AttrMacro::EachBackend => {
                 "a test takes no arguments: make its inputs inside the body"
             }
         };
@@ -352,7 +352,7 @@ fn function(kind: Kind, item: TokenStream2) -> syn::Result<ItemFn> {
         .attrs
         .iter()
         .find(|attr| attr.path().is_ident("test"));
-    if let (Kind::Test | Kind::EachBackend, Some(test)) = (kind, test) {
+    if let (AttrMacro::Test | AttrMacro::EachBackend, Some(test)) = (kind, test) {
         return Err(Error::new_spanned(
             test,
             format!(
@@ -381,7 +381,7 @@ fn item_keyword(item: &Item) -> Span {
 }
 
 /// The path of the facade in the expansion.
-fn krate(options: &Options) -> TokenStream2 {
+fn krate(options: &AttrOptions) -> TokenStream2 {
     match &options.krate {
         Some(path) => path.to_token_stream(),
         None => quote!(::oneoff),
@@ -389,7 +389,7 @@ fn krate(options: &Options) -> TokenStream2 {
 }
 
 /// The runner a single run uses.
-fn runner(options: &Options, krate: &TokenStream2) -> TokenStream2 {
+fn runner(options: &AttrOptions, krate: &TokenStream2) -> TokenStream2 {
     match &options.backend {
         Some(backend) => backend.to_token_stream(),
         None => quote!(#krate::Runner),
@@ -406,7 +406,7 @@ fn helper_at_output(function: &ItemFn, name: &str) -> Ident {
     Ident::new(name, span)
 }
 
-fn expand_main(options: Options, function: ItemFn) -> TokenStream2 {
+fn expand_main(options: AttrOptions, function: ItemFn) -> TokenStream2 {
     let krate = krate(&options);
     let runner = runner(&options, &krate);
     let ItemFn {
@@ -428,7 +428,7 @@ fn expand_main(options: Options, function: ItemFn) -> TokenStream2 {
     }
 }
 
-fn expand_test(options: Options, function: ItemFn) -> TokenStream2 {
+fn expand_test(options: AttrOptions, function: ItemFn) -> TokenStream2 {
     let krate = krate(&options);
     let runner = runner(&options, &krate);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
@@ -462,7 +462,7 @@ fn is_lint_level(attr: &Attribute) -> bool {
         .any(|level| attr.path().is_ident(level))
 }
 
-fn expand_each_backend(options: Options, function: ItemFn) -> TokenStream2 {
+fn expand_each_backend(options: AttrOptions, function: ItemFn) -> TokenStream2 {
     let krate = krate(&options);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
     let run_test = helper_at_output(&function, "run_test");

@@ -216,7 +216,7 @@ macro_rules! flavour {
                 check_flavour(runtime.handle(), RuntimeFlavor::$flavor, Self::NAME)?;
                 Ok($runner {
                     runtime: Kept {
-                        driver: Driver::Owned(Some(runtime)),
+                        runtime: HeldRuntime::Owned(Some(runtime)),
                         timer: Timer::Thread,
                         shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
                         backend: Self::BACKEND,
@@ -247,7 +247,7 @@ macro_rules! flavour {
                 check_flavour(&handle, RuntimeFlavor::$flavor, Self::NAME)?;
                 Ok($runner {
                     runtime: Kept {
-                        driver: Driver::Adopted(handle),
+                        runtime: HeldRuntime::Adopted(handle),
                         timer: Timer::Thread,
                         shutdown: DEFAULT_SHUTDOWN_TIMEOUT,
                         backend: Self::BACKEND,
@@ -452,7 +452,7 @@ impl<R> TokioBuilder<R> {
             .build()
             .map_err(|source| Error::Start { backend, source })?;
         Ok(Kept {
-            driver: Driver::Owned(Some(runtime)),
+            runtime: HeldRuntime::Owned(Some(runtime)),
             timer: if self.time {
                 Timer::Tokio
             } else {
@@ -573,15 +573,16 @@ impl<T: Send> TaskHandle<T> for Joined<T> {
 /// A runtime the runner owns or borrows, with what its calls need.
 #[derive(Debug)]
 struct Kept {
-    driver: Driver,
+    runtime: HeldRuntime,
     timer: Timer,
     /// The teardown bound of an owned runtime.
     shutdown: Duration,
     backend: &'static BackendInfo,
 }
 
+/// The runtime a runner runs on, and whether the runner shuts it down.
 #[derive(Debug)]
-enum Driver {
+enum HeldRuntime {
     /// Built here or adopted with `from_runtime`: shut down on drop (taken out only then).
     Owned(Option<Runtime>),
     /// Adopted with `from_handle`: left alone on drop.
@@ -600,12 +601,12 @@ enum Timer {
 impl Kept {
     /// Runs `future` on the runtime, or returns tokio's refusal to block here as an error.
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Error> {
-        tokio_block_on(self.backend, future, |future| match &self.driver {
-            Driver::Owned(runtime) => runtime
+        tokio_block_on(self.backend, future, |future| match &self.runtime {
+            HeldRuntime::Owned(runtime) => runtime
                 .as_ref()
                 .expect("the runtime is only taken out on drop")
                 .block_on(future),
-            Driver::Adopted(handle) => handle.block_on(future),
+            HeldRuntime::Adopted(handle) => handle.block_on(future),
         })
     }
 
@@ -646,7 +647,7 @@ async fn settled<T>(output: Option<T>) -> Option<T> {
 /// where a tokio runtime runs the calling thread it is shut down in the background instead.
 impl Drop for Kept {
     fn drop(&mut self) {
-        let Driver::Owned(runtime) = &mut self.driver else {
+        let HeldRuntime::Owned(runtime) = &mut self.runtime else {
             return;
         };
         let Some(runtime) = runtime.take() else {

@@ -28,7 +28,7 @@
 
 use std::thread;
 
-use line_client::{Client, Error, Server};
+use line_client::{BoxError, Client, Server};
 
 /// The library: what a crate such as `reqwest::blocking` would export.
 mod line_client {
@@ -43,7 +43,7 @@ mod line_client {
     type Portal = BlockingPortal<TokioCompat<oneoff::Runner>>;
 
     /// What can go wrong: the portal (`oneoff::Error`) or the connection (`io::Error`).
-    pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+    pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
     /// A blocking client of a line protocol (one request line, one reply line), cheap to clone
     /// and callable from any thread.
@@ -55,14 +55,14 @@ mod line_client {
 
     impl Client {
         /// Starts the client's runtime thread and checks that the server answers.
-        pub(crate) fn connect(address: SocketAddr) -> Result<Client, Error> {
+        pub(crate) fn connect(address: SocketAddr) -> Result<Client, BoxError> {
             let portal = Portal::new()?;
             portal.call(async move { TcpStream::connect(address).await.map(drop) })??;
             Ok(Client { portal, address })
         }
 
         /// Sends `line` and returns the server's reply, blocking the calling thread.
-        pub(crate) fn request(&self, line: &str) -> Result<String, Error> {
+        pub(crate) fn request(&self, line: &str) -> Result<String, BoxError> {
             let (address, line) = (self.address, format!("{line}\n"));
             Ok(self.portal.call(exchange(address, line))??)
         }
@@ -86,7 +86,7 @@ mod line_client {
 
     impl Server {
         /// Binds a loopback port and starts serving on a portal of its own.
-        pub(crate) fn start() -> Result<Server, Error> {
+        pub(crate) fn start() -> Result<Server, BoxError> {
             let portal = Portal::new()?;
             let listener = portal.call(TcpListener::bind("127.0.0.1:0"))??;
             let address = listener.local_addr()?;
@@ -100,7 +100,7 @@ mod line_client {
         }
 
         /// Stops serving: closing the portal cancels the accept loop.
-        pub(crate) fn close(self) -> Result<(), Error> {
+        pub(crate) fn close(self) -> Result<(), BoxError> {
             Ok(self.portal.close()?)
         }
     }
@@ -119,7 +119,7 @@ mod line_client {
     }
 }
 
-fn main() -> Result<(), Error> {
+fn main() -> Result<(), BoxError> {
     let server = Server::start()?;
     println!("Server listening on loopback");
     let client = Client::connect(server.address())?;
@@ -133,7 +133,7 @@ fn main() -> Result<(), Error> {
                             client.request(&format!("hello from thread {t}, request {r}"))?;
                         Ok(format!("thread {t} got: {reply}"))
                     })
-                    .collect::<Result<Vec<_>, Error>>()
+                    .collect::<Result<Vec<_>, BoxError>>()
             })
         })
         .collect();

@@ -81,12 +81,46 @@
 //!   async test, and one async test run on every enabled backend (adds a proc-macro crate).
 //! - `portal`: [`BlockingPortal`] and [`PortalTask`], one runner on a thread of its own that any
 //!   thread calls into (adds `async-executor`).
-//! - `ctrl-c`: [`Options::ctrl_c`](oneoff_core::Options), the first Ctrl-C cancels a run (Unix;
+//! - `ctrl-c`: [`Options::ctrl_c`](Options), the first Ctrl-C cancels a run (Unix;
 //!   adds `libc`).
 //! - `detect-tokio` (default), `detect-async-std`, `detect-futures-executor`: recognise that
 //!   foreign runtime on the calling thread in every backend, so that a nested call returns
 //!   [`Error::Nested`] instead of blocking it. `detect-tokio` needs only tokio's `rt`; turn the
 //!   defaults off only if no tokio runtime can ever run the calling code.
+//!
+// An item whose feature is off is not in the build, so its links above go to the feature list
+// instead: every build documents without a broken link, and docs.rs (all features) still links
+// each item.
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "
+[`Tokio`]: crate#feature-flags
+[`TokioMultiThread`]: crate#feature-flags"
+)]
+#![cfg_attr(
+    not(feature = "smol"),
+    doc = "
+[`Smol`]: crate#feature-flags"
+)]
+#![cfg_attr(
+    not(feature = "tokio-compat"),
+    doc = "
+[`TokioCompat`]: crate#feature-flags
+[`Backend::run_tokio_compat`]: crate#feature-flags"
+)]
+#![cfg_attr(
+    not(feature = "macros"),
+    doc = "
+[`main`]: crate#feature-flags
+[`test`]: crate#feature-flags
+[`test_each_backend`]: crate#feature-flags"
+)]
+#![cfg_attr(
+    not(feature = "portal"),
+    doc = "
+[`BlockingPortal`]: crate#feature-flags
+[`PortalTask`]: crate#feature-flags"
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use oneoff_core::{
@@ -180,7 +214,9 @@ for_each_backend!(backend_gate);
 /// Declares the guide's modules, one per page of `docs/`. The pages link to each other by
 /// reference (`[the pitfalls][pitfalls.md]`), each defining its labels at its end for a reader
 /// of the repository; here every label is defined again, first, as the module it names, and
-/// rustdoc takes a label's first definition, so the same links work on docs.rs.
+/// rustdoc takes a label's first definition, so the same links work on docs.rs. The same way,
+/// a label for an item whose feature is off in this build is defined first as the crate's
+/// feature list, so that the guide documents without a broken link in every build.
 macro_rules! guide {
     ($($page:ident,)*) => {
         guide!(@all [$($page)*] $($page)*);
@@ -197,6 +233,23 @@ macro_rules! guide {
         #[doc = "[promises.md#closing-the-portal]: crate::guide::promises#closing-the-portal"]
         #[doc = "[promises.md#ctrl-c]: crate::guide::promises#ctrl-c"]
         #[doc = "[compare.md#trusting-the-figures]: crate::guide::compare#trusting-the-figures"]
+        #[cfg_attr(not(feature = "tokio"), doc = "
+[`TokioBuilder`]: crate#feature-flags
+[`block_in_place`]: crate#feature-flags")]
+        #[cfg_attr(not(feature = "smol"), doc = "
+[`smol_spawn`]: crate#feature-flags")]
+        #[cfg_attr(not(feature = "tokio-compat"), doc = "
+[`TokioCompat`]: crate#feature-flags
+[`COMPAT_THREAD`]: crate#feature-flags
+[`Backend::run_tokio_compat`]: crate#feature-flags")]
+        #[cfg_attr(not(feature = "portal"), doc = "
+[`BlockingPortal`]: crate#feature-flags
+[`BlockingPortal::call`]: crate#feature-flags
+[`BlockingPortal::close`]: crate#feature-flags
+[`BlockingPortal::close_within`]: crate#feature-flags
+[`CLOSE_TIMEOUT`]: crate#feature-flags
+[`PortalTask`]: crate#feature-flags
+[`PortalTask::join`]: crate#feature-flags")]
         #[doc = ""]
         #[doc = include_str!(concat!("../guide/", stringify!($page), ".md"))]
         pub mod $page {}

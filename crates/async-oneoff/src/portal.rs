@@ -38,8 +38,8 @@ pub const PORTAL_THREAD: &str = "oneoff-portal";
 /// run, so calls wait concurrently on every backend: one call waiting on I/O never holds up
 /// another, also on `FuturesLite` and `Pollster`, which drive one future at a time. The backend
 /// decides what the calls may use: tokio's reactor and timer on `Tokio` (and on any backend
-/// through [`TokioCompat`](crate::TokioCompat)), `async-io`'s on smol's, `oneoff::spawn` where
-/// the backend can spawn. What `R` itself starts is documented on `R`.
+/// through [`TokioCompat`]), `async-io`'s on smol's, `oneoff::spawn` where the backend can
+/// spawn. What `R` itself starts is documented on `R`.
 ///
 /// **Sharing.** The portal is `Send + Sync` and cheap to clone (an `Arc`): every clone talks to
 /// the same thread.
@@ -92,8 +92,16 @@ pub const PORTAL_THREAD: &str = "oneoff-portal";
 /// portal.close()?;
 /// # Ok::<(), oneoff::Error>(())
 /// ```
+///
+// `TokioCompat` is in the build only with its feature; without it, the link goes to the feature
+// list.
+#[cfg_attr(feature = "tokio-compat", doc = "[`TokioCompat`]: crate::TokioCompat")]
+#[cfg_attr(
+    not(feature = "tokio-compat"),
+    doc = "[`TokioCompat`]: crate#feature-flags"
+)]
 pub struct BlockingPortal<R> {
-    inner: Arc<Inner>,
+    inner: Arc<PortalThread>,
     _runner: PhantomData<fn() -> R>,
 }
 
@@ -130,9 +138,9 @@ impl<R: OneOffRunner + 'static> BlockingPortal<R> {
     /// ```
     pub fn new() -> Result<Self, Error> {
         let executor = Arc::new(Executor::new());
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(PortalShared {
             backend: R::NAME,
-            state: Mutex::new(State {
+            state: Mutex::new(PortalState {
                 executor: Some(Arc::clone(&executor)),
                 waker: None,
                 calls: Calls::default(),
@@ -167,7 +175,7 @@ impl<R: OneOffRunner + 'static> BlockingPortal<R> {
             })?;
         match started.recv() {
             Ok(Ok(())) => Ok(BlockingPortal {
-                inner: Arc::new(Inner {
+                inner: Arc::new(PortalThread {
                     shared,
                     thread: Mutex::new(Some(thread)),
                 }),
@@ -400,13 +408,14 @@ impl<R> BlockingPortal<R> {
     }
 }
 
-/// What every clone of a portal shares: the state and the thread to join.
-struct Inner {
-    shared: Arc<Shared>,
+/// What every clone of a portal shares: the portal's thread to join and the state it shares
+/// with the handles; dropping the last clone closes the portal.
+struct PortalThread {
+    shared: Arc<PortalShared>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Drop for Inner {
+impl Drop for PortalThread {
     fn drop(&mut self) {
         let shared = &self.shared;
         shared.close(CLOSED);
@@ -428,9 +437,9 @@ impl Drop for Inner {
 }
 
 /// What the portal's thread and its handles share.
-struct Shared {
+struct PortalShared {
     backend: &'static str,
-    state: Mutex<State>,
+    state: Mutex<PortalState>,
     /// Why the portal closed, as a [`Closing`] code; read without the lock at each poll of a
     /// call (a closed portal starts no call) and by the calls dropped with the executor.
     closing: AtomicU8,
@@ -438,7 +447,8 @@ struct Shared {
     ended_signal: Condvar,
 }
 
-struct State {
+/// What [`PortalShared`]'s lock guards.
+struct PortalState {
     /// The executor the calls are spawned onto; taken out when the portal closes.
     executor: Option<Arc<Executor<'static>>>,
     /// The portal thread's wait for the close.
@@ -501,8 +511,8 @@ impl Closing {
     }
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl PortalShared {
+    fn lock(&self) -> MutexGuard<'_, PortalState> {
         // Nothing panics while holding the lock; a poisoned one still holds valid state.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -581,7 +591,7 @@ fn block<T>(backend: &'static str, wait: impl FnOnce() -> T) -> Result<T, Error>
 }
 
 /// The portal thread's run: the executor's calls, until the portal closes.
-async fn serve(shared: &Shared, executor: Arc<Executor<'static>>) {
+async fn serve(shared: &PortalShared, executor: Arc<Executor<'static>>) {
     // Dropped before `executor` (the parameter), also when the runtime panics: marks the
     // portal closed with the reason, so that the calls the executor drops carry it.
     let _closing = CloseOnExit(shared);
@@ -589,7 +599,7 @@ async fn serve(shared: &Shared, executor: Arc<Executor<'static>>) {
 }
 
 /// Closes the portal when the portal's run ends: closed by a handle, or its thread panicking.
-struct CloseOnExit<'a>(&'a Shared);
+struct CloseOnExit<'a>(&'a PortalShared);
 
 impl Drop for CloseOnExit<'_> {
     fn drop(&mut self) {
@@ -599,7 +609,7 @@ impl Drop for CloseOnExit<'_> {
 }
 
 /// Marks the portal's thread as ended, once everything on it has been dropped.
-struct Ended<'a>(&'a Shared);
+struct Ended<'a>(&'a PortalShared);
 
 impl Drop for Ended<'_> {
     fn drop(&mut self) {
@@ -719,7 +729,7 @@ impl<T> Call<T> {
 /// The task the portal's thread runs for one call: polls `future` (catching its panics) until
 /// it completes or the call is cancelled, and hands over the outcome.
 fn job<F>(
-    shared: Arc<Shared>,
+    shared: Arc<PortalShared>,
     call: Arc<Call<F::Output>>,
     future: F,
 ) -> impl Future<Output = ()> + Send + 'static
@@ -755,7 +765,7 @@ where
 /// The portal's side of a call: when dropped before the call finished (cancelled by its
 /// handle, or by the portal closing), it tells the handle why.
 struct Sender<T> {
-    shared: Arc<Shared>,
+    shared: Arc<PortalShared>,
     call: Arc<Call<T>>,
 }
 

@@ -107,16 +107,16 @@ async fn a_panic_reaches_the_test_with_its_message() {
 
 /// A panic payload that is not a string.
 #[derive(Debug, PartialEq)]
-struct Code(u32);
+struct PanicCode(u32);
 
 #[oneoff::test_each_backend]
 #[should_panic]
 async fn a_panic_with_any_payload_fails_the_test() {
-    panic_any(Code(7));
+    panic_any(PanicCode(7));
 }
 
 async fn panics_with_a_code() {
-    panic_any(Code(7));
+    panic_any(PanicCode(7));
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn a_panic_keeps_its_payload() {
         )
     })
     .expect_err("the panic reaches the test");
-    assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(7)));
+    assert_eq!(payload.downcast_ref::<PanicCode>(), Some(&PanicCode(7)));
 }
 
 #[oneoff::test_each_backend(timeout = "200ms")]

@@ -68,7 +68,7 @@ async fn blocks_its_thread() {
 
 /// A panic payload that is not a string.
 #[derive(Debug, PartialEq)]
-struct Code(u32);
+struct PanicCode(u32);
 
 mod cases {
     use super::*;
@@ -150,14 +150,14 @@ mod cases {
         );
 
         // A payload that is not a string keeps its value, and can be raised again.
-        let err = R::try_run(async { std::panic::panic_any(Code(7)) }).unwrap_err();
+        let err = R::try_run(async { std::panic::panic_any(PanicCode(7)) }).unwrap_err();
         assert!(
             matches!(&err, Error::Panicked { message, .. } if message == "Box<dyn Any>"),
             "{err:?}"
         );
         let again = catch_unwind(AssertUnwindSafe(|| resume_unwind(err.into_panic())))
             .expect_err("resume_unwind raises the payload again");
-        assert_eq!(again.downcast_ref::<Code>(), Some(&Code(7)));
+        assert_eq!(again.downcast_ref::<PanicCode>(), Some(&PanicCode(7)));
     }
 
     pub(crate) fn runner_survives_a_panic<R: OneOffRunner>() {
@@ -414,13 +414,13 @@ mod cases {
         // A panicking task: its payload reaches whoever awaits it, as an error.
         let panicked = runner
             .block_on(async {
-                oneoff::spawn(async { std::panic::panic_any(Code(9)) })
+                oneoff::spawn(async { std::panic::panic_any(PanicCode(9)) })
                     .unwrap()
                     .await
             })
             .unwrap();
         let payload = panicked.unwrap_err().into_panic();
-        assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(9)));
+        assert_eq!(payload.downcast_ref::<PanicCode>(), Some(&PanicCode(9)));
         // A cancelled task is dropped.
         let (dropped, guard) = flag();
         runner
@@ -603,10 +603,10 @@ mod cases {
         assert_needs_tokio::<R, _>(runner.block_on_timeout(connect(), Duration::from_secs(30)));
         // Other panics still unwind with their payload, and the runner is still usable.
         let payload = catch_unwind(AssertUnwindSafe(|| {
-            runner.block_on(async { std::panic::panic_any(Code(3)) })
+            runner.block_on(async { std::panic::panic_any(PanicCode(3)) })
         }))
         .expect_err("a panic that is not tokio's unwinds");
-        assert_eq!(payload.downcast_ref::<Code>(), Some(&Code(3)));
+        assert_eq!(payload.downcast_ref::<PanicCode>(), Some(&PanicCode(3)));
         assert_eq!(runner.block_on(async { 4 }).unwrap(), 4);
         // A spawned task that needs tokio gives the same error to whoever awaits it.
         if R::CAN_SPAWN {

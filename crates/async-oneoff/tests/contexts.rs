@@ -27,9 +27,9 @@ const LIMIT: Duration = Duration::from_secs(60);
 const DETECT: bool = cfg!(feature = "detect-tokio");
 
 /// A call's outcome, as a hook or a destructor reports it.
-type Outcome = Result<u32, Error>;
+type CallOutcome = Result<u32, Error>;
 
-fn context_of(result: Outcome) -> AsyncContext {
+fn context_of(result: CallOutcome) -> AsyncContext {
     match result {
         Err(Error::Nested { context, .. }) => context,
         other => panic!("expected Error::Nested, got {other:?}"),
@@ -50,7 +50,7 @@ fn compat_on_another_backend<R: OneOffRunner>() -> bool {
 }
 
 /// `R::run(async { value })`.
-fn call<R: OneOffRunner>(value: u32) -> Outcome {
+fn call<R: OneOffRunner>(value: u32) -> CallOutcome {
     R::run(async move { value })
 }
 
@@ -104,7 +104,7 @@ mod cases {
     /// In the destructor of a task that a multi-thread runtime drops as it shuts down: its
     /// worker drops it, so the call is in async code.
     pub(crate) fn in_multi_thread_shutdown<R: OneOffRunner + 'static>() {
-        let expect = |outcome: Outcome| {
+        let expect = |outcome: CallOutcome| {
             if DETECT {
                 assert_eq!(context_of(outcome), AsyncContext::TokioMultiThread);
             } else {
@@ -401,12 +401,12 @@ mod cases {
 
 /// Calls `R::run` when dropped and reports the outcome.
 struct CallsOnDrop<R: OneOffRunner> {
-    report: mpsc::Sender<Outcome>,
+    report: mpsc::Sender<CallOutcome>,
     runner: std::marker::PhantomData<fn() -> R>,
 }
 
 impl<R: OneOffRunner> CallsOnDrop<R> {
-    fn new(report: mpsc::Sender<Outcome>) -> Self {
+    fn new(report: mpsc::Sender<CallOutcome>) -> Self {
         CallsOnDrop {
             report,
             runner: std::marker::PhantomData,

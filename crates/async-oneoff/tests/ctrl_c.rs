@@ -337,77 +337,78 @@ mod parent {
     /// calls it hung.
     const LIMIT: Duration = Duration::from_secs(600);
 
-    struct Case {
+    /// One Ctrl-C case, named for the watchdog and for selecting it on the command line.
+    struct CtrlCCase {
         name: &'static str,
         run: fn(),
     }
 
-    const CASES: &[Case] = &[
-        Case {
+    const CASES: &[CtrlCCase] = &[
+        CtrlCCase {
             name: "example_one_ctrl_c_cleans_up_reports_and_gives_sigint_back",
             run: example_once,
         },
-        Case {
+        CtrlCCase {
             name: "example_a_second_ctrl_c_during_the_clean_up_ends_the_process",
             run: example_twice,
         },
-        Case {
+        CtrlCCase {
             name: "after_an_interrupted_run_sigint_ends_the_process",
             run: || after("interrupted", "nothing"),
         },
-        Case {
+        CtrlCCase {
             name: "after_a_finished_run_sigint_ends_the_process",
             run: || after("finished", "nothing"),
         },
-        Case {
+        CtrlCCase {
             name: "after_an_interrupted_run_signal_hook_flag_sees_sigint",
             run: || after("interrupted", "signal-hook"),
         },
-        Case {
+        CtrlCCase {
             name: "after_a_finished_run_signal_hook_flag_sees_sigint",
             run: || after("finished", "signal-hook"),
         },
-        Case {
+        CtrlCCase {
             name: "after_an_interrupted_run_tokio_signal_sees_sigint",
             run: || after("interrupted", "tokio"),
         },
-        Case {
+        CtrlCCase {
             name: "after_a_finished_run_tokio_signal_sees_sigint",
             run: || after("finished", "tokio"),
         },
-        Case {
+        CtrlCCase {
             name: "after_an_interrupted_run_ctrlc_sees_sigint",
             run: || after("interrupted", "ctrlc"),
         },
-        Case {
+        CtrlCCase {
             name: "after_a_finished_run_ctrlc_sees_sigint",
             run: || after("finished", "ctrlc"),
         },
-        Case {
+        CtrlCCase {
             name: "a_handler_installed_before_sees_every_sigint",
             run: handler_before,
         },
-        Case {
+        CtrlCCase {
             name: "a_handler_installed_during_a_run_keeps_sigint_after_it",
             run: handler_during,
         },
-        Case {
+        CtrlCCase {
             name: "an_ignored_sigint_stays_ignored",
             run: ignored,
         },
-        Case {
+        CtrlCCase {
             name: "one_sigint_cancels_the_main_threads_run_only",
             run: main_and_worker,
         },
-        Case {
+        CtrlCCase {
             name: "a_run_on_another_thread_leaves_sigint_alone",
             run: worker_alone,
         },
-        Case {
+        CtrlCCase {
             name: "one_watcher_for_the_process",
             run: one_watcher,
         },
-        Case {
+        CtrlCCase {
             name: "every_backend_is_interrupted",
             run: every_backend,
         },
@@ -442,7 +443,7 @@ mod parent {
                 filters.push(arg.as_str());
             }
         }
-        let selected: Vec<&Case> = CASES
+        let selected: Vec<&CtrlCCase> = CASES
             .iter()
             .filter(|case| {
                 filters.is_empty()

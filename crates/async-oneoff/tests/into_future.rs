@@ -11,9 +11,9 @@ use oneoff::{Backend, Error, OneOffRunner, Options, RunExt};
 
 /// Not a future: turns into one that is ready with 42, and counts how often it was turned.
 /// `Send`, so that the portal's thread may turn it too.
-struct Answer(Arc<AtomicU32>);
+struct IntoAnswer(Arc<AtomicU32>);
 
-impl IntoFuture for Answer {
+impl IntoFuture for IntoAnswer {
     type Output = u32;
     type IntoFuture = Ready<u32>;
 
@@ -23,13 +23,13 @@ impl IntoFuture for Answer {
     }
 }
 
-/// Counts the conversions of the `Answer`s it makes.
+/// Counts the conversions of the `IntoAnswer`s it makes.
 #[derive(Default)]
 struct Answers(Arc<AtomicU32>);
 
 impl Answers {
-    fn answer(&self) -> Answer {
-        Answer(Arc::clone(&self.0))
+    fn answer(&self) -> IntoAnswer {
+        IntoAnswer(Arc::clone(&self.0))
     }
 
     fn converted(&self) -> u32 {

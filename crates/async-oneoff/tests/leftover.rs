@@ -239,7 +239,7 @@ impl log::Log for Logger {
 
 /// A panic payload that is not a string.
 #[derive(Debug)]
-struct Code(#[allow(dead_code, reason = "only carried")] u32);
+struct PanicCode(#[allow(dead_code, reason = "only carried")] u32);
 
 #[test]
 fn leftover_panics_are_reported() {
@@ -260,7 +260,7 @@ fn leftover_panics_are_reported() {
                 watchdog(concat!($name, " leftover panics"), LIMIT, move || {
                     let boom = || panic!("leftover boom");
                     leftover_panic_is_reported::<$runner>(boom, "leftover boom", logs);
-                    let code = || std::panic::panic_any(Code(7));
+                    let code = || std::panic::panic_any(PanicCode(7));
                     leftover_panic_is_reported::<$runner>(code, "Box<dyn Any>", logs);
                 });
             }

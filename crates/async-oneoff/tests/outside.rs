@@ -25,7 +25,7 @@ fn root() -> PathBuf {
 
 /// A program shown in the docs.
 #[derive(Debug)]
-struct Program {
+struct DocProgram {
     /// Where it is shown, for messages.
     origin: String,
     /// Its `[dependencies]` lines.
@@ -107,7 +107,7 @@ fn dependencies(source: &str) -> Option<Vec<String>> {
 
 /// Every whole program (one with a `main` that opens with its dependency line) of the Markdown
 /// file `path`; a fragment's dependency line is for the reader who pastes it into a program.
-fn programs_in(path: &str) -> Vec<Program> {
+fn programs_in(path: &str) -> Vec<DocProgram> {
     let text = fs::read_to_string(root().join(path)).unwrap();
     blocks(&text)
         .into_iter()
@@ -120,7 +120,7 @@ fn programs_in(path: &str) -> Vec<Program> {
                 Some(example) => format!("{path}'s {example} program"),
                 None => format!("{path}'s program"),
             };
-            Some(Program {
+            Some(DocProgram {
                 origin,
                 dependencies,
                 source: block.body,
@@ -148,7 +148,7 @@ fn local(dependency: &str) -> String {
 
 /// Writes `program` as the crate `name` in its own workspace under `dir`, builds and runs it
 /// (when it has an output to check) and returns what it printed.
-fn build_and_run(dir: &Path, name: &str, program: &Program) -> Option<String> {
+fn build_and_run(dir: &Path, name: &str, program: &DocProgram) -> Option<String> {
     let crate_dir = dir.join(name);
     fs::create_dir_all(crate_dir.join("src")).unwrap();
     let dependencies: Vec<String> = program.dependencies.iter().map(|d| local(d)).collect();

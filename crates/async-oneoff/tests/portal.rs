@@ -48,8 +48,9 @@ fn forever() -> (Receiver<()>, impl Future<Output = ()> + Send + 'static) {
     })
 }
 
+/// A panic payload that is not a string.
 #[derive(Debug, PartialEq)]
-struct Code(u32);
+struct PanicCode(u32);
 
 fn unwrap_nested<T: std::fmt::Debug>(result: Result<T, Error>) -> AsyncContext {
     match result {
@@ -139,13 +140,16 @@ mod cases {
         assert_eq!(panic_message(payload.as_ref()), "portal boom 1");
 
         let err = portal
-            .try_call(async { std::panic::panic_any(Code(3)) })
+            .try_call(async { std::panic::panic_any(PanicCode(3)) })
             .unwrap_err();
         assert!(
             matches!(&err, Error::Panicked { backend, .. } if *backend == R::NAME),
             "{err:?}"
         );
-        assert_eq!(err.into_panic().downcast_ref::<Code>(), Some(&Code(3)));
+        assert_eq!(
+            err.into_panic().downcast_ref::<PanicCode>(),
+            Some(&PanicCode(3))
+        );
 
         let err = portal
             .spawn(async { panic!("portal task boom") })
