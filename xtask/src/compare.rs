@@ -52,7 +52,7 @@ const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Flags of `cargo xtask compare`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {
+pub(crate) struct CompareArgs {
     /// Backends to compare, comma-separated [default: all of them]
     #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = backends::parse)]
     backends: Vec<BackendName>,
@@ -103,7 +103,7 @@ fn parse_delay(text: &str) -> Result<Duration, String> {
     Ok(delay)
 }
 
-impl Args {
+impl CompareArgs {
     /// The backends asked for, each once, in the order given (or the whole list).
     fn backends(&self) -> Vec<BackendName> {
         let wanted = if self.backends.is_empty() {
@@ -145,7 +145,7 @@ impl Args {
 }
 
 /// Runs the comparison; the exit code is a failure when any backend failed.
-pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let began = Instant::now();
     let root = workspace::root();
     let out_dir = args
@@ -279,7 +279,7 @@ mod tests {
     #[derive(Debug, clap::Parser)]
     struct Flags {
         #[command(flatten)]
-        args: Args,
+        args: CompareArgs,
     }
 
     fn settings(flags: &[&str]) -> Settings {

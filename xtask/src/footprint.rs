@@ -18,7 +18,7 @@ use crate::cmd::Cmd;
 
 /// The flags of `cargo xtask footprint`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {
+pub(crate) struct FootprintArgs {
     /// Backends to measure, comma-separated (default: all); the std-only baseline and the
     /// facade's default features always run.
     #[arg(long, value_delimiter = ',', value_parser = backends::parse)]
@@ -101,7 +101,7 @@ pub(crate) struct Footprint {
 }
 
 /// Runs the command: measures, prints the table, writes the files.
-pub(crate) fn run(args: Args) -> Result<()> {
+pub(crate) fn run(args: FootprintArgs) -> Result<()> {
     let root = crate::workspace::root();
     let out = root.join(&args.out);
     let results = measure(&root, &args.backends)?;

@@ -31,9 +31,9 @@ struct Cli {
 enum Command {
     /// Run the same work(arg) and fetch(arg) on every backend and compare start-up latency,
     /// per-call cost and results.
-    Compare(compare::Args),
+    Compare(compare::CompareArgs),
     /// Build a minimal program per backend; report binary size added, clean build time, crates.
-    Footprint(footprint::Args),
+    Footprint(footprint::FootprintArgs),
     /// Read criterion's estimates from `cargo bench` and write target/oneoff/bench.md: ns per
     /// iteration, oneoff/direct ratios, the floor, and every pair missing the overhead target.
     BenchReport,
