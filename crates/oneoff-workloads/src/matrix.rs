@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "matrix-run")]
 mod run;
 
+/// What every case's future returns when it went well.
+const ANSWER: u64 = 42;
+
 #[cfg(feature = "matrix-run")]
 #[cfg_attr(docsrs, doc(cfg(feature = "matrix-run")))]
 pub use run::run;
@@ -190,7 +193,7 @@ impl fmt::Display for Outcome {
             Outcome::Nested(message) | Outcome::NeedsTokio(message) | Outcome::Error(message) => {
                 write!(f, "error: {message}")
             }
-            Outcome::WrongResult(got) => write!(f, "error: returned {got}, expected 42"),
+            Outcome::WrongResult(got) => write!(f, "error: returned {got}, expected {ANSWER}"),
             Outcome::Io(message) => write!(f, "error: the round trip failed: {message}"),
             Outcome::NoReactor(line) | Outcome::NestedRuntime(line) | Outcome::Panic(line) => {
                 write!(f, "panic: {line}")

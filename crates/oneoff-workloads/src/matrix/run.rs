@@ -8,12 +8,9 @@ use std::time::Duration;
 
 use oneoff::Backend;
 
-use super::{Case, Outcome};
+use super::{ANSWER, Case, Outcome};
 use crate::fetch::{answer, fetch_async_io, fetch_tokio};
 use crate::{woken_from_thread, yield_times};
-
-/// What every case's future returns when it went well.
-const ANSWER: u64 = 42;
 
 /// Runs `case` on `backend` and says how it went; the `fetch` cases connect to `server`. A
 /// panic of the case is caught and named ([`Outcome::panicked`]); a hang is the caller's to
