@@ -237,7 +237,7 @@ fn measure(
     drivers.retain(|name, _| backends.iter().any(|b| b.name() == name));
     launch.progress.finish_and_clear();
     Ok(Measured {
-        cold: cold::summarise(&cold_rows, settings.arg.saturating_mul(100)),
+        cold: cold::summarise(&cold_rows, oneoff_workloads::answer(settings.arg)),
         warm,
         matrix,
         drivers,

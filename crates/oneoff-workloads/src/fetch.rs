@@ -16,8 +16,9 @@
 //! makes the same round trip with blocking `std::net` and no runtime: the baseline that
 //! `cargo xtask compare` measures the others against.
 //!
-//! The wire format is one line each way: `fetch <arg>\n`, answered by `<arg * 100>\n` (the
-//! answer of [`work_with`](crate::work_with)), after which the server closes the connection.
+//! The wire format is one line each way: `fetch <arg>\n`, answered by `<arg * 100>\n`
+//! ([`answer`], what [`work_with`](crate::work_with) returns), after which the
+//! server closes the connection.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -28,6 +29,8 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use oneoff_core::NativeIo;
+
+use crate::answer;
 
 /// How long the server waits for a connected client's request line before dropping it.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -121,19 +124,6 @@ impl Stack {
 /// ```
 pub fn request(arg: u64) -> Vec<u8> {
     format!("fetch {arg}\n").into_bytes()
-}
-
-/// The answer the server gives to `arg`: `arg * 100`, saturating, as [`work_with`] returns.
-///
-/// [`work_with`]: crate::work_with
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(oneoff_workloads::fetch::answer(7), 700);
-/// ```
-pub fn answer(arg: u64) -> u64 {
-    arg.saturating_mul(100)
 }
 
 /// Parses what the server sent back: one line holding a number.

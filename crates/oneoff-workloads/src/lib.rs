@@ -58,8 +58,21 @@ pub const STARTED: &str = "Coroutine has started";
 /// The line [`work_with`] writes last.
 pub const DONE: &str = "Coroutine is done";
 
+/// What `work(arg)` returns and the loopback server answers to `fetch(arg)`: `arg * 100`,
+/// saturating, so that no argument makes it panic.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(oneoff_workloads::answer(7), 700);
+/// assert_eq!(oneoff_workloads::answer(u64::MAX), u64::MAX);
+/// ```
+pub fn answer(arg: u64) -> u64 {
+    arg.saturating_mul(100)
+}
+
 /// The classic one-off coroutine: writes [`STARTED`], awaits `delay`, writes [`DONE`] and
-/// returns `arg * 100` (saturating, so no argument makes it panic).
+/// returns [`answer(arg)`](answer), `arg * 100`.
 ///
 /// A zero `delay` still goes through the timer, which then completes at its first poll.
 ///
@@ -81,7 +94,7 @@ pub async fn work_with<W: Write>(arg: u64, delay: Duration, mut out: W) -> u64 {
     report(&mut out, STARTED);
     async_io::Timer::after(delay).await;
     report(&mut out, DONE);
-    arg.saturating_mul(100)
+    answer(arg)
 }
 
 fn report<W: Write>(out: &mut W, line: &str) {

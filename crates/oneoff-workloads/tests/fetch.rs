@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use oneoff::{Error, OneOffRunner};
-use oneoff_workloads::fetch::{LoopbackServer, Stack, answer};
+use oneoff_workloads::answer;
+use oneoff_workloads::fetch::{LoopbackServer, Stack};
 
 /// How long any one case may take before the watchdog calls it hung.
 const LIMIT: Duration = Duration::from_secs(60);

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use oneoff_probe::{ColdReport, Request};
-use oneoff_workloads::{DONE, STARTED, stats};
+use oneoff_workloads::{DONE, STARTED, answer, stats};
 use serde::Serialize;
 
 use super::probes::{Build, Launcher, report};
@@ -144,7 +144,7 @@ fn spread(round: u32, rounds: u32, wanted: u32) -> bool {
 /// Checks one cold sample: the process succeeded, printed its workload's lines (`work`'s two in
 /// order, `fetch`'s answer) then its report, and the workload returned arg * 100.
 pub(crate) fn check(ran: &Ran, workload: Workload, arg: u64) -> Result<Sample, String> {
-    let expected = arg.saturating_mul(100);
+    let expected = answer(arg);
     let inside: ColdReport = report(ran)?;
     let printed = &ran.lines[..ran.lines.len() - 1];
     let answer = expected.to_string();

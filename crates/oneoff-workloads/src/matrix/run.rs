@@ -9,8 +9,8 @@ use std::time::Duration;
 use oneoff::Backend;
 
 use super::{ANSWER, Case, Outcome};
-use crate::fetch::{answer, fetch_async_io, fetch_tokio};
-use crate::{woken_from_thread, yield_times};
+use crate::fetch::{fetch_async_io, fetch_tokio};
+use crate::{answer, woken_from_thread, yield_times};
 
 /// Runs `case` on `backend` and says how it went; the `fetch` cases connect to `server`. A
 /// panic of the case is caught and named ([`Outcome::panicked`]); a hang is the caller's to
